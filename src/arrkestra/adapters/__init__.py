@@ -1,0 +1,1 @@
+"""One module per outside system, speaking core types; no retry loops inside."""

@@ -1,0 +1,256 @@
+"""The ``arrkestra`` command. Each command is: load settings, open services, one call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from arrkestra import __version__
+from arrkestra.adapters.probes import probe_all
+from arrkestra.config import Settings, config_warnings, load_settings, resolve_config_path
+from arrkestra.core.errors import ConfigError
+from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
+from arrkestra.runtime.capabilities import describe_capabilities
+from arrkestra.runtime.logs import configure_logging
+from arrkestra.runtime.services import Services, open_database, open_services, run_backup
+from arrkestra.runtime.upstreams import probe_targets
+from arrkestra.store import maintenance
+from arrkestra.store.db import StoreError
+from arrkestra.store.jobs import JobFilter, JobNotFound
+from arrkestra.web.server import serve as run_server
+
+T = TypeVar("T")
+log = logging.getLogger("arrkestra")
+
+app = typer.Typer(
+    help="arrkestra keeps Sonarr, Radarr, Overseerr/Jellyseerr and Plex in step.\n\n"
+    "Start with `arrkestra serve` (no config file needed), then `arrkestra check`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+jobs_app = typer.Typer(help="Inspect and steer the job queue.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance: backups and integrity checks.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file. Default: $ARRKESTRA_CONFIG, else ./arrkestra.yaml (optional).",
+        dir_okay=False,
+    ),
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _load(config: Path | None) -> Settings:
+    """Load and validate; on problems print every one of them and exit 2."""
+    try:
+        return load_settings(config, os.environ)
+    except ConfigError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _services(settings: Settings) -> Services:
+    try:
+        return open_services(settings, daemon=False)
+    except StoreError as exc:
+        _err(f"error: {settings.redactor()(str(exc))}")
+        raise typer.Exit(1) from None
+
+
+def _with_services(config: Path | None, action: Callable[[Services], Awaitable[T]]) -> T:
+    services = _services(_load(config))
+    try:
+        return asyncio.run(action(services))
+    finally:
+        services.close()
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    for line in (headers, *rows):
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (server.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (server.port).")] = None,
+) -> None:
+    """Run the daemon: webhooks, job workers, scheduler and the HTTP API on one port."""
+    settings = _load(config)
+    lg = settings.logging
+    configure_logging(
+        level=lg.level, fmt=lg.format, redact=settings.redactor(), file=lg.file,
+        max_bytes=lg.max_bytes, backups=lg.backups,
+    )
+    path, _ = resolve_config_path(config, os.environ)
+    log.info("arrkestra %s starting (config: %s%s)", __version__, path, "" if path.exists() else ", not found: using defaults")
+    for warning in config_warnings(settings):
+        log.warning("config: %s", warning.render().replace("\n", " "))
+    for line in describe_capabilities(settings):
+        log.info("%s", line)
+    try:
+        services = open_services(settings, daemon=True)
+    except StoreError as exc:
+        log.critical("%s", exc)
+        raise typer.Exit(1) from None
+    log.info("database: %s", settings.storage.db_file)
+    run_server(settings, services, host=host or settings.server.host, port=port or settings.server.port)
+
+
+@app.command()
+def check(
+    config: ConfigOption = None,
+    online: Annotated[bool, typer.Option("--online", help="Also contact every configured upstream.")] = False,
+) -> None:
+    """Validate the configuration and print every problem (exit 2 on errors, 0 on warnings)."""
+    settings = _load(config)
+    path, _ = resolve_config_path(config, os.environ)
+    for warning in config_warnings(settings):
+        typer.echo(f"warning: {warning.render()}")
+    typer.echo(f"configuration OK: {path}" + ("" if path.exists() else " (no file: defaults)"))
+    for line in describe_capabilities(settings):
+        typer.echo(f"  {line}")
+    if not online:
+        return
+    targets = probe_targets(settings)
+    if not targets:
+        typer.echo("no upstreams configured: nothing to probe")
+        return
+    results = asyncio.run(probe_all(targets, settings.redactor()))
+    _table(["UPSTREAM", "URL", "RESULT", "DETAIL"], [[r.name, r.url, r.outcome.value, r.detail] for r in results])
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print arrkestra's version."""
+    typer.echo(f"arrkestra {__version__}")
+
+
+def _job_row(job: Job) -> list[str]:
+    error = (job.last_error or "").replace("\n", " ")
+    return [str(job.id), job.pipeline, job.status.value, str(job.attempts), _when(job.created_at), error[:60]]
+
+
+@jobs_app.command("list")
+def jobs_list(
+    config: ConfigOption = None,
+    status: Annotated[JobStatus | None, typer.Option(help="Only jobs in this status.")] = None,
+    pipeline: Annotated[str | None, typer.Option(help="Only jobs of this pipeline.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+) -> None:
+    """List jobs, newest first."""
+    jobs = _with_services(config, lambda s: s.queue.list(JobFilter(status, pipeline, None, limit)))
+    redact = _load(config).redactor()
+    _table(["ID", "PIPELINE", "STATUS", "ATTEMPTS", "CREATED (UTC)", "LAST ERROR"],
+           [[redact(c) for c in _job_row(j)] for j in jobs])
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: int, config: ConfigOption = None) -> None:
+    """Show one job with its parameters, result and every attempt."""
+    settings = _load(config)
+    try:
+        job, attempts = _with_services(config, lambda s: s.queue.get(job_id))
+    except JobNotFound:
+        _err(f"error: no job with id {job_id}")
+        raise typer.Exit(1) from None
+    redact = settings.redactor()
+    for label, value in (
+        ("id", job.id), ("pipeline", job.pipeline), ("key", job.key), ("status", job.status.value),
+        ("attempts", job.attempts), ("created", _when(job.created_at)), ("next attempt", _when(job.next_attempt_at)),
+        ("finished", _when(job.finished_at)), ("params", job.params), ("result", job.result),
+        ("last error", job.last_error),
+    ):
+        typer.echo(f"{label:>13}: {redact(str(value))}")
+    for a in attempts:
+        typer.echo(f"  attempt {a.attempt}: {_when(a.started_at)} -> {a.outcome or 'running'} {redact(a.error or '')}")
+
+
+def _job_action(config: Path | None, job_id: int, verb: str, act: Callable[[Services], Awaitable[Job]]) -> None:
+    try:
+        job = _with_services(config, act)
+    except JobNotFound:
+        _err(f"error: no job with id {job_id}")
+        raise typer.Exit(1) from None
+    except InvalidTransition as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    typer.echo(f"job {job.id} {verb}: now {job.status.value}")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: int, config: ConfigOption = None) -> None:
+    """Run a failed, dead or cancelled job again with a fresh retry budget."""
+    _job_action(config, job_id, "queued again", lambda s: s.queue.retry(job_id))
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: int, config: ConfigOption = None) -> None:
+    """Cancel a pending, failed or running job."""
+    _job_action(config, job_id, "cancelled", lambda s: s.queue.cancel(job_id))
+
+
+@jobs_app.command("resume")
+def jobs_resume(pipeline: str, config: ConfigOption = None) -> None:
+    """Resume a paused pipeline (its pending jobs start running again)."""
+    resumed = _with_services(config, lambda s: s.queue.resume(pipeline))
+    typer.echo(f"pipeline {pipeline} resumed" if resumed else f"pipeline {pipeline} was not paused")
+
+
+@db_app.command("backup")
+def db_backup(config: ConfigOption = None) -> None:
+    """Write an online backup now (VACUUM INTO) and rotate old ones (storage.backup.keep)."""
+    result = _with_services(config, run_backup)
+    typer.echo(f"backup written: {result.path} ({result.size} bytes); removed {len(result.removed)} old")
+
+
+@db_app.command("check")
+def db_check(config: ConfigOption = None) -> None:
+    """Run a full integrity check of the database (exit 1 if it is damaged)."""
+    settings = _load(config)
+    storage = settings.storage
+    try:
+        db, _ = open_database(settings, daemon=False)
+    except StoreError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    try:
+        report = db.call(maintenance.check_integrity, full=True)
+    finally:
+        db.close()
+    if not report.ok:
+        _err("error: " + maintenance.corruption_message(storage.db_file, storage.backup_dir, report.problems))
+        raise typer.Exit(1)
+    typer.echo(f"database {storage.db_file}: ok")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C in a CLI command: no traceback
+        sys.exit(130)

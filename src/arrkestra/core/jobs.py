@@ -1,0 +1,250 @@
+"""Job values and the job state machine.
+
+Every transition is a pure function ``(job, now, ...) -> JobUpdate``; the store applies
+the update under a condition on the job's current status and lease, so two workers can
+never both move the same job. Illegal transitions raise :class:`InvalidTransition`.
+
+Lifecycle::
+
+    pending --claim--> running --succeed--> succeeded
+       ^                 |  \\--fail(transient)--> failed --(due)--claim--> running
+       |                 |   \\--fail(permanent / out of budget)--> dead
+       |                 \\--release (drain) / recover (crash, expired lease)--> pending
+    failed, dead, cancelled --retry (manual)--> pending
+    pending, failed, running --cancel--> cancelled
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from typing import Any
+
+from arrkestra.core.errors import ArrkestraError
+from arrkestra.core.retry import RandomSource, RetryPolicy, next_attempt_at
+
+JsonObject = dict[str, Any]
+MAX_ERROR_LENGTH = 4000
+
+
+class JobStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a transient failure: will be retried at next_attempt_at
+    DEAD = "dead"  # gave up: permanent error or retry budget spent
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.RUNNING, JobStatus.FAILED})
+"""A job in one of these holds its idempotency key: a second enqueue returns it."""
+CLAIMABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.FAILED})
+TERMINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.DEAD, JobStatus.CANCELLED})
+RETRYABLE_STATUSES = frozenset({JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED})
+
+
+class FailureKind(enum.StrEnum):
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    AUTH = "auth"
+
+
+class InvalidTransition(ArrkestraError):
+    """The job is not in a state that allows this transition."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a router or a scheduler asks for: a job not yet stored.
+
+    ``key`` is the idempotency key: enqueuing a spec whose (pipeline, key) is held by an
+    active job returns that job instead of a new one.
+    """
+
+    pipeline: str
+    key: str
+    params: JsonObject
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    pipeline: str
+    key: str
+    params: JsonObject
+    status: JobStatus
+    attempts: int
+    created_at: float
+    updated_at: float
+    next_attempt_at: float
+    lease_owner: str | None = None
+    lease_expires_at: float | None = None
+    last_error: str | None = None
+    result: JsonObject | None = None
+    finished_at: float | None = None
+    event_id: int | None = None
+    retried_at: float | None = None
+
+    @property
+    def age_origin(self) -> float:
+        """Where ``max_age`` is counted from: creation, or the last manual retry."""
+        return self.retried_at if self.retried_at is not None else self.created_at
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """The new values of a job's mutable columns after one transition."""
+
+    status: JobStatus
+    attempts: int
+    next_attempt_at: float
+    updated_at: float
+    lease_owner: str | None
+    lease_expires_at: float | None
+    last_error: str | None
+    result: JsonObject | None
+    finished_at: float | None
+    retried_at: float | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobUpdate:
+        return cls(
+            status=job.status,
+            attempts=job.attempts,
+            next_attempt_at=job.next_attempt_at,
+            updated_at=job.updated_at,
+            lease_owner=job.lease_owner,
+            lease_expires_at=job.lease_expires_at,
+            last_error=job.last_error,
+            result=job.result,
+            finished_at=job.finished_at,
+            retried_at=job.retried_at,
+        )
+
+
+def _require(job: Job, allowed: frozenset[JobStatus], action: str) -> None:
+    if job.status not in allowed:
+        names = ", ".join(sorted(s.value for s in allowed))
+        raise InvalidTransition(f"cannot {action} job {job.id}: it is {job.status} (needs {names})")
+
+
+def _unleased(job: Job, now: float, status: JobStatus, **changes: Any) -> JobUpdate:
+    base = replace(JobUpdate.of(job), status=status, updated_at=now)
+    return replace(base, lease_owner=None, lease_expires_at=None, **changes)
+
+
+def is_due(job: Job, now: float) -> bool:
+    return job.status in CLAIMABLE_STATUSES and job.next_attempt_at <= now
+
+
+def claim(job: Job, *, now: float, owner: str, lease: float) -> JobUpdate:
+    """Start an attempt: the job is leased to ``owner`` until ``now + lease``."""
+    _require(job, CLAIMABLE_STATUSES, "claim")
+    if job.next_attempt_at > now:
+        raise InvalidTransition(f"cannot claim job {job.id}: not due yet")
+    return replace(
+        JobUpdate.of(job),
+        status=JobStatus.RUNNING,
+        attempts=job.attempts + 1,
+        updated_at=now,
+        lease_owner=owner,
+        lease_expires_at=now + lease,
+    )
+
+
+def extend_lease(job: Job, *, now: float, lease: float) -> JobUpdate:
+    _require(job, frozenset({JobStatus.RUNNING}), "extend the lease of")
+    return replace(JobUpdate.of(job), updated_at=now, lease_expires_at=now + lease)
+
+
+def succeed(job: Job, *, now: float, result: JsonObject) -> JobUpdate:
+    _require(job, frozenset({JobStatus.RUNNING}), "complete")
+    return _unleased(job, now, JobStatus.SUCCEEDED, result=result, finished_at=now, last_error=None)
+
+
+def fail(
+    job: Job,
+    *,
+    now: float,
+    kind: FailureKind,
+    error: str,
+    policy: RetryPolicy,
+    rand: RandomSource,
+    retry_after: float | None = None,
+) -> JobUpdate:
+    """Record a failed attempt and decide what comes next.
+
+    Transient: retry with backoff until the policy's attempts or age run out, then dead.
+    Permanent: dead at once. Auth: the attempt is given back and the job waits (failed,
+    not dead) at least ``retry_after`` or the policy's cap, while credentials are fixed.
+    """
+    _require(job, frozenset({JobStatus.RUNNING}), "fail")
+    message = error[:MAX_ERROR_LENGTH]
+    if kind is FailureKind.PERMANENT:
+        return _unleased(job, now, JobStatus.DEAD, last_error=message, finished_at=now)
+    if kind is FailureKind.AUTH:
+        wait = retry_after if retry_after is not None else policy.cap
+        return _unleased(
+            job,
+            now,
+            JobStatus.FAILED,
+            attempts=max(job.attempts - 1, 0),
+            next_attempt_at=now + wait,
+            last_error=message,
+        )
+    when = next_attempt_at(
+        policy,
+        attempts=job.attempts,
+        created_at=job.age_origin,
+        now=now,
+        retry_after=retry_after,
+        rand=rand,
+    )
+    if when is None:
+        gave_up = f"gave up after {job.attempts} attempt(s): {message}"[:MAX_ERROR_LENGTH]
+        return _unleased(job, now, JobStatus.DEAD, last_error=gave_up, finished_at=now)
+    return _unleased(job, now, JobStatus.FAILED, next_attempt_at=when, last_error=message)
+
+
+def release(job: Job, *, now: float) -> JobUpdate:
+    """Give a running job back on graceful shutdown; the unfinished attempt does not count."""
+    _require(job, frozenset({JobStatus.RUNNING}), "release")
+    return _unleased(job, now, JobStatus.PENDING, attempts=max(job.attempts - 1, 0), next_attempt_at=now)
+
+
+def recover(job: Job, *, now: float) -> JobUpdate:
+    """Return a job whose worker is gone (crash, expired lease) to pending, due now.
+
+    The interrupted attempt counts, so a job that keeps crashing its worker still
+    spends its budget on its next failure; recovery itself never kills a job.
+    """
+    _require(job, frozenset({JobStatus.RUNNING}), "recover")
+    return _unleased(job, now, JobStatus.PENDING, next_attempt_at=now)
+
+
+def cancel(job: Job, *, now: float) -> JobUpdate:
+    _require(job, ACTIVE_STATUSES, "cancel")
+    return _unleased(job, now, JobStatus.CANCELLED, finished_at=now)
+
+
+def retry(job: Job, *, now: float) -> JobUpdate:
+    """Manual retry: a fresh budget of attempts and age, due now."""
+    _require(job, RETRYABLE_STATUSES, "retry")
+    return _unleased(
+        job,
+        now,
+        JobStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        finished_at=None,
+        retried_at=now,
+    )
+
+
+def lease_expired(job: Job, now: float) -> bool:
+    return (
+        job.status is JobStatus.RUNNING
+        and job.lease_expires_at is not None
+        and job.lease_expires_at <= now
+    )

@@ -1,0 +1,1 @@
+"""One module per capability: ``async def run(job, deps) -> result``."""

@@ -1,0 +1,1 @@
+"""The imperative shell: composition root, worker, scheduler, health, logging."""

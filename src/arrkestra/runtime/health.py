@@ -1,0 +1,92 @@
+"""Component health and the one ``/health`` body (with the replaced tools' fields).
+
+Components report their own state here (store, upstreams, mounts); the body is
+assembled on request. Upstream trouble makes the status ``degraded``; only a broken
+store makes it ``unhealthy``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+class ComponentState(enum.StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    AUTH_FAILED = "auth_failed"
+
+
+@dataclass(frozen=True)
+class Component:
+    state: ComponentState
+    detail: str = ""
+
+
+@dataclass
+class HealthRegistry:
+    started_at: float
+    components: dict[str, Component] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def set(self, name: str, state: ComponentState, detail: str = "") -> None:
+        self.components[name] = Component(state, detail)
+
+    def remove(self, name: str) -> None:
+        self.components.pop(name, None)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def overall_status(components: dict[str, Component]) -> str:
+    store = components.get("store")
+    if store is not None and store.state is not ComponentState.OK:
+        return "unhealthy"
+    if any(c.state is not ComponentState.OK for c in components.values()):
+        return "degraded"
+    return "healthy"
+
+
+def _legacy_overseer(components: dict[str, Component]) -> str:
+    overseerr = components.get("overseerr")
+    if overseerr is None:
+        return "not_configured"
+    return "available" if overseerr.state is ComponentState.OK else "unavailable"
+
+
+def health_body(
+    registry: HealthRegistry,
+    *,
+    version: str,
+    dry_run: bool,
+    notifications: bool,
+    jobs_24h: dict[str, int],
+) -> dict[str, Any]:
+    components = dict(registry.components)
+    status = overall_status(components)
+    mounts = {k: v for k, v in components.items() if k.startswith("mount:")}
+    nfs_issues = [f"{k[6:]}: {v.detail or v.state}" for k, v in mounts.items() if v.state != "ok"]
+    return {
+        "status": status,
+        "healthy": status != "unhealthy",
+        "service": "arrkestra",
+        "version": version,
+        "uptime_since": _iso(registry.started_at),
+        "dry_run": dry_run,
+        "notifications": notifications,
+        "components": {
+            name: {"state": c.state.value, **({"detail": c.detail} if c.detail else {})}
+            for name, c in sorted(components.items())
+        },
+        "notes": list(registry.notes),
+        # the replaced tools' fields, so their monitors keep working
+        "overseer": _legacy_overseer(components),
+        "nfs_status": "error" if nfs_issues else "ok",
+        "nfs_issues": nfs_issues,
+        "jobs_24h": {"success": jobs_24h.get("succeeded", 0), "failed": jobs_24h.get("dead", 0)},
+    }

@@ -1,0 +1,98 @@
+"""Logging set-up: text or JSON, optional rotating files, secrets masked in every line.
+
+The redacting filter sits on the handlers, so it also covers the access log
+(``?token=`` in request lines) and library loggers (httpx logs full URLs).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import logging.handlers
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+job_context: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(
+    "arrkestra_job", default=None
+)
+"""(job id, pipeline) of the job the current task is running; added to every log line."""
+
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s%(job_suffix)s"
+LIBRARY_LEVELS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
+
+
+class ContextFilter(logging.Filter):
+    """Adds ``job_id`` / ``pipeline`` from the running job, and masks secrets."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = job_context.get()
+        record.job_id, record.pipeline = current if current else (None, None)
+        record.job_suffix = f" [job={current[0]} pipeline={current[1]}]" if current else ""
+        record.msg = self._redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        record.exc_info = None  # the redacted text is what gets printed
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "job_id", None) is not None:
+            doc["job_id"] = record.job_id
+            doc["pipeline"] = record.pipeline
+        if record.exc_text:
+            doc["exception"] = record.exc_text
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def configure_logging(
+    *,
+    level: str,
+    fmt: str,
+    redact: Callable[[str], str],
+    file: Path | None = None,
+    max_bytes: int = 10 * 1024 * 1024,
+    backups: int = 5,
+) -> None:
+    """Replace the root logger's handlers with arrkestra's (idempotent)."""
+    formatter: logging.Formatter = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+            )
+        )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
+    context = ContextFilter(redact)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(context)
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name, lib_level in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(max(lib_level, root.level))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uv = logging.getLogger(name)
+        uv.handlers.clear()
+        uv.propagate = True

@@ -1,0 +1,74 @@
+"""Prometheus metrics, in a registry of their own (no module-level singletons).
+
+Queue gauges are refreshed from the database at scrape time, so they are right even
+for jobs changed by another process (the CLI).
+"""
+
+from __future__ import annotations
+
+import platform
+import sqlite3
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Gauge, Histogram, Info, generate_latest
+
+from arrkestra.store import jobs as job_store
+
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    counts: dict[tuple[str, str], int]
+    oldest_waiting: dict[str, float]
+
+
+def queue_snapshot(conn: sqlite3.Connection) -> QueueSnapshot:
+    return QueueSnapshot(job_store.count_by_pipeline_status(conn), job_store.oldest_waiting(conn))
+
+
+class Metrics:
+    def __init__(self, version: str) -> None:
+        self.registry = CollectorRegistry()
+        Info("arrkestra_build", "arrkestra build information", registry=self.registry).info(
+            {"version": version, "python": platform.python_version()}
+        )
+        self.job_duration = Histogram(
+            "arrkestra_job_duration_seconds",
+            "How long job attempts ran, by pipeline and outcome",
+            ["pipeline", "outcome"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.jobs = Gauge(
+            "arrkestra_jobs", "Jobs in the database by pipeline and status", ["pipeline", "status"],
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "arrkestra_queue_depth", "Jobs waiting to run (pending or failed)", ["pipeline"],
+            registry=self.registry,
+        )
+        self.oldest_waiting = Gauge(
+            "arrkestra_queue_oldest_age_seconds",
+            "Age of the oldest job waiting to run",
+            ["pipeline"],
+            registry=self.registry,
+        )
+
+    def observe_job(self, pipeline: str, outcome: str, seconds: float) -> None:
+        self.job_duration.labels(pipeline, outcome).observe(seconds)
+
+    def render(self, snapshot: QueueSnapshot, now: float) -> bytes:
+        self.jobs.clear()
+        self.queue_depth.clear()
+        self.oldest_waiting.clear()
+        depth: dict[str, int] = {}
+        for (pipeline, status), count in snapshot.counts.items():
+            self.jobs.labels(pipeline, status).set(count)
+            if status in ("pending", "failed"):
+                depth[pipeline] = depth.get(pipeline, 0) + count
+        for pipeline, count in depth.items():
+            self.queue_depth.labels(pipeline).set(count)
+        for pipeline, created in snapshot.oldest_waiting.items():
+            self.oldest_waiting.labels(pipeline).set(max(now - created, 0.0))
+        return generate_latest(self.registry)

@@ -1,0 +1,197 @@
+"""The composition root: the one place that builds everything, for the web app and the CLI.
+
+Start-up never touches the network: it opens and checks the database, recovers jobs a
+crashed process left running, and wires the worker and the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from arrkestra import __version__
+from arrkestra.config import Settings
+from arrkestra.core.redact import Redactor
+from arrkestra.core.retry import RandomSource
+from arrkestra.pipelines import selftest
+from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
+from arrkestra.runtime.health import ComponentState, HealthRegistry
+from arrkestra.runtime.metrics import Metrics
+from arrkestra.runtime.queue import Queue
+from arrkestra.runtime.scheduler import Scheduler
+from arrkestra.runtime.worker import Pipeline, Worker
+from arrkestra.store import jobs as job_store
+from arrkestra.store import maintenance
+from arrkestra.store.database import Database
+from arrkestra.store.db import StoreError
+from arrkestra.store.lock import DatabaseLock
+
+log = logging.getLogger("arrkestra")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    redactor: Redactor
+    metrics: Metrics
+    health: HealthRegistry
+    worker: Worker
+    queue: Queue
+    scheduler: Scheduler
+    lock: DatabaseLock | None
+    version: str = __version__
+    ready: bool = False
+    _started: bool = field(default=False, repr=False)
+
+    async def start(self) -> None:
+        """Start the worker and the scheduler (daemon only); after this, /ready is 200."""
+        if not self._started:
+            self._started = True
+            self.worker.start()
+            self.scheduler.start()
+        self.ready = True
+
+    async def stop(self) -> None:
+        """Drain running jobs for ``server.drain_timeout``, release the rest, close the store."""
+        self.ready = False
+        if self._started:
+            self.scheduler.shutdown()
+            await self.worker.stop(self.settings.server.drain_timeout)
+            self._started = False
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def build_pipelines(settings: Settings) -> dict[str, Pipeline]:
+    """The pipelines this configuration runs, keyed by name."""
+    pipelines: dict[str, Pipeline] = {}
+    if settings.selftest.enabled:
+        deps = selftest.Deps(log_file=settings.storage.path / "selftest.log")
+
+        async def run_selftest(job: job_store.Job) -> job_store.JsonObject:
+            return await selftest.run(job, deps)
+
+        pipelines[selftest.NAME] = Pipeline(
+            selftest.NAME, run_selftest, settings.selftest.concurrency, settings.retry_policy("selftest")
+        )
+    return pipelines
+
+
+def open_database(settings: Settings, *, daemon: bool) -> tuple[Database, DatabaseLock | None]:
+    """Lock (daemon only), open, migrate and quick-check the database."""
+    lock = DatabaseLock(settings.storage.db_file) if daemon else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        db = Database.open(settings.storage.db_file)
+        report = db.call(maintenance.check_integrity, full=False)
+        if not report.ok:
+            db.close()
+            raise StoreError(
+                maintenance.corruption_message(
+                    settings.storage.db_file, settings.storage.backup_dir, report.problems
+                )
+            )
+    except StoreError:
+        if lock is not None:
+            lock.release()
+        raise
+    return db, lock
+
+
+def open_services(
+    settings: Settings,
+    *,
+    daemon: bool,
+    clock: Clock | None = None,
+    rand: RandomSource | None = None,
+) -> Services:
+    """Build everything. ``daemon`` takes the database lock, recovers and schedules."""
+    clock = clock or SystemClock()
+    db, lock = open_database(settings, daemon=daemon)
+    if daemon:
+        recovered = db.call(job_store.recover_running, now=clock.now())
+        if recovered:
+            log.warning("recovered %d job(s) left running by a stopped process: %s", len(recovered), recovered)
+    metrics = Metrics(__version__)
+    health = HealthRegistry(started_at=clock.now())
+    health.set("store", ComponentState.OK)
+    worker = Worker(
+        db,
+        build_pipelines(settings) if daemon else {},
+        clock=clock,
+        rand=rand or SystemRandom(),
+        owner=lease_owner(),
+        lease=settings.queue.lease,
+        poll_interval=settings.queue.poll_interval,
+        metrics=metrics,
+    )
+    services = Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        redactor=settings.redactor(),
+        metrics=metrics,
+        health=health,
+        worker=worker,
+        queue=Queue(db, clock, worker.wake, worker.abort),
+        scheduler=Scheduler(ZoneInfo(settings.storage.timezone)),
+        lock=lock,
+    )
+    if daemon:
+        register_maintenance(services)
+    return services
+
+
+def register_maintenance(services: Services) -> None:
+    """The platform's own periodic tasks: lease reclaim, nightly backup and integrity check."""
+    settings, db, clock = services.settings, services.db, services.clock
+
+    async def reclaim() -> None:
+        reclaimed = await db.run(job_store.reclaim_expired, now=clock.now())
+        if reclaimed:
+            log.warning("reclaimed %d job(s) whose lease expired: %s", len(reclaimed), reclaimed)
+            services.worker.wake()
+
+    async def nightly_backup() -> None:
+        await run_backup(services)
+
+    async def integrity() -> None:
+        report = await db.run(maintenance.check_integrity, full=True)
+        if report.ok:
+            log.info("database integrity check: ok")
+            return
+        message = maintenance.corruption_message(
+            settings.storage.db_file, settings.storage.backup_dir, report.problems
+        )
+        services.health.set("store", ComponentState.DOWN, message)
+        log.critical("%s", message)
+
+    services.scheduler.every("queue.reclaim", settings.queue.reclaim_interval, reclaim)
+    services.scheduler.cron("store.backup", settings.storage.backup.schedule, nightly_backup)
+    services.scheduler.cron("store.integrity", settings.storage.integrity_check, integrity)
+
+
+async def run_backup(services: Services) -> maintenance.BackupResult:
+    storage = services.settings.storage
+    result = await services.db.run(
+        maintenance.backup, storage.backup_dir, keep=storage.backup.keep, now=datetime.now(UTC)
+    )
+    log.info("database backed up to %s (%d bytes)", result.path, result.size)
+    return result
+

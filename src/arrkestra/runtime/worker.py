@@ -1,0 +1,254 @@
+"""The worker: claim -> run -> classify -> transition, for every registered pipeline.
+
+One dispatcher task claims due jobs while their pipeline has free capacity and is not
+paused; each claimed job runs in its own task whose lease is extended while it runs.
+The dispatcher sleeps until woken (an enqueue), until the next job falls due, or
+``poll_interval`` at the most (jobs enqueued by another process, e.g. the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from arrkestra.core import jobs as machine
+from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.jobs import FailureKind, Job, JobUpdate, JsonObject
+from arrkestra.core.retry import RandomSource, RetryPolicy
+from arrkestra.runtime.clock import Clock
+from arrkestra.runtime.logs import job_context
+from arrkestra.runtime.metrics import Metrics
+from arrkestra.store import jobs as job_store
+from arrkestra.store import state as state_store
+from arrkestra.store.database import Database
+
+log = logging.getLogger("arrkestra.worker")
+
+JobRunner = Callable[[Job], Awaitable[JsonObject]]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A pipeline as the worker sees it: how to run a job, how many at once, how to retry."""
+
+    name: str
+    run: JobRunner
+    concurrency: int
+    policy: RetryPolicy
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    message: str
+    retry_after: float | None = None
+
+
+def classify(exc: BaseException) -> Failure:
+    """Map an exception to what the queue does next (DESIGN.md, "Errors")."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, TransientError):
+        return Failure(FailureKind.TRANSIENT, text, exc.retry_after)
+    if isinstance(exc, UpstreamAuthError):
+        return Failure(FailureKind.AUTH, f"{exc.upstream}: {text}")
+    if isinstance(exc, PermanentError):
+        return Failure(FailureKind.PERMANENT, text)
+    # A bug is not the job's fault: retry (bounded by the policy) rather than lose the work.
+    return Failure(FailureKind.TRANSIENT, f"unexpected {type(exc).__name__}: {text}")
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        pipelines: Mapping[str, Pipeline],
+        *,
+        clock: Clock,
+        rand: RandomSource,
+        owner: str,
+        lease: float,
+        poll_interval: float,
+        metrics: Metrics,
+    ) -> None:
+        self._db = db
+        self._pipelines = dict(pipelines)
+        self._clock = clock
+        self._rand = rand
+        self.owner = owner
+        self._lease = lease
+        self._poll_interval = poll_interval
+        self._metrics = metrics
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._running_by_pipeline: dict[str, int] = dict.fromkeys(self._pipelines, 0)
+
+    @property
+    def pipelines(self) -> Mapping[str, Pipeline]:
+        return self._pipelines
+
+    @property
+    def running_jobs(self) -> list[int]:
+        return sorted(self._running)
+
+    def wake(self) -> None:
+        """Something changed (enqueue, retry, resume): look for due jobs now."""
+        self._wake.set()
+
+    def abort(self, job_id: int) -> None:
+        """Stop a job running here (it was cancelled); its status is already final."""
+        task = self._running.get(job_id)
+        if task is not None:
+            task.cancel()
+
+    def start(self) -> None:
+        if self._dispatcher is None and self._pipelines:
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="arrkestra-dispatcher")
+
+    async def stop(self, drain_timeout: float) -> list[int]:
+        """Stop claiming, let running jobs finish for ``drain_timeout``, then release the rest.
+
+        Returns the ids of the jobs whose leases were released (they run again later).
+        """
+        self._stopping = True
+        self._wake.set()
+        if self._dispatcher is not None:
+            await self._dispatcher
+            self._dispatcher = None
+        tasks = list(self._running.values())
+        if tasks:
+            log.info("waiting up to %.0fs for %d running job(s)", drain_timeout, len(tasks))
+            _, pending = await asyncio.wait(tasks, timeout=drain_timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        released = await self._db.run(job_store.release_owned, self.owner, now=self._clock.now())
+        if released:
+            log.info("released %d unfinished job(s) for a later run: %s", len(released), released)
+        return released
+
+    async def _dispatch(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await self._claim_available()
+                if not claimed:
+                    await self._sleep_until_due()
+            except Exception:  # the dispatcher must outlive a locked or flaky database
+                log.exception("job dispatcher error; retrying shortly")
+                await self._sleep(min(self._poll_interval, 5.0))
+
+    async def _free_pipelines(self) -> list[str]:
+        paused = await self._db.run(state_store.paused_pipelines)
+        return [
+            name
+            for name, pipeline in self._pipelines.items()
+            if name not in paused and self._running_by_pipeline[name] < pipeline.concurrency
+        ]
+
+    async def _claim_available(self) -> bool:
+        """Claim as many due jobs as there is capacity for; True if any was claimed."""
+        claimed_any = False
+        while not self._stopping:
+            free = await self._free_pipelines()
+            job = await self._db.run(
+                job_store.claim_next, free, now=self._clock.now(), owner=self.owner, lease=self._lease
+            )
+            if job is None:
+                return claimed_any
+            claimed_any = True
+            self._start_job(job)
+        return claimed_any
+
+    async def _sleep_until_due(self) -> None:
+        free = await self._free_pipelines()
+        due = await self._db.run(job_store.next_due_time, free)
+        timeout = self._poll_interval
+        if due is not None:
+            timeout = min(timeout, max(due - self._clock.now(), 0.0))
+        await self._sleep(timeout)
+
+    async def _sleep(self, timeout: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+
+    def _start_job(self, job: Job) -> None:
+        self._running_by_pipeline[job.pipeline] += 1
+        task = asyncio.create_task(self._execute(job), name=f"job-{job.id}")
+        self._running[job.id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            self._running.pop(job.id, None)
+            self._running_by_pipeline[job.pipeline] -= 1
+            self._wake.set()  # capacity freed
+
+        task.add_done_callback(done)
+
+    async def _execute(self, job: Job) -> None:
+        pipeline = self._pipelines[job.pipeline]
+        token = job_context.set((job.id, job.pipeline))
+        started = time.monotonic()
+        keeper = asyncio.create_task(self._keep_lease(job, asyncio.current_task()))
+        try:
+            log.info("attempt %d started", job.attempts)
+            result = await pipeline.run(job)
+            outcome = await self._finish(job, lambda j: machine.succeed(j, now=self._clock.now(), result=result))
+        except asyncio.CancelledError:
+            # drain timeout or lease lost: the lease is released (or already taken) elsewhere
+            self._metrics.observe_job(job.pipeline, "interrupted", time.monotonic() - started)
+            raise
+        except Exception as exc:
+            failure = classify(exc)
+            if failure.message.startswith("unexpected "):
+                log.exception("attempt %d crashed", job.attempts)
+            outcome = await self._finish(job, lambda j: self._failed(j, failure, pipeline.policy))
+        finally:
+            keeper.cancel()
+            job_context.reset(token)
+        self._metrics.observe_job(job.pipeline, outcome, time.monotonic() - started)
+
+    def _failed(self, job: Job, failure: Failure, policy: RetryPolicy) -> JobUpdate:
+        return machine.fail(
+            job,
+            now=self._clock.now(),
+            kind=failure.kind,
+            error=failure.message,
+            policy=policy,
+            rand=self._rand,
+            retry_after=failure.retry_after,
+        )
+
+    async def _finish(self, job: Job, change: job_store.Transition) -> str:
+        try:
+            after = await self._db.run(job_store.transition, job.id, change, owner=self.owner)
+        except job_store.LeaseLost as exc:
+            log.warning("result discarded: %s", exc)
+            return "lease_lost"
+        level = logging.WARNING if after.status in (machine.JobStatus.DEAD,) else logging.INFO
+        detail = f": {after.last_error}" if after.last_error else ""
+        log.log(level, "attempt %d %s%s", job.attempts, after.status, detail)
+        return after.status.value
+
+    async def _keep_lease(self, job: Job, runner: asyncio.Task[object] | None) -> None:
+        """Extend the lease at a third of its length; cancel the job if the lease is lost."""
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            try:
+                await self._db.run(
+                    job_store.transition,
+                    job.id,
+                    lambda j: machine.extend_lease(j, now=self._clock.now(), lease=self._lease),
+                    owner=self.owner,
+                )
+            except job_store.LeaseLost:
+                log.warning("job %d lost its lease (cancelled or reclaimed); stopping it", job.id)
+                if runner is not None:
+                    runner.cancel()
+                return
+            except Exception:
+                log.exception("could not extend the lease of job %d", job.id)

@@ -1,0 +1,1 @@
+"""SQLite persistence: named SQL and functions of a connection, nothing else."""

@@ -1,0 +1,59 @@
+"""The database handle: one connection, used from one dedicated thread.
+
+SQLite calls block; running them all on a single worker thread keeps the event loop
+free and serialises access to the connection without a lock of our own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from arrkestra.store.db import connect, migrate
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Database:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arrkestra-db")
+        self._closed = False
+
+    @classmethod
+    def open(cls, path: Path) -> Database:
+        """Open the file, switch to WAL and bring its schema up to date."""
+        conn = connect(path)
+        try:
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn)
+
+    async def run(
+        self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(conn, *args, **kwargs)`` on the database thread and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(fn, self._conn, *args, **kwargs))
+
+    def call(
+        self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Synchronous ``run`` for code outside an event loop (the CLI, start-up)."""
+        return self._executor.submit(partial(fn, self._conn, *args, **kwargs)).result()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._executor.submit(self._conn.close).result()
+        self._executor.shutdown(wait=True)

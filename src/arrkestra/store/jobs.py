@@ -1,0 +1,303 @@
+"""The job queue's SQL: enqueue, claim, apply transitions, list.
+
+Transitions themselves are pure (``core.jobs``); this module loads a job, asks core for
+the update, and writes it under ``BEGIN IMMEDIATE`` with a condition on the status and
+lease owner it read, so a job can never be moved by two workers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from arrkestra.core import jobs as machine
+from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate
+from arrkestra.store.db import write_transaction
+
+JOB_COLUMNS = (
+    "id, pipeline, key, params, status, attempts, created_at, updated_at, next_attempt_at, "
+    "lease_owner, lease_expires_at, last_error, result, finished_at, event_id, retried_at"
+)
+SELECT_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
+SELECT_ACTIVE_BY_KEY = (
+    f"SELECT {JOB_COLUMNS} FROM jobs WHERE pipeline = ? AND key = ? "
+    "AND status IN ('pending', 'running', 'failed')"
+)
+INSERT_JOB = """
+INSERT INTO jobs (pipeline, key, params, status, attempts, created_at, updated_at,
+                  next_attempt_at, event_id)
+VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+"""
+UPDATE_JOB = """
+UPDATE jobs SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, lease_owner = ?,
+                lease_expires_at = ?, last_error = ?, result = ?, finished_at = ?, retried_at = ?
+WHERE id = ? AND status = ? AND lease_owner IS ?
+"""
+SELECT_DUE = """
+SELECT {cols} FROM jobs
+WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? AND pipeline IN ({marks})
+ORDER BY next_attempt_at, id LIMIT 1
+"""
+SELECT_NEXT_DUE_TIME = """
+SELECT MIN(next_attempt_at) FROM jobs
+WHERE status IN ('pending', 'failed') AND pipeline IN ({marks})
+"""
+SELECT_RUNNING = f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'running'"
+SELECT_EXPIRED = f"{SELECT_RUNNING} AND lease_expires_at <= ?"
+SELECT_OWNED = f"{SELECT_RUNNING} AND lease_owner = ?"
+INSERT_ATTEMPT = (
+    "INSERT INTO job_attempts (job_id, attempt, owner, started_at) VALUES (?, ?, ?, ?)"
+)
+CLOSE_ATTEMPT = """
+UPDATE job_attempts SET finished_at = ?, outcome = ?, error = ?
+WHERE job_id = ? AND finished_at IS NULL
+"""
+SELECT_ATTEMPTS = """
+SELECT attempt, owner, started_at, finished_at, outcome, error FROM job_attempts
+WHERE job_id = ? ORDER BY id
+"""
+COUNT_BY_PIPELINE_STATUS = "SELECT pipeline, status, COUNT(*) FROM jobs GROUP BY pipeline, status"
+OLDEST_WAITING = """
+SELECT pipeline, MIN(created_at) FROM jobs WHERE status IN ('pending', 'failed') GROUP BY pipeline
+"""
+COUNT_FINISHED_SINCE = """
+SELECT status, COUNT(*) FROM jobs WHERE finished_at >= ? AND status IN ('succeeded', 'dead')
+GROUP BY status
+"""
+SELECT_RETRYABLE_SINCE = f"""
+SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ('failed', 'dead') AND updated_at >= ?
+ORDER BY id
+"""
+
+
+class JobNotFound(LookupError):
+    """No job has this id."""
+
+
+class LeaseLost(Exception):
+    """The job is no longer leased to this worker (reclaimed, cancelled or recovered)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    attempt: int
+    owner: str
+    started_at: float
+    finished_at: float | None
+    outcome: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    status: JobStatus | None = None
+    pipeline: str | None = None
+    before: int | None = None  # id cursor: jobs with a smaller id
+    limit: int = 50
+
+
+def row_to_job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"],
+        pipeline=row["pipeline"],
+        key=row["key"],
+        params=json.loads(row["params"]),
+        status=JobStatus(row["status"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        next_attempt_at=row["next_attempt_at"],
+        lease_owner=row["lease_owner"],
+        lease_expires_at=row["lease_expires_at"],
+        last_error=row["last_error"],
+        result=None if row["result"] is None else json.loads(row["result"]),
+        finished_at=row["finished_at"],
+        event_id=row["event_id"],
+        retried_at=row["retried_at"],
+    )
+
+
+def insert_jobs(
+    conn: sqlite3.Connection, specs: Iterable[JobSpec], *, now: float
+) -> list[tuple[Job, bool]]:
+    """Enqueue inside the caller's write transaction; ``(job, created)`` per spec.
+
+    A spec whose (pipeline, key) is held by an active job yields that job, not a new one.
+    """
+    out = []
+    for spec in specs:
+        row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
+        if row is not None:
+            out.append((row_to_job(row), False))
+            continue
+        params = json.dumps(spec.params, separators=(",", ":"), sort_keys=True)
+        cur = conn.execute(
+            INSERT_JOB, (spec.pipeline, spec.key, params, now, now, now, spec.event_id)
+        )
+        out.append((_load(conn, int(cur.lastrowid or 0)), True))
+    return out
+
+
+def enqueue(conn: sqlite3.Connection, spec: JobSpec, *, now: float) -> tuple[Job, bool]:
+    with write_transaction(conn):
+        return insert_jobs(conn, [spec], now=now)[0]
+
+
+def get_job(conn: sqlite3.Connection, job_id: int) -> Job:
+    return _load(conn, job_id)
+
+
+def _load(conn: sqlite3.Connection, job_id: int) -> Job:
+    row = conn.execute(SELECT_JOB, (job_id,)).fetchone()
+    if row is None:
+        raise JobNotFound(job_id)
+    return row_to_job(row)
+
+
+def _write(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
+    result = None if update.result is None else json.dumps(update.result, separators=(",", ":"))
+    cur = conn.execute(
+        UPDATE_JOB,
+        (
+            update.status.value,
+            update.attempts,
+            update.next_attempt_at,
+            update.updated_at,
+            update.lease_owner,
+            update.lease_expires_at,
+            update.last_error,
+            result,
+            update.finished_at,
+            update.retried_at,
+            job.id,
+            job.status.value,
+            job.lease_owner,
+        ),
+    )
+    if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; guard against future misuse
+        raise LeaseLost(f"job {job.id} changed while it was being updated")
+    if job.status is JobStatus.RUNNING and update.status is not JobStatus.RUNNING:
+        outcome = _attempt_outcome(job, update)
+        error = update.last_error if update.status in (JobStatus.FAILED, JobStatus.DEAD) else None
+        conn.execute(CLOSE_ATTEMPT, (update.updated_at, outcome, error, job.id))
+    elif update.status is JobStatus.RUNNING and job.status is not JobStatus.RUNNING:
+        conn.execute(INSERT_ATTEMPT, (job.id, update.attempts, update.lease_owner, update.updated_at))
+
+
+def _attempt_outcome(job: Job, update: JobUpdate) -> str:
+    if update.status is JobStatus.PENDING:
+        # release (graceful drain) gives the attempt back; recovery (crash) keeps it counted
+        return "released" if update.attempts < job.attempts else "recovered"
+    return update.status.value
+
+
+Transition = Callable[[Job], JobUpdate]
+
+
+def transition(
+    conn: sqlite3.Connection, job_id: int, change: Transition, *, owner: str | None = None
+) -> Job:
+    """Apply one state-machine transition atomically and return the job as it now is.
+
+    With ``owner``, the job must still be running under that lease, else ``LeaseLost``.
+    Raises ``JobNotFound`` or ``core.jobs.InvalidTransition``.
+    """
+    with write_transaction(conn):
+        job = _load(conn, job_id)
+        if owner is not None and (job.status is not JobStatus.RUNNING or job.lease_owner != owner):
+            raise LeaseLost(f"job {job_id} is no longer leased to {owner} ({job.status})")
+        _write(conn, job, change(job))
+        return _load(conn, job_id)
+
+
+def claim_next(
+    conn: sqlite3.Connection, pipelines: Sequence[str], *, now: float, owner: str, lease: float
+) -> Job | None:
+    """Lease the most overdue job of the given pipelines to ``owner``, if any is due."""
+    if not pipelines:
+        return None
+    sql = SELECT_DUE.format(cols=JOB_COLUMNS, marks=",".join("?" * len(pipelines)))
+    with write_transaction(conn):
+        row = conn.execute(sql, (now, *pipelines)).fetchone()
+        if row is None:
+            return None
+        job = row_to_job(row)
+        _write(conn, job, machine.claim(job, now=now, owner=owner, lease=lease))
+        return _load(conn, job.id)
+
+
+def next_due_time(conn: sqlite3.Connection, pipelines: Sequence[str]) -> float | None:
+    """When the earliest waiting job of these pipelines becomes due (None: nothing waits)."""
+    if not pipelines:
+        return None
+    sql = SELECT_NEXT_DUE_TIME.format(marks=",".join("?" * len(pipelines)))
+    value = conn.execute(sql, tuple(pipelines)).fetchone()[0]
+    return None if value is None else float(value)
+
+
+def _recover_rows(conn: sqlite3.Connection, sql: str, args: tuple[object, ...], now: float) -> list[int]:
+    with write_transaction(conn):
+        jobs = [row_to_job(r) for r in conn.execute(sql, args).fetchall()]
+        for job in jobs:
+            _write(conn, job, machine.recover(job, now=now))
+    return [j.id for j in jobs]
+
+
+def recover_running(conn: sqlite3.Connection, *, now: float) -> list[int]:
+    """At start-up (database lock held): every ``running`` job's process is gone."""
+    return _recover_rows(conn, SELECT_RUNNING, (), now)
+
+
+def reclaim_expired(conn: sqlite3.Connection, *, now: float) -> list[int]:
+    """Return jobs whose lease ran out (worker hung or gone) to pending."""
+    return _recover_rows(conn, SELECT_EXPIRED, (now,), now)
+
+
+def release_owned(conn: sqlite3.Connection, owner: str, *, now: float) -> list[int]:
+    """Graceful shutdown: give back every job still leased to ``owner``."""
+    with write_transaction(conn):
+        jobs = [row_to_job(r) for r in conn.execute(SELECT_OWNED, (owner,)).fetchall()]
+        for job in jobs:
+            _write(conn, job, machine.release(job, now=now))
+    return [j.id for j in jobs]
+
+
+def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
+    """Newest first, paged with an id cursor (``before``)."""
+    clauses, args = [], []
+    if query.status is not None:
+        clauses.append("status = ?")
+        args.append(query.status.value)
+    if query.pipeline is not None:
+        clauses.append("pipeline = ?")
+        args.append(query.pipeline)
+    if query.before is not None:
+        clauses.append("id < ?")
+        args.append(query.before)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?"
+    return [row_to_job(r) for r in conn.execute(sql, (*args, query.limit)).fetchall()]
+
+
+def list_attempts(conn: sqlite3.Connection, job_id: int) -> list[Attempt]:
+    return [Attempt(*tuple(r)) for r in conn.execute(SELECT_ATTEMPTS, (job_id,)).fetchall()]
+
+
+def count_by_pipeline_status(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    return {(r[0], r[1]): int(r[2]) for r in conn.execute(COUNT_BY_PIPELINE_STATUS).fetchall()}
+
+
+def oldest_waiting(conn: sqlite3.Connection) -> dict[str, float]:
+    """Per pipeline, the creation time of the oldest job not yet done (pending or failed)."""
+    return {r[0]: float(r[1]) for r in conn.execute(OLDEST_WAITING).fetchall()}
+
+
+def finished_since(conn: sqlite3.Connection, since: float) -> dict[str, int]:
+    """``{"succeeded": n, "dead": m}`` for jobs finished at or after ``since``."""
+    return {r[0]: int(r[1]) for r in conn.execute(COUNT_FINISHED_SINCE, (since,)).fetchall()}
+
+
+def retryable_since(conn: sqlite3.Connection, since: float) -> list[Job]:
+    return [row_to_job(r) for r in conn.execute(SELECT_RETRYABLE_SINCE, (since,)).fetchall()]

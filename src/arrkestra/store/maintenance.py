@@ -1,0 +1,82 @@
+"""Integrity checks and online backups (``VACUUM INTO``) with rotation."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from arrkestra.store.db import StoreError
+
+BACKUP_PREFIX = "arrkestra-"
+BACKUP_SUFFIX = ".db"
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    ok: bool
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int
+    removed: tuple[Path, ...]
+
+
+def check_integrity(conn: sqlite3.Connection, *, full: bool) -> IntegrityReport:
+    """``PRAGMA quick_check`` (fast, at start-up) or ``integrity_check`` (nightly, ``db check``)."""
+    pragma = "integrity_check" if full else "quick_check"
+    try:
+        rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        return IntegrityReport(False, (str(exc),))
+    ok = rows == ["ok"]
+    return IntegrityReport(ok, () if ok else tuple(rows[:20]))
+
+
+def list_backups(backup_dir: Path) -> list[Path]:
+    """Backups, newest first (their names sort by time)."""
+    if not backup_dir.is_dir():
+        return []
+    found = [
+        p
+        for p in backup_dir.iterdir()
+        if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX)
+    ]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def corruption_message(db_file: Path, backup_dir: Path, problems: tuple[str, ...]) -> str:
+    backups = list_backups(backup_dir)
+    newest = f"the newest backup is {backups[0]}" if backups else "there is no backup yet"
+    detail = "; ".join(problems[:3])
+    return (
+        f"the database {db_file} is damaged ({detail}). arrkestra will not start on it. "
+        f"Stop arrkestra, move the damaged file aside and copy a backup in its place: {newest}."
+    )
+
+
+def backup(conn: sqlite3.Connection, backup_dir: Path, *, keep: int, now: datetime) -> BackupResult:
+    """Write a consistent copy with ``VACUUM INTO``, then keep only the ``keep`` newest.
+
+    The copy is written under a temporary name and renamed, so a crash mid-backup never
+    leaves a truncated file that looks like the newest backup.
+    """
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    final = backup_dir / f"{BACKUP_PREFIX}{stamp}{BACKUP_SUFFIX}"
+    partial = final.with_name(final.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        conn.execute("VACUUM INTO ?", (str(partial),))
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"backup to {backup_dir} failed: {exc}") from exc
+    partial.replace(final)
+    removed = tuple(list_backups(backup_dir)[max(keep, 1) :])
+    for old in removed:
+        old.unlink(missing_ok=True)
+    return BackupResult(final, final.stat().st_size, removed)

@@ -1,0 +1,1 @@
+"""HTTP: the app factory, routes, and the server runner."""

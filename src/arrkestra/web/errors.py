@@ -1,0 +1,56 @@
+"""Every error is ``{"error": ..., "detail": ...}`` with the right status, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger("arrkestra.web")
+
+
+def error_response(
+    status: int, detail: Any, *, headers: dict[str, str] | None = None, error: str | None = None
+) -> JSONResponse:
+    name = error or HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # only where and what: never echo the input, it may hold a secret
+    return [
+        {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
+        for err in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, _validation_detail(exc), error="invalid_request")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        correlation = uuid.uuid4().hex[:12]
+        log.error(
+            "unexpected error %s on %s %s",
+            correlation,
+            request.method,
+            request.url.path,
+            exc_info=exc,
+        )
+        return error_response(
+            500,
+            f"unexpected server error; look for {correlation} in the log",
+            headers={"X-Correlation-Id": correlation},
+        )

@@ -1,0 +1,59 @@
+"""Run the app under uvicorn with arrkestra's own signal handling.
+
+uvicorn re-raises SIGTERM after a graceful shutdown, so the process would exit 143 and
+``docker stop`` would look like a crash. Here SIGTERM/SIGINT start the graceful
+shutdown (stop accepting, drain jobs, release leases) and the process exits 0; a second
+signal forces the exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from collections.abc import Generator
+from types import FrameType
+
+import uvicorn
+
+from arrkestra.config import Settings
+from arrkestra.runtime.services import Services
+from arrkestra.web.app import create_app
+
+log = logging.getLogger("arrkestra")
+HANDLED = (signal.SIGTERM, signal.SIGINT)
+
+
+class GracefulServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in HANDLED}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            log.warning("second %s: exiting without waiting", signal.Signals(sig).name)
+            self.force_exit = True
+        else:
+            log.info("%s received: shutting down gracefully", signal.Signals(sig).name)
+        self.should_exit = True
+
+
+def serve(settings: Settings, services: Services, *, host: str, port: int) -> None:
+    app = create_app(settings, services)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # our handlers (with redaction) are already on the root logger
+        access_log=settings.server.access_log,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=max(settings.server.drain_timeout, 1.0),
+        lifespan="on",
+    )
+    GracefulServer(config).run()
