@@ -108,7 +108,8 @@ def serve(
     path, _ = resolve_config_path(config, os.environ)
     log.info("arrkestra %s starting (config: %s%s)", __version__, path, "" if path.exists() else ", not found: using defaults")
     for warning in config_warnings(settings):
-        log.warning("config: %s", warning.render().replace("\n", " "))
+        hint = f" (hint: {warning.hint})" if warning.hint else ""
+        log.warning("config: %s: %s%s", warning.path, warning.message, hint)
     for line in describe_capabilities(settings):
         log.info("%s", line)
     try:

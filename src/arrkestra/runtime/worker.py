@@ -134,6 +134,8 @@ class Worker:
 
     async def _dispatch(self) -> None:
         while not self._stopping:
+            # Cleared before looking, so a wake-up that arrives while we look is not lost.
+            self._wake.clear()
             try:
                 claimed = await self._claim_available()
                 if not claimed:
@@ -173,7 +175,6 @@ class Worker:
         await self._sleep(timeout)
 
     async def _sleep(self, timeout: float) -> None:
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
 

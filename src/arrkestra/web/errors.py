@@ -13,12 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger("arrkestra.web")
+# names that read better than the HTTP reason phrase (413's changed between Python versions)
+ERROR_NAMES = {413: "payload_too_large", 422: "invalid_request"}
 
 
 def error_response(
     status: int, detail: Any, *, headers: dict[str, str] | None = None, error: str | None = None
 ) -> JSONResponse:
-    name = error or HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    name = error or ERROR_NAMES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
     return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
 
 
