@@ -50,11 +50,11 @@ def api_headers() -> dict[str, str]:
     return {"X-Api-Key": API_KEY}
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    """Async ``wait_until``: await ``check`` until it is true; fail after ``timeout`` seconds."""
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    """Async ``wait_until``: await ``check`` until it is true; fail after ``within`` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not await check():
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(0.01)

@@ -6,10 +6,10 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -38,7 +38,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 jobs_app = typer.Typer(help="Inspect and steer the job queue.", no_args_is_help=True)
-db_app = typer.Typer(help="Database maintenance: backups and integrity checks.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database maintenance: backups and integrity checks.", no_args_is_help=True
+)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
 
@@ -74,7 +76,7 @@ def _services(settings: Settings) -> Services:
         raise typer.Exit(1) from None
 
 
-def _with_services(config: Path | None, action: Callable[[Services], Awaitable[T]]) -> T:
+def _with_services(config: Path | None, action: Callable[[Services], Coroutine[Any, Any, T]]) -> T:
     services = _services(_load(config))
     try:
         return asyncio.run(action(services))
@@ -87,7 +89,9 @@ def _when(ts: float | None) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
     for line in (headers, *rows):
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
@@ -102,11 +106,20 @@ def serve(
     settings = _load(config)
     lg = settings.logging
     configure_logging(
-        level=lg.level, fmt=lg.format, redact=settings.redactor(), file=lg.file,
-        max_bytes=lg.max_bytes, backups=lg.backups,
+        level=lg.level,
+        fmt=lg.format,
+        redact=settings.redactor(),
+        file=lg.file,
+        max_bytes=lg.max_bytes,
+        backups=lg.backups,
     )
     path, _ = resolve_config_path(config, os.environ)
-    log.info("arrkestra %s starting (config: %s%s)", __version__, path, "" if path.exists() else ", not found: using defaults")
+    log.info(
+        "arrkestra %s starting (config: %s%s)",
+        __version__,
+        path,
+        "" if path.exists() else ", not found: using defaults",
+    )
     for warning in config_warnings(settings):
         hint = f" (hint: {warning.hint})" if warning.hint else ""
         log.warning("config: %s: %s%s", warning.path, warning.message, hint)
@@ -118,13 +131,17 @@ def serve(
         log.critical("%s", exc)
         raise typer.Exit(1) from None
     log.info("database: %s", settings.storage.db_file)
-    run_server(settings, services, host=host or settings.server.host, port=port or settings.server.port)
+    run_server(
+        settings, services, host=host or settings.server.host, port=port or settings.server.port
+    )
 
 
 @app.command()
 def check(
     config: ConfigOption = None,
-    online: Annotated[bool, typer.Option("--online", help="Also contact every configured upstream.")] = False,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also contact every configured upstream.")
+    ] = False,
 ) -> None:
     """Validate the configuration and print every problem (exit 2 on errors, 0 on warnings)."""
     settings = _load(config)
@@ -141,7 +158,10 @@ def check(
         typer.echo("no upstreams configured: nothing to probe")
         return
     results = asyncio.run(probe_all(targets, settings.redactor()))
-    _table(["UPSTREAM", "URL", "RESULT", "DETAIL"], [[r.name, r.url, r.outcome.value, r.detail] for r in results])
+    _table(
+        ["UPSTREAM", "URL", "RESULT", "DETAIL"],
+        [[r.name, r.url, r.outcome.value, r.detail] for r in results],
+    )
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 
@@ -154,7 +174,14 @@ def version() -> None:
 
 def _job_row(job: Job) -> list[str]:
     error = (job.last_error or "").replace("\n", " ")
-    return [str(job.id), job.pipeline, job.status.value, str(job.attempts), _when(job.created_at), error[:60]]
+    return [
+        str(job.id),
+        job.pipeline,
+        job.status.value,
+        str(job.attempts),
+        _when(job.created_at),
+        error[:60],
+    ]
 
 
 @jobs_app.command("list")
@@ -165,10 +192,14 @@ def jobs_list(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
 ) -> None:
     """List jobs, newest first."""
-    jobs = _with_services(config, lambda s: s.queue.list(JobFilter(status, pipeline, None, limit)))
+    jobs = _with_services(
+        config, lambda s: s.queue.list_jobs(JobFilter(status, pipeline, None, limit))
+    )
     redact = _load(config).redactor()
-    _table(["ID", "PIPELINE", "STATUS", "ATTEMPTS", "CREATED (UTC)", "LAST ERROR"],
-           [[redact(c) for c in _job_row(j)] for j in jobs])
+    _table(
+        ["ID", "PIPELINE", "STATUS", "ATTEMPTS", "CREATED (UTC)", "LAST ERROR"],
+        [[redact(c) for c in _job_row(j)] for j in jobs],
+    )
 
 
 @jobs_app.command("show")
@@ -182,17 +213,29 @@ def jobs_show(job_id: int, config: ConfigOption = None) -> None:
         raise typer.Exit(1) from None
     redact = settings.redactor()
     for label, value in (
-        ("id", job.id), ("pipeline", job.pipeline), ("key", job.key), ("status", job.status.value),
-        ("attempts", job.attempts), ("created", _when(job.created_at)), ("next attempt", _when(job.next_attempt_at)),
-        ("finished", _when(job.finished_at)), ("params", job.params), ("result", job.result),
+        ("id", job.id),
+        ("pipeline", job.pipeline),
+        ("key", job.key),
+        ("status", job.status.value),
+        ("attempts", job.attempts),
+        ("created", _when(job.created_at)),
+        ("next attempt", _when(job.next_attempt_at)),
+        ("finished", _when(job.finished_at)),
+        ("params", job.params),
+        ("result", job.result),
         ("last error", job.last_error),
     ):
         typer.echo(f"{label:>13}: {redact(str(value))}")
     for a in attempts:
-        typer.echo(f"  attempt {a.attempt}: {_when(a.started_at)} -> {a.outcome or 'running'} {redact(a.error or '')}")
+        outcome = a.outcome or "running"
+        typer.echo(
+            f"  attempt {a.attempt}: {_when(a.started_at)} -> {outcome} {redact(a.error or '')}"
+        )
 
 
-def _job_action(config: Path | None, job_id: int, verb: str, act: Callable[[Services], Awaitable[Job]]) -> None:
+def _job_action(
+    config: Path | None, job_id: int, verb: str, act: Callable[[Services], Coroutine[Any, Any, Job]]
+) -> None:
     try:
         job = _with_services(config, act)
     except JobNotFound:
@@ -227,7 +270,9 @@ def jobs_resume(pipeline: str, config: ConfigOption = None) -> None:
 def db_backup(config: ConfigOption = None) -> None:
     """Write an online backup now (VACUUM INTO) and rotate old ones (storage.backup.keep)."""
     result = _with_services(config, run_backup)
-    typer.echo(f"backup written: {result.path} ({result.size} bytes); removed {len(result.removed)} old")
+    typer.echo(
+        f"backup written: {result.path} ({result.size} bytes); removed {len(result.removed)} old"
+    )
 
 
 @db_app.command("check")
@@ -245,7 +290,10 @@ def db_check(config: ConfigOption = None) -> None:
     finally:
         db.close()
     if not report.ok:
-        _err("error: " + maintenance.corruption_message(storage.db_file, storage.backup_dir, report.problems))
+        _err(
+            "error: "
+            + maintenance.corruption_message(storage.db_file, storage.backup_dir, report.problems)
+        )
         raise typer.Exit(1)
     typer.echo(f"database {storage.db_file}: ok")
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import base_config, write_config
 from typer.testing import CliRunner
 
 from arrkestra.cli import app
 from arrkestra.testing.fake_arr import create_fake_arr
 from arrkestra.testing.loopback import LoopbackServer
-from tests.conftest import base_config, write_config
 
 runner = CliRunner()
 
@@ -30,7 +30,14 @@ def no_ambient_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_help_is_useful_for_every_command() -> None:
     top = run("--help")
     assert top.exit_code == 0 and "serve" in top.output and "check" in top.output
-    for command in (["serve"], ["check"], ["jobs", "list"], ["jobs", "retry"], ["db", "backup"], ["version"]):
+    for command in (
+        ["serve"],
+        ["check"],
+        ["jobs", "list"],
+        ["jobs", "retry"],
+        ["db", "backup"],
+        ["version"],
+    ):
         answer = run(*command, "--help")
         assert answer.exit_code == 0, command
         assert "--config" in answer.output or command == ["version"]
@@ -42,24 +49,35 @@ def test_version() -> None:
 
 def test_check_reports_every_mistake_and_exits_2(tmp_path: Path) -> None:
     bad = {
-        "servr": {"port": 8080},                                   # 1 unknown key (typo)
-        "server": {"port": 99999, "drain_timeout": "5 minutes"},   # 2 port range, 3 duration
-        "logging": {"level": "loud"},                              # 4 level
-        "storage": {"backup": {"schedule": "every night"}},        # 5 cron expression
-        "sonarr": {"hd": {"url": "not a url", "default": True}, "uhd": {"url": "http://s:8989", "default": True}},
+        "servr": {"port": 8080},  # 1 unknown key (typo)
+        "server": {"port": 99999, "drain_timeout": "5 minutes"},  # 2 port range, 3 duration
+        "logging": {"level": "loud"},  # 4 level
+        "storage": {"backup": {"schedule": "every night"}},  # 5 cron expression
+        "sonarr": {
+            "hd": {"url": "not a url", "default": True},
+            "uhd": {"url": "http://s:8989", "default": True},
+        },
     }
     answer = run("check", "--config", str(write_config(tmp_path, bad)))
     assert answer.exit_code == 2
     out = answer.output
-    for path in ("servr", "server.port", "server.drain_timeout", "logging.level", "storage.backup.schedule",
-                 "sonarr.hd.url"):
+    for path in (
+        "servr",
+        "server.port",
+        "server.drain_timeout",
+        "logging.level",
+        "storage.backup.schedule",
+        "sonarr.hd.url",
+    ):
         assert path in out, f"{path} missing from:\n{out}"
     assert "server" in out.split("servr", 1)[1]  # the hint names the key that was meant
     assert "Traceback" not in out
 
 
 def test_check_with_only_warnings_exits_0(tmp_path: Path) -> None:
-    config = write_config(tmp_path, {"sonarr": {"hd": {"url": "http://sonarr:8989", "api_key": "k" * 32}}})
+    config = write_config(
+        tmp_path, {"sonarr": {"hd": {"url": "http://sonarr:8989", "api_key": "k" * 32}}}
+    )
     answer = run("check", "--config", str(config))
     assert answer.exit_code == 0, answer.output
     assert "warning:" in answer.output and "configuration OK" in answer.output
@@ -74,16 +92,25 @@ def test_an_explicit_missing_config_file_is_an_error(tmp_path: Path) -> None:
 def test_check_online_sorts_upstreams(tmp_path: Path) -> None:
     good_key, closed_port = "a" * 32, 9  # port 9 (discard) is closed on loopback
     with LoopbackServer(create_fake_arr("sonarr", good_key)) as sonarr:
-        config = write_config(tmp_path, {
-            "sonarr": {
-                "hd": {"url": sonarr.url, "api_key": good_key, "default": True},
-                "wrongkey": {"url": sonarr.url, "api_key": "b" * 32},
-                "gone": {"url": f"http://127.0.0.1:{closed_port}", "api_key": good_key, "timeout": "2s"},
-            }
-        })
+        config = write_config(
+            tmp_path,
+            {
+                "sonarr": {
+                    "hd": {"url": sonarr.url, "api_key": good_key, "default": True},
+                    "wrongkey": {"url": sonarr.url, "api_key": "b" * 32},
+                    "gone": {
+                        "url": f"http://127.0.0.1:{closed_port}",
+                        "api_key": good_key,
+                        "timeout": "2s",
+                    },
+                }
+            },
+        )
         answer = run("check", "--online", "--config", str(config))
     assert answer.exit_code == 1
-    rows = {line.split()[0]: line for line in answer.output.splitlines() if line.startswith("sonarr.")}
+    rows = {
+        line.split()[0]: line for line in answer.output.splitlines() if line.startswith("sonarr.")
+    }
     assert "reachable" in rows["sonarr.hd"]
     assert "auth failed" in rows["sonarr.wrongkey"]
     assert "unreachable" in rows["sonarr.gone"]
@@ -93,12 +120,15 @@ def test_check_online_sorts_upstreams(tmp_path: Path) -> None:
 def test_jobs_commands_on_a_real_database(tmp_path: Path) -> None:
     config = str(write_config(tmp_path, base_config(tmp_path)))
     db_file = tmp_path / "data" / "arrkestra.db"
-    assert run("db", "backup", "--config", config).exit_code == 0  # creates and migrates the database
+    assert (
+        run("db", "backup", "--config", config).exit_code == 0
+    )  # creates and migrates the database
     conn = sqlite3.connect(db_file)
     conn.execute(
-        "INSERT INTO jobs (pipeline, key, params, status, attempts, created_at, updated_at, next_attempt_at, "
-        "last_error, finished_at) VALUES ('mirror', 'k', '{\"path\": \"/tv/a.mkv\"}', 'dead', 3, 0, 0, 0, "
-        "'rsync exit 23 token=hidden123', 1)"
+        "INSERT INTO jobs (pipeline, key, params, status, attempts, created_at, updated_at, "
+        "next_attempt_at, last_error, finished_at) "
+        "VALUES ('mirror', 'k', '{\"path\": \"/tv/a.mkv\"}', "
+        "'dead', 3, 0, 0, 0, 'rsync exit 23 token=hidden123', 1)"
     )
     conn.commit()
     conn.close()

@@ -17,8 +17,15 @@ POLICY = RetryPolicy(max_attempts=3, base=10, cap=100)
 
 def make_job(status: JobStatus, **kw: object) -> Job:
     base = Job(
-        id=1, pipeline="p", key="k", params={}, status=status, attempts=1, created_at=0.0,
-        updated_at=0.0, next_attempt_at=0.0,
+        id=1,
+        pipeline="p",
+        key="k",
+        params={},
+        status=status,
+        attempts=1,
+        created_at=0.0,
+        updated_at=0.0,
+        next_attempt_at=0.0,
     )
     if status is JobStatus.RUNNING:
         base = replace(base, lease_owner="w1", lease_expires_at=NOW + 60)
@@ -29,9 +36,15 @@ TRANSITIONS: dict[str, Callable[[Job], JobUpdate]] = {
     "claim": lambda j: m.claim(j, now=NOW, owner="w2", lease=60),
     "extend": lambda j: m.extend_lease(j, now=NOW, lease=60),
     "succeed": lambda j: m.succeed(j, now=NOW, result={"ok": True}),
-    "fail_transient": lambda j: m.fail(j, now=NOW, kind=FailureKind.TRANSIENT, error="e", policy=POLICY, rand=lambda: 0.5),
-    "fail_permanent": lambda j: m.fail(j, now=NOW, kind=FailureKind.PERMANENT, error="e", policy=POLICY, rand=lambda: 0.5),
-    "fail_auth": lambda j: m.fail(j, now=NOW, kind=FailureKind.AUTH, error="e", policy=POLICY, rand=lambda: 0.5),
+    "fail_transient": lambda j: m.fail(
+        j, now=NOW, kind=FailureKind.TRANSIENT, error="e", policy=POLICY, rand=lambda: 0.5
+    ),
+    "fail_permanent": lambda j: m.fail(
+        j, now=NOW, kind=FailureKind.PERMANENT, error="e", policy=POLICY, rand=lambda: 0.5
+    ),
+    "fail_auth": lambda j: m.fail(
+        j, now=NOW, kind=FailureKind.AUTH, error="e", policy=POLICY, rand=lambda: 0.5
+    ),
     "release": lambda j: m.release(j, now=NOW),
     "recover": lambda j: m.recover(j, now=NOW),
     "cancel": lambda j: m.cancel(j, now=NOW),
@@ -100,9 +113,19 @@ def test_transient_failure_schedules_backoff_then_dies_when_budget_spent() -> No
 def test_max_age_is_counted_from_the_last_manual_retry() -> None:
     policy = RetryPolicy(max_attempts=None, max_age=100, base=10, cap=10)
     old = make_job(S.RUNNING, created_at=0.0)
-    assert m.fail(old, now=NOW, kind=FailureKind.TRANSIENT, error="e", policy=policy, rand=lambda: 0.5).status is S.DEAD
+    assert (
+        m.fail(
+            old, now=NOW, kind=FailureKind.TRANSIENT, error="e", policy=policy, rand=lambda: 0.5
+        ).status
+        is S.DEAD
+    )
     retried = replace(old, retried_at=NOW - 10)
-    assert m.fail(retried, now=NOW, kind=FailureKind.TRANSIENT, error="e", policy=policy, rand=lambda: 0.5).status is S.FAILED
+    assert (
+        m.fail(
+            retried, now=NOW, kind=FailureKind.TRANSIENT, error="e", policy=policy, rand=lambda: 0.5
+        ).status
+        is S.FAILED
+    )
 
 
 def test_auth_failure_gives_the_attempt_back_and_waits() -> None:
@@ -120,11 +143,23 @@ def test_release_gives_the_attempt_back_recover_keeps_it() -> None:
 
 def test_manual_retry_resets_the_budget() -> None:
     update = m.retry(make_job(S.DEAD, attempts=3, finished_at=5.0), now=NOW)
-    assert (update.attempts, update.finished_at, update.retried_at, update.next_attempt_at) == (0, None, NOW, NOW)
+    assert (update.attempts, update.finished_at, update.retried_at, update.next_attempt_at) == (
+        0,
+        None,
+        NOW,
+        NOW,
+    )
 
 
 def test_errors_are_truncated() -> None:
-    update = m.fail(make_job(S.RUNNING), now=NOW, kind=FailureKind.PERMANENT, error="x" * 10_000, policy=POLICY, rand=lambda: 0)
+    update = m.fail(
+        make_job(S.RUNNING),
+        now=NOW,
+        kind=FailureKind.PERMANENT,
+        error="x" * 10_000,
+        policy=POLICY,
+        rand=lambda: 0,
+    )
     assert update.last_error is not None and len(update.last_error) == m.MAX_ERROR_LENGTH
 
 

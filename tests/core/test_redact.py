@@ -9,7 +9,10 @@ from arrkestra.core.redact import MASK, Redactor, redact_value
     ("text", "hidden"),
     [
         ("GET /webhook/sonarr/hd?token=abc123def HTTP/1.1", "abc123def"),
-        ("http://plex:32400/library/sections/1/refresh?path=%2Ftv&X-Plex-Token=plexTOKEN9", "plexTOKEN9"),
+        (
+            "http://plex:32400/library/sections/1/refresh?path=%2Ftv&X-Plex-Token=plexTOKEN9",
+            "plexTOKEN9",
+        ),
         ("https://sonarr/api/v3/series?apikey=0123456789abcdef", "0123456789abcdef"),
         ("tgram://123456789:AAHbottoken/-1001234", "AAHbottoken"),
         ("discord://webhookid/webhooktoken", "webhooktoken"),
@@ -40,6 +43,10 @@ def test_redact_value_walks_json() -> None:
     }
 
 
-@given(prefix=st.text(max_size=40), suffix=st.text(max_size=40), secret=st.text(min_size=8, max_size=40))
+@given(
+    prefix=st.text(max_size=40),
+    suffix=st.text(max_size=40),
+    secret=st.text(min_size=8, max_size=40),
+)
 def test_a_known_secret_never_survives(prefix: str, suffix: str, secret: str) -> None:
     assert secret not in Redactor.of([secret])(prefix + secret + suffix) or secret in MASK

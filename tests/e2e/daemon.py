@@ -38,9 +38,22 @@ class Daemon:
         env.update(self.env)
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "arrkestra", "serve", "--config", str(self.config),
-                 "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.config.parent,
+                [
+                    sys.executable,
+                    "-m",
+                    "arrkestra",
+                    "serve",
+                    "--config",
+                    str(self.config),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.config.parent,
             )
         return self
 

@@ -65,14 +65,22 @@ def test_sigkill_while_a_job_runs_then_restart_completes_it_exactly_once(
 def test_sigterm_drains_running_jobs_and_exits_zero_within_the_drain_timeout(
     tmp_path: Path, daemons: list[Daemon]
 ) -> None:
-    data = base_config(tmp_path, selftest={"enabled": True, "concurrency": 2}, server={"drain_timeout": "3s"})
+    data = base_config(
+        tmp_path, selftest={"enabled": True, "concurrency": 2}, server={"drain_timeout": "3s"}
+    )
     config = write_config(tmp_path, data)
     daemon = Daemon(config, tmp_path / "daemon.log").start()
     daemons.append(daemon)
     daemon.wait_ready()
-    quick = daemon.api("POST", "/api/v1/selftest/jobs", json={"duration": 1.0, "label": "quick"}).json()["job"]["id"]
-    slow = daemon.api("POST", "/api/v1/selftest/jobs", json={"duration": 120, "label": "slow"}).json()["job"]["id"]
-    wait_until(lambda: job_status(daemon, quick) == "running" and job_status(daemon, slow) == "running")
+    quick = daemon.api(
+        "POST", "/api/v1/selftest/jobs", json={"duration": 1.0, "label": "quick"}
+    ).json()["job"]["id"]
+    slow = daemon.api(
+        "POST", "/api/v1/selftest/jobs", json={"duration": 120, "label": "slow"}
+    ).json()["job"]["id"]
+    wait_until(
+        lambda: job_status(daemon, quick) == "running" and job_status(daemon, slow) == "running"
+    )
 
     sent = time.monotonic()
     daemon.signal(signal.SIGTERM)

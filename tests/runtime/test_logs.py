@@ -27,8 +27,12 @@ def restore_logging() -> Iterator[None]:
 def emit_everything() -> None:
     log = logging.getLogger("arrkestra.test")
     log.info("api key is %s", SECRET)
-    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "POST", "/webhook/sonarr?token=abc123", 202)
-    logging.getLogger("httpx").warning("HTTP Request: GET http://plex:32400/library/sections?X-Plex-Token=plextok42")
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "POST", "/webhook/sonarr?token=abc123", 202
+    )
+    logging.getLogger("httpx").warning(
+        "HTTP Request: GET http://plex:32400/library/sections?X-Plex-Token=plextok42"
+    )
     logging.getLogger("arrkestra.notify").info("sending to tgram://123456:bottoken/987")
     token = job_context.set((42, "mirror"))
     try:
@@ -70,7 +74,13 @@ def test_json_lines_carry_job_fields(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("restore_logging")
 def test_file_rotation(tmp_path: Path) -> None:
     log_file = tmp_path / "arrkestra.log"
-    configure_logging(level="info", fmt="text", redact=Redactor.of([]), file=log_file, max_bytes=2000, backups=2)
+    configure_logging(
+        level="info", fmt="text", redact=Redactor.of([]), file=log_file, max_bytes=2000, backups=2
+    )
     for i in range(200):
         logging.getLogger("arrkestra").info("line %d %s", i, "x" * 50)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["arrkestra.log", "arrkestra.log.1", "arrkestra.log.2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "arrkestra.log",
+        "arrkestra.log.1",
+        "arrkestra.log.2",
+    ]

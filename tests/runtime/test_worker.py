@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from tests.conftest import eventually
 
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JsonObject
@@ -15,7 +16,6 @@ from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.worker import Pipeline, Worker, classify
 from arrkestra.store import jobs as job_store
 from arrkestra.store.database import Database
-from tests.conftest import eventually
 
 FAST = RetryPolicy(max_attempts=3, base=0.0, cap=0.0)
 Runner = Callable[[Job], Awaitable[JsonObject]]
@@ -27,11 +27,26 @@ class Harness:
         self.worker: Worker | None = None
         self.queue: Queue | None = None
 
-    def start(self, runners: dict[str, Runner], *, concurrency: int = 2, policy: RetryPolicy = FAST,
-              lease: float = 30.0, poll: float = 3600.0) -> Queue:
+    def start(
+        self,
+        runners: dict[str, Runner],
+        *,
+        concurrency: int = 2,
+        policy: RetryPolicy = FAST,
+        lease: float = 30.0,
+        poll: float = 3600.0,
+    ) -> Queue:
         pipelines = {n: Pipeline(n, r, concurrency, policy) for n, r in runners.items()}
-        self.worker = Worker(self.db, pipelines, clock=SystemClock(), rand=lambda: 0.5, owner="test-worker",
-                             lease=lease, poll_interval=poll, metrics=Metrics("test"))
+        self.worker = Worker(
+            self.db,
+            pipelines,
+            clock=SystemClock(),
+            rand=lambda: 0.5,
+            owner="test-worker",
+            lease=lease,
+            poll_interval=poll,
+            metrics=Metrics("test"),
+        )
         self.queue = Queue(self.db, SystemClock(), self.worker.wake, self.worker.abort)
         self.worker.start()
         return self.queue
@@ -42,6 +57,7 @@ class Harness:
     async def wait_status(self, job_id: int, *statuses: JobStatus) -> Job:
         async def reached() -> bool:
             return (await self.job(job_id)).status in statuses
+
         await eventually(reached)
         return await self.job(job_id)
 
@@ -126,6 +142,7 @@ async def test_concurrency_limit_per_pipeline(harness: Harness) -> None:
 
     async def two_running() -> bool:
         return running == 2
+
     await eventually(two_running)
     counts = await harness.db.run(job_store.count_by_pipeline_status)
     assert counts == {("p", "running"): 2, ("p", "pending"): 4}
@@ -144,7 +161,9 @@ async def test_a_paused_pipeline_keeps_its_jobs_pending_until_resumed(harness: H
     job, _ = await queue.enqueue(JobSpec("p", "k", {}))
     other, _ = await queue.enqueue(JobSpec("p", "k2", {}))
     assert (await harness.job(job.id)).status is JobStatus.PENDING
-    assert await queue.paused() == {"p": {"reason": "deletion budget exceeded", "since": pytest.approx(0, abs=1e10)}}
+    assert await queue.paused() == {
+        "p": {"reason": "deletion budget exceeded", "since": pytest.approx(0, abs=1e10)}
+    }
     assert await queue.resume("p")
     await harness.wait_status(job.id, JobStatus.SUCCEEDED)
     await harness.wait_status(other.id, JobStatus.SUCCEEDED)
@@ -164,6 +183,7 @@ async def test_drain_lets_quick_jobs_finish_and_releases_slow_ones(harness: Harn
 
     async def both_running() -> bool:
         return harness.worker is not None and len(harness.worker.running_jobs) == 2
+
     await eventually(both_running)
     assert harness.worker is not None
     released = await harness.worker.stop(drain_timeout=1.0)
@@ -207,7 +227,12 @@ async def test_the_lease_is_extended_while_a_job_runs(harness: Harness) -> None:
 
     async def extended() -> bool:
         current = (await harness.job(job.id)).lease_expires_at
-        return current is not None and first.lease_expires_at is not None and current > first.lease_expires_at + 0.3
+        return (
+            current is not None
+            and first.lease_expires_at is not None
+            and current > first.lease_expires_at + 0.3
+        )
+
     await eventually(extended)
     gate.set()
     await harness.wait_status(job.id, JobStatus.SUCCEEDED)

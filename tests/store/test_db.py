@@ -34,8 +34,11 @@ def test_migrations_are_numbered_without_gaps() -> None:
 
 def test_a_failing_migration_is_rolled_back(conn: sqlite3.Connection) -> None:
     before = schema_version(conn)
-    broken = [*available_migrations(), Migration(before + 1, "bad.sql", "CREATE TABLE t (x); SELECT * FROM nope;")]
-    with pytest.raises(StoreError, match="bad.sql"):
+    broken = [
+        *available_migrations(),
+        Migration(before + 1, "bad.sql", "CREATE TABLE t (x); SELECT * FROM nope;"),
+    ]
+    with pytest.raises(StoreError, match=r"bad\.sql"):
         migrate(conn, broken)
     assert schema_version(conn) == before
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 't'").fetchone() is None
@@ -55,8 +58,12 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_write_transaction_rolls_back_on_error(conn: sqlite3.Connection) -> None:
-    with pytest.raises(RuntimeError), write_transaction(conn):
-        conn.execute("INSERT INTO state (key, value, updated_at) VALUES ('a', '1', 0)")
-        raise RuntimeError("boom")
+    def insert_then_fail() -> None:
+        with write_transaction(conn):
+            conn.execute("INSERT INTO state (key, value, updated_at) VALUES ('a', '1', 0)")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        insert_then_fail()
     assert conn.execute("SELECT COUNT(*) FROM state").fetchone()[0] == 0
     assert not conn.in_transaction

@@ -35,7 +35,9 @@ def test_same_key_enqueues_again_once_the_job_finished(conn: sqlite3.Connection)
     assert created and fresh.id != job.id
 
 
-def test_claim_takes_the_most_overdue_due_job_of_allowed_pipelines(conn: sqlite3.Connection) -> None:
+def test_claim_takes_the_most_overdue_due_job_of_allowed_pipelines(
+    conn: sqlite3.Connection,
+) -> None:
     a, _ = store.enqueue(conn, spec("a"), now=5.0)
     b, _ = store.enqueue(conn, spec("b"), now=3.0)
     store.enqueue(conn, spec("c", pipeline="other"), now=1.0)
@@ -52,7 +54,14 @@ def test_transient_failure_waits_for_backoff_then_dies(conn: sqlite3.Connection)
     job, _ = store.enqueue(conn, spec(), now=0.0)
 
     def fail(j: m.Job) -> m.JobUpdate:
-        return m.fail(j, now=100.0, kind=FailureKind.TRANSIENT, error="timeout", policy=POLICY, rand=lambda: 1.0)
+        return m.fail(
+            j,
+            now=100.0,
+            kind=FailureKind.TRANSIENT,
+            error="timeout",
+            policy=POLICY,
+            rand=lambda: 1.0,
+        )
 
     store.claim_next(conn, ["p"], now=0, owner="w", lease=60)
     failed = store.transition(conn, job.id, fail, owner="w")
@@ -99,7 +108,10 @@ def test_recovery_reclaim_and_release(conn: sqlite3.Connection) -> None:
 
 
 def test_listing_filters_and_cursor(conn: sqlite3.Connection) -> None:
-    ids = [store.enqueue(conn, spec(str(i), pipeline="p" if i % 2 else "q"), now=float(i))[0].id for i in range(7)]
+    ids = [
+        store.enqueue(conn, spec(str(i), pipeline="p" if i % 2 else "q"), now=float(i))[0].id
+        for i in range(7)
+    ]
     page = store.list_jobs(conn, store.JobFilter(limit=3))
     assert [j.id for j in page] == ids[::-1][:3]
     rest = store.list_jobs(conn, store.JobFilter(limit=10, before=page[-1].id))
@@ -117,8 +129,11 @@ def test_finished_since_and_retryable_since(conn: sqlite3.Connection) -> None:
     store.claim_next(conn, ["p"], now=1, owner="w", lease=60)
     store.transition(conn, ok.id, lambda j: m.succeed(j, now=10, result={}), owner="w")
     store.transition(
-        conn, bad.id,
-        lambda j: m.fail(j, now=20, kind=FailureKind.PERMANENT, error="400", policy=POLICY, rand=lambda: 0),
+        conn,
+        bad.id,
+        lambda j: m.fail(
+            j, now=20, kind=FailureKind.PERMANENT, error="400", policy=POLICY, rand=lambda: 0
+        ),
         owner="w",
     )
     assert store.finished_since(conn, 0) == {"succeeded": 1, "dead": 1}
@@ -126,7 +141,9 @@ def test_finished_since_and_retryable_since(conn: sqlite3.Connection) -> None:
     assert [j.id for j in store.retryable_since(conn, 15)] == [bad.id]
 
 
-def test_concurrent_claims_from_many_connections_never_double_claim(db_path: Path, conn: sqlite3.Connection) -> None:
+def test_concurrent_claims_from_many_connections_never_double_claim(
+    db_path: Path, conn: sqlite3.Connection
+) -> None:
     total = 300
     for i in range(total):
         store.enqueue(conn, spec(str(i)), now=0.0)
@@ -136,9 +153,13 @@ def test_concurrent_claims_from_many_connections_never_double_claim(db_path: Pat
     def worker(slot: int) -> None:
         own = connect(db_path)
         try:
-            while (job := store.claim_next(own, ["p"], now=1.0, owner=f"w{slot}", lease=60)) is not None:
+            while (
+                job := store.claim_next(own, ["p"], now=1.0, owner=f"w{slot}", lease=60)
+            ) is not None:
                 claimed[slot].append(job.id)
-                store.transition(own, job.id, lambda j: m.succeed(j, now=2.0, result={}), owner=f"w{slot}")
+                store.transition(
+                    own, job.id, lambda j: m.succeed(j, now=2.0, result={}), owner=f"w{slot}"
+                )
         except BaseException as exc:  # surfaced below: SQLITE_BUSY would land here
             errors.append(exc)
         finally:

@@ -23,10 +23,16 @@ def test_second_lock_on_the_same_database_is_refused(tmp_path: Path) -> None:
 def test_the_lock_dies_with_a_killed_process(tmp_path: Path) -> None:
     db = tmp_path / "arrkestra.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from pathlib import Path; from arrkestra.store.lock import DatabaseLock;"
-         f"lock = DatabaseLock(Path({str(db)!r})); lock.acquire(); print('held', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from arrkestra.store.lock import DatabaseLock;"
+            f"lock = DatabaseLock(Path({str(db)!r})); lock.acquire();"
+            "print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     with pytest.raises(StoreError, match=f"pid {holder.pid}"):

@@ -8,15 +8,20 @@ from arrkestra.store.db import connect, migrate
 
 def _fill(conn: sqlite3.Connection, n: int) -> None:
     conn.executemany(
-        "INSERT INTO state (key, value, updated_at) VALUES (?, ?, 0)", [(f"k{i}", '"v"') for i in range(n)]
+        "INSERT INTO state (key, value, updated_at) VALUES (?, ?, 0)",
+        [(f"k{i}", '"v"') for i in range(n)],
     )
 
 
-def test_backup_is_a_consistent_copy_and_rotation_keeps_the_newest(conn: sqlite3.Connection, tmp_path: Path) -> None:
+def test_backup_is_a_consistent_copy_and_rotation_keeps_the_newest(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
     _fill(conn, 50)
     backups = tmp_path / "backups"
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    results = [maintenance.backup(conn, backups, keep=3, now=start + timedelta(days=d)) for d in range(5)]
+    results = [
+        maintenance.backup(conn, backups, keep=3, now=start + timedelta(days=d)) for d in range(5)
+    ]
     kept = maintenance.list_backups(backups)
     assert kept == [r.path for r in reversed(results[-3:])]
     assert not list(backups.glob("*.partial"))
@@ -37,7 +42,9 @@ def test_corruption_is_detected_and_the_message_names_the_newest_backup(tmp_path
     conn = connect(db_file)
     migrate(conn)
     _fill(conn, 3000)  # enough pages that damage lands in table data
-    newest = maintenance.backup(conn, tmp_path / "backups", keep=2, now=datetime(2026, 5, 1, tzinfo=UTC))
+    newest = maintenance.backup(
+        conn, tmp_path / "backups", keep=2, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     raw = bytearray(db_file.read_bytes())

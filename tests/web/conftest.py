@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from tests.conftest import base_config, write_config
 
 from arrkestra.config import Settings, load_settings
 from arrkestra.runtime.services import Services, open_services
 from arrkestra.web.app import create_app
-from tests.conftest import base_config, write_config
 
 
 @dataclass
@@ -37,7 +37,9 @@ def running_app(tmp_path: Path) -> AppFactory:
         await services.start()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://arrkestra.test") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://arrkestra.test"
+            ) as client:
                 yield Running(settings, services, app, client)
         finally:
             await services.stop()

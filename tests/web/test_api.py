@@ -3,7 +3,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-
 from tests.conftest import API_KEY, eventually
 from tests.web.conftest import AppFactory
 
@@ -36,7 +35,9 @@ async def test_basic_auth_including_non_ascii_passwords(running_app: AppFactory)
     assert "Basic" in bad.headers["www-authenticate"]
 
 
-async def test_without_configured_credentials_the_api_is_refused_with_a_hint(running_app: AppFactory) -> None:
+async def test_without_configured_credentials_the_api_is_refused_with_a_hint(
+    running_app: AppFactory,
+) -> None:
     async with running_app(server={"api_key": None}) as r:
         answer = await r.client.get("/api/v1/jobs", headers=KEY)
     assert answer.status_code == 401 and "server.api_key" in answer.json()["detail"]
@@ -45,13 +46,19 @@ async def test_without_configured_credentials_the_api_is_refused_with_a_hint(run
 async def test_job_lifecycle_through_the_api(running_app: AppFactory) -> None:
     async with running_app(selftest={"enabled": True}) as r:
         await r.services.queue.pause("selftest", "keep it pending")
-        created = await r.client.post("/api/v1/selftest/jobs", json={"key": "one", "label": "x"}, headers=KEY)
+        created = await r.client.post(
+            "/api/v1/selftest/jobs", json={"key": "one", "label": "x"}, headers=KEY
+        )
         assert created.status_code == 202 and created.json()["created"] is True
         job: dict[str, Any] = created.json()["job"]
         again = await r.client.post("/api/v1/selftest/jobs", json={"key": "one"}, headers=KEY)
         assert again.json() == {"created": False, "job": job}  # idempotency key
 
-        listed = (await r.client.get("/api/v1/jobs", params={"status": "pending", "pipeline": "selftest"}, headers=KEY)).json()
+        listed = (
+            await r.client.get(
+                "/api/v1/jobs", params={"status": "pending", "pipeline": "selftest"}, headers=KEY
+            )
+        ).json()
         assert [j["id"] for j in listed["jobs"]] == [job["id"]]
         cancelled = await r.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=KEY)
         assert cancelled.json()["status"] == "cancelled"
@@ -59,12 +66,20 @@ async def test_job_lifecycle_through_the_api(running_app: AppFactory) -> None:
         assert conflict.status_code == 409 and conflict.json()["error"] == "conflict"
 
         pipelines = (await r.client.get("/api/v1/pipelines", headers=KEY)).json()
-        assert pipelines == [{"name": "selftest", "concurrency": 2, "paused": True, "paused_reason": "keep it pending"}]
+        assert pipelines == [
+            {
+                "name": "selftest",
+                "concurrency": 2,
+                "paused": True,
+                "paused_reason": "keep it pending",
+            }
+        ]
         resumed = await r.client.post("/api/v1/pipelines/selftest/resume", headers=KEY)
         assert resumed.json()["resumed"] is True
 
         retried = await r.client.post(f"/api/v1/jobs/{job['id']}/retry", headers=KEY)
         assert retried.status_code == 200
+
         async def succeeded() -> bool:
             answer = await r.client.get(f"/api/v1/jobs/{job['id']}", headers=KEY)
             return bool(answer.json()["status"] == "succeeded")
@@ -77,7 +92,10 @@ async def test_job_lifecycle_through_the_api(running_app: AppFactory) -> None:
 async def test_not_found_and_invalid_parameters(running_app: AppFactory) -> None:
     async with running_app() as r:
         missing = await r.client.get("/api/v1/jobs/999", headers=KEY)
-        assert missing.status_code == 404 and missing.json() == {"error": "not_found", "detail": "no job with id 999"}
+        assert missing.status_code == 404 and missing.json() == {
+            "error": "not_found",
+            "detail": "no job with id 999",
+        }
         invalid = await r.client.get("/api/v1/jobs", params={"limit": 0}, headers=KEY)
         assert invalid.status_code == 422 and invalid.json()["error"] == "invalid_request"
         bad_status = await r.client.get("/api/v1/jobs", params={"status": "exploded"}, headers=KEY)
@@ -94,7 +112,9 @@ async def test_selftest_route_exists_only_when_enabled(running_app: AppFactory) 
 
 async def test_bodies_over_the_limit_get_413(running_app: AppFactory) -> None:
     async with running_app(server={"body_limit": "1KiB"}, selftest={"enabled": True}) as r:
-        big = await r.client.post("/api/v1/selftest/jobs", content=b"{" + b" " * 2000 + b"}", headers=KEY)
+        big = await r.client.post(
+            "/api/v1/selftest/jobs", content=b"{" + b" " * 2000 + b"}", headers=KEY
+        )
         assert big.status_code == 413 and big.json()["error"] == "payload_too_large"
 
         async def chunks():  # no Content-Length: counted while streaming
@@ -119,7 +139,11 @@ async def test_unexpected_errors_are_500_with_a_correlation_id_in_body_and_log(
     assert answer.status_code == 500
     body = answer.json()
     correlation = answer.headers["x-correlation-id"]
-    assert correlation in body["detail"] and "kaboom" not in answer.text and "Traceback" not in answer.text
+    assert (
+        correlation in body["detail"]
+        and "kaboom" not in answer.text
+        and "Traceback" not in answer.text
+    )
     assert any(correlation in rec.getMessage() for rec in caplog.records)
 
 

@@ -1,8 +1,9 @@
 from typing import Any
 
-from arrkestra.runtime.health import ComponentState
 from tests.conftest import API_KEY
 from tests.web.conftest import AppFactory
+
+from arrkestra.runtime.health import ComponentState
 
 
 async def test_health_has_components_and_the_replaced_tools_fields(running_app: AppFactory) -> None:
@@ -13,17 +14,29 @@ async def test_health_has_components_and_the_replaced_tools_fields(running_app: 
     assert body["status"] == "healthy" and body["healthy"] is True
     assert body["service"] == "arrkestra" and body["dry_run"] is False
     assert body["components"] == {"store": {"state": "ok"}}
-    for legacy in ("overseer", "nfs_status", "nfs_issues", "jobs_24h", "uptime_since", "version", "notifications"):
+    for legacy in (
+        "overseer",
+        "nfs_status",
+        "nfs_issues",
+        "jobs_24h",
+        "uptime_since",
+        "version",
+        "notifications",
+    ):
         assert legacy in body
     assert body["jobs_24h"] == {"success": 0, "failed": 0}
 
 
-async def test_an_upstream_down_degrades_but_stays_200_a_broken_store_is_503(running_app: AppFactory) -> None:
+async def test_an_upstream_down_degrades_but_stays_200_a_broken_store_is_503(
+    running_app: AppFactory,
+) -> None:
     async with running_app() as r:
         r.services.health.set("overseerr", ComponentState.DOWN, "connection refused")
         degraded = await r.client.get("/health")
         assert degraded.status_code == 200
-        assert degraded.json()["status"] == "degraded" and degraded.json()["overseer"] == "unavailable"
+        assert (
+            degraded.json()["status"] == "degraded" and degraded.json()["overseer"] == "unavailable"
+        )
         r.services.health.set("store", ComponentState.DOWN, "integrity check failed")
         broken = await r.client.get("/health")
         assert broken.status_code == 503 and broken.json()["status"] == "unhealthy"
@@ -42,7 +55,9 @@ async def test_metrics_expose_queue_state_and_build_info(running_app: AppFactory
     async with running_app(selftest={"enabled": True}) as r:
         await r.services.queue.pause("selftest", "hold for the test")
         for label in ("a", "b"):
-            await r.client.post("/api/v1/selftest/jobs", json={"label": label}, headers={"X-Api-Key": API_KEY})
+            await r.client.post(
+                "/api/v1/selftest/jobs", json={"label": label}, headers={"X-Api-Key": API_KEY}
+            )
         text = (await r.client.get("/metrics")).text
     assert 'arrkestra_build_info{python="' in text
     assert 'arrkestra_jobs{pipeline="selftest",status="pending"} 2.0' in text

@@ -62,7 +62,9 @@ async def probe(client: httpx.AsyncClient, target: ProbeTarget, redactor: Redact
     except httpx.HTTPError as exc:
         reason = redactor(str(exc)) or type(exc).__name__
         return ProbeResult(target.name, shown, ProbeOutcome.UNREACHABLE, reason)
-    return ProbeResult(target.name, shown, _outcome(response.status_code), f"HTTP {response.status_code}")
+    return ProbeResult(
+        target.name, shown, _outcome(response.status_code), f"HTTP {response.status_code}"
+    )
 
 
 async def probe_all(targets: list[ProbeTarget], redactor: Redactor) -> list[ProbeResult]:

@@ -210,7 +210,9 @@ def fail(
 def release(job: Job, *, now: float) -> JobUpdate:
     """Give a running job back on graceful shutdown; the unfinished attempt does not count."""
     _require(job, frozenset({JobStatus.RUNNING}), "release")
-    return _unleased(job, now, JobStatus.PENDING, attempts=max(job.attempts - 1, 0), next_attempt_at=now)
+    return _unleased(
+        job, now, JobStatus.PENDING, attempts=max(job.attempts - 1, 0), next_attempt_at=now
+    )
 
 
 def recover(job: Job, *, now: float) -> JobUpdate:

@@ -39,7 +39,9 @@ def describe_capabilities(settings: Settings) -> list[str]:
     else:
         lines.append("reconcile: configured")
     if not settings.discovery.enabled:
-        lines.append("discovery: disabled (set discovery.enabled: true to add TVMaze shows to Sonarr)")
+        lines.append(
+            "discovery: disabled (set discovery.enabled: true to add TVMaze shows to Sonarr)"
+        )
     else:
         lines.append("discovery: configured")
     if not settings.notifications.urls:

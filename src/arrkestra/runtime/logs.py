@@ -21,7 +21,11 @@ job_context: contextvars.ContextVar[tuple[int, str] | None] = contextvars.Contex
 """(job id, pipeline) of the job the current task is running; added to every log line."""
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s%(job_suffix)s"
-LIBRARY_LEVELS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
+LIBRARY_LEVELS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
 
 
 class ContextFilter(logging.Filter):
@@ -33,8 +37,12 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         current = job_context.get()
-        record.job_id, record.pipeline = current if current else (None, None)
-        record.job_suffix = f" [job={current[0]} pipeline={current[1]}]" if current else ""
+        job_id, pipeline = current if current else (None, None)
+        record.__dict__.update(
+            job_id=job_id,
+            pipeline=pipeline,
+            job_suffix=f" [job={job_id} pipeline={pipeline}]" if current else "",
+        )
         record.msg = self._redact(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
@@ -53,9 +61,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if getattr(record, "job_id", None) is not None:
-            doc["job_id"] = record.job_id
-            doc["pipeline"] = record.pipeline
+        job_id = record.__dict__.get("job_id")
+        if job_id is not None:
+            doc["job_id"] = job_id
+            doc["pipeline"] = record.__dict__.get("pipeline")
         if record.exc_text:
             doc["exception"] = record.exc_text
         return json.dumps(doc, ensure_ascii=False)
@@ -71,7 +80,9 @@ def configure_logging(
     backups: int = 5,
 ) -> None:
     """Replace the root logger's handlers with arrkestra's (idempotent)."""
-    formatter: logging.Formatter = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    formatter: logging.Formatter = (
+        JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    )
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -96,3 +107,4 @@ def configure_logging(
         uv = logging.getLogger(name)
         uv.handlers.clear()
         uv.propagate = True
+        uv.setLevel(logging.NOTSET)  # follow the root level, whatever uvicorn set before

@@ -41,11 +41,15 @@ class Metrics:
             registry=self.registry,
         )
         self.jobs = Gauge(
-            "arrkestra_jobs", "Jobs in the database by pipeline and status", ["pipeline", "status"],
+            "arrkestra_jobs",
+            "Jobs in the database by pipeline and status",
+            ["pipeline", "status"],
             registry=self.registry,
         )
         self.queue_depth = Gauge(
-            "arrkestra_queue_depth", "Jobs waiting to run (pending or failed)", ["pipeline"],
+            "arrkestra_queue_depth",
+            "Jobs waiting to run (pending or failed)",
+            ["pipeline"],
             registry=self.registry,
         )
         self.oldest_waiting = Gauge(

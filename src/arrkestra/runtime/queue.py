@@ -23,7 +23,9 @@ DAY = 86_400.0
 
 
 class Queue:
-    def __init__(self, db: Database, clock: Clock, wake: Callable[[], None], abort: Callable[[int], None]) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, wake: Callable[[], None], abort: Callable[[int], None]
+    ) -> None:
         self._db = db
         self._clock = clock
         self._wake = wake
@@ -39,7 +41,7 @@ class Queue:
         job = await self._db.run(job_store.get_job, job_id)
         return job, await self._db.run(job_store.list_attempts, job_id)
 
-    async def list(self, query: job_store.JobFilter) -> list[Job]:
+    async def list_jobs(self, query: job_store.JobFilter) -> list[Job]:
         return await self._db.run(job_store.list_jobs, query)
 
     async def retry(self, job_id: int) -> Job:

@@ -34,7 +34,9 @@ class Scheduler:
         trigger = IntervalTrigger(seconds=seconds, timezone=self._timezone)
         self._add(name, trigger, task, run_now=run_now)
 
-    def cron(self, name: str, expression: str, task: Task, *, timezone: tzinfo | None = None) -> None:
+    def cron(
+        self, name: str, expression: str, task: Task, *, timezone: tzinfo | None = None
+    ) -> None:
         trigger = CronTrigger.from_crontab(expression, timezone=timezone or self._timezone)
         self._add(name, trigger, task, run_now=False)
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from arrkestra import __version__
 from arrkestra.config import Settings
+from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.core.retry import RandomSource
 from arrkestra.pipelines import selftest
@@ -83,11 +84,14 @@ def build_pipelines(settings: Settings) -> dict[str, Pipeline]:
     if settings.selftest.enabled:
         deps = selftest.Deps(log_file=settings.storage.path / "selftest.log")
 
-        async def run_selftest(job: job_store.Job) -> job_store.JsonObject:
+        async def run_selftest(job: Job) -> JsonObject:
             return await selftest.run(job, deps)
 
         pipelines[selftest.NAME] = Pipeline(
-            selftest.NAME, run_selftest, settings.selftest.concurrency, settings.retry_policy("selftest")
+            selftest.NAME,
+            run_selftest,
+            settings.selftest.concurrency,
+            settings.retry_policy("selftest"),
         )
     return pipelines
 
@@ -127,7 +131,11 @@ def open_services(
     if daemon:
         recovered = db.call(job_store.recover_running, now=clock.now())
         if recovered:
-            log.warning("recovered %d job(s) left running by a stopped process: %s", len(recovered), recovered)
+            log.warning(
+                "recovered %d job(s) left running by a stopped process: %s",
+                len(recovered),
+                recovered,
+            )
     metrics = Metrics(__version__)
     health = HealthRegistry(started_at=clock.now())
     health.set("store", ComponentState.OK)
@@ -183,8 +191,10 @@ def register_maintenance(services: Services) -> None:
         log.critical("%s", message)
 
     services.scheduler.every("queue.reclaim", settings.queue.reclaim_interval, reclaim)
-    services.scheduler.cron("store.backup", settings.storage.backup.schedule, nightly_backup)
-    services.scheduler.cron("store.integrity", settings.storage.integrity_check, integrity)
+    if settings.storage.backup.schedule is not None:
+        services.scheduler.cron("store.backup", settings.storage.backup.schedule, nightly_backup)
+    if settings.storage.integrity_check is not None:
+        services.scheduler.cron("store.integrity", settings.storage.integrity_check, integrity)
 
 
 async def run_backup(services: Services) -> maintenance.BackupResult:
@@ -194,4 +204,3 @@ async def run_backup(services: Services) -> maintenance.BackupResult:
     )
     log.info("database backed up to %s (%d bytes)", result.path, result.size)
     return result
-

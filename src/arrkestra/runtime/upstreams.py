@@ -12,12 +12,20 @@ def probe_targets(settings: Settings) -> list[ProbeTarget]:
         for name, inst in instances.items():
             key = inst.api_key.get_secret_value() if inst.api_key else ""
             targets.append(
-                ProbeTarget(f"{kind}.{name}", inst.url, "/api/v3/system/status", {"X-Api-Key": key}, inst.timeout)
+                ProbeTarget(
+                    f"{kind}.{name}",
+                    inst.url,
+                    "/api/v3/system/status",
+                    {"X-Api-Key": key},
+                    inst.timeout,
+                )
             )
     if settings.overseerr is not None:
         o = settings.overseerr
         key = o.api_key.get_secret_value() if o.api_key else ""
-        targets.append(ProbeTarget("overseerr", o.url, "/api/v1/auth/me", {"X-Api-Key": key}, o.timeout))
+        targets.append(
+            ProbeTarget("overseerr", o.url, "/api/v1/auth/me", {"X-Api-Key": key}, o.timeout)
+        )
     if settings.plex is not None:
         p = settings.plex
         token = p.token.get_secret_value() if p.token else ""

@@ -158,7 +158,11 @@ class Worker:
         while not self._stopping:
             free = await self._free_pipelines()
             job = await self._db.run(
-                job_store.claim_next, free, now=self._clock.now(), owner=self.owner, lease=self._lease
+                job_store.claim_next,
+                free,
+                now=self._clock.now(),
+                owner=self.owner,
+                lease=self._lease,
             )
             if job is None:
                 return claimed_any
@@ -169,14 +173,14 @@ class Worker:
     async def _sleep_until_due(self) -> None:
         free = await self._free_pipelines()
         due = await self._db.run(job_store.next_due_time, free)
-        timeout = self._poll_interval
+        delay = self._poll_interval
         if due is not None:
-            timeout = min(timeout, max(due - self._clock.now(), 0.0))
-        await self._sleep(timeout)
+            delay = min(delay, max(due - self._clock.now(), 0.0))
+        await self._sleep(delay)
 
-    async def _sleep(self, timeout: float) -> None:
+    async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+            await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0.01))
 
     def _start_job(self, job: Job) -> None:
         self._running_by_pipeline[job.pipeline] += 1
@@ -198,7 +202,9 @@ class Worker:
         try:
             log.info("attempt %d started", job.attempts)
             result = await pipeline.run(job)
-            outcome = await self._finish(job, lambda j: machine.succeed(j, now=self._clock.now(), result=result))
+            outcome = await self._finish(
+                job, lambda j: machine.succeed(j, now=self._clock.now(), result=result)
+            )
         except asyncio.CancelledError:
             # drain timeout or lease lost: the lease is released (or already taken) elsewhere
             self._metrics.observe_job(job.pipeline, "interrupted", time.monotonic() - started)

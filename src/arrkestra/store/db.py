@@ -95,9 +95,8 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
         if migration.version <= current:
             continue
         # executescript commits implicitly, so the script carries its own transaction.
-        script = (
-            f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-        )
+        version = f"PRAGMA user_version = {migration.version}"
+        script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;{version};\nCOMMIT;"
         try:
             conn.executescript(script)
         except sqlite3.Error as exc:

@@ -47,9 +47,7 @@ WHERE status IN ('pending', 'failed') AND pipeline IN ({marks})
 SELECT_RUNNING = f"SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'running'"
 SELECT_EXPIRED = f"{SELECT_RUNNING} AND lease_expires_at <= ?"
 SELECT_OWNED = f"{SELECT_RUNNING} AND lease_owner = ?"
-INSERT_ATTEMPT = (
-    "INSERT INTO job_attempts (job_id, attempt, owner, started_at) VALUES (?, ?, ?, ?)"
-)
+INSERT_ATTEMPT = "INSERT INTO job_attempts (job_id, attempt, owner, started_at) VALUES (?, ?, ?, ?)"
 CLOSE_ATTEMPT = """
 UPDATE job_attempts SET finished_at = ?, outcome = ?, error = ?
 WHERE job_id = ? AND finished_at IS NULL
@@ -183,7 +181,9 @@ def _write(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
         error = update.last_error if update.status in (JobStatus.FAILED, JobStatus.DEAD) else None
         conn.execute(CLOSE_ATTEMPT, (update.updated_at, outcome, error, job.id))
     elif update.status is JobStatus.RUNNING and job.status is not JobStatus.RUNNING:
-        conn.execute(INSERT_ATTEMPT, (job.id, update.attempts, update.lease_owner, update.updated_at))
+        conn.execute(
+            INSERT_ATTEMPT, (job.id, update.attempts, update.lease_owner, update.updated_at)
+        )
 
 
 def _attempt_outcome(job: Job, update: JobUpdate) -> str:
@@ -237,7 +237,9 @@ def next_due_time(conn: sqlite3.Connection, pipelines: Sequence[str]) -> float |
     return None if value is None else float(value)
 
 
-def _recover_rows(conn: sqlite3.Connection, sql: str, args: tuple[object, ...], now: float) -> list[int]:
+def _recover_rows(
+    conn: sqlite3.Connection, sql: str, args: tuple[object, ...], now: float
+) -> list[int]:
     with write_transaction(conn):
         jobs = [row_to_job(r) for r in conn.execute(sql, args).fetchall()]
         for job in jobs:
@@ -266,7 +268,8 @@ def release_owned(conn: sqlite3.Connection, owner: str, *, now: float) -> list[i
 
 def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
     """Newest first, paged with an id cursor (``before``)."""
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: list[object] = []
     if query.status is not None:
         clauses.append("status = ?")
         args.append(query.status.value)

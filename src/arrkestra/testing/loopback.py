@@ -16,9 +16,13 @@ class LoopbackServer:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off"
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="loopback-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name="loopback-server", daemon=True
+        )
 
     @property
     def url(self) -> str:

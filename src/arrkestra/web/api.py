@@ -17,7 +17,9 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticated)], tags
 
 
 def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    return (
+        None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    )
 
 
 class JobOut(BaseModel):
@@ -49,7 +51,9 @@ class JobOut(BaseModel):
             last_error=None if job.last_error is None else redactor(job.last_error),
             created_at=iso(job.created_at),
             updated_at=iso(job.updated_at),
-            next_attempt_at=iso(job.next_attempt_at) if job.status in ("pending", "failed") else None,
+            next_attempt_at=iso(job.next_attempt_at)
+            if job.status in ("pending", "failed")
+            else None,
             lease_expires_at=iso(job.lease_expires_at),
             finished_at=iso(job.finished_at),
             event_id=job.event_id,
@@ -108,7 +112,7 @@ async def list_jobs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[int | None, Query(ge=1, description="only jobs with a smaller id")] = None,
 ) -> JobPage:
-    jobs = await services.queue.list(JobFilter(status, pipeline, before, limit))
+    jobs = await services.queue.list_jobs(JobFilter(status, pipeline, before, limit))
     next_before = jobs[-1].id if len(jobs) == limit else None
     return JobPage(jobs=[JobOut.of(j, services.redactor) for j in jobs], next_before=next_before)
 
@@ -125,7 +129,9 @@ async def get_job(job_id: int, services: ServicesDep) -> JobDetail:
     )
 
 
-@router.post("/jobs/{job_id}/retry", response_model=JobOut, summary="Retry a failed, dead or cancelled job")
+@router.post(
+    "/jobs/{job_id}/retry", response_model=JobOut, summary="Retry a failed, dead or cancelled job"
+)
 async def retry_job(job_id: int, services: ServicesDep) -> JobOut:
     try:
         return JobOut.of(await services.queue.retry(job_id), services.redactor)
@@ -135,7 +141,9 @@ async def retry_job(job_id: int, services: ServicesDep) -> JobOut:
         raise HTTPException(409, str(exc)) from None
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=JobOut, summary="Cancel a job not yet finished")
+@router.post(
+    "/jobs/{job_id}/cancel", response_model=JobOut, summary="Cancel a job not yet finished"
+)
 async def cancel_job(job_id: int, services: ServicesDep) -> JobOut:
     try:
         return JobOut.of(await services.queue.cancel(job_id), services.redactor)
@@ -145,12 +153,18 @@ async def cancel_job(job_id: int, services: ServicesDep) -> JobOut:
         raise HTTPException(409, str(exc)) from None
 
 
-@router.post("/jobs/retry-failed", response_model=RetriedJobs, summary="Retry every job that failed in the last 24 h")
+@router.post(
+    "/jobs/retry-failed",
+    response_model=RetriedJobs,
+    summary="Retry every job that failed in the last 24 h",
+)
 async def retry_failed(services: ServicesDep) -> RetriedJobs:
     return RetriedJobs(retried=await services.queue.retry_failed())
 
 
-@router.get("/pipelines", response_model=list[PipelineOut], summary="Pipelines and their pause state")
+@router.get(
+    "/pipelines", response_model=list[PipelineOut], summary="Pipelines and their pause state"
+)
 async def list_pipelines(services: ServicesDep) -> list[PipelineOut]:
     paused = await services.queue.paused()
     names = sorted(set(services.worker.pipelines) | set(paused))

@@ -63,4 +63,6 @@ def require_credentials(settings: Settings, request: Request) -> None:
         )
     if not credentials_valid(settings, request):
         headers = CHALLENGE if server.basic_auth is not None else None
-        raise HTTPException(401, "missing or wrong credentials (X-Api-Key or Basic)", headers=headers)
+        raise HTTPException(
+            401, "missing or wrong credentials (X-Api-Key or Basic)", headers=headers
+        )

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from arrkestra.runtime.health import ComponentState, health_body
+from arrkestra.runtime.metrics import queue_snapshot
 from arrkestra.store import jobs as job_store
 from arrkestra.store import state as state_store
-from arrkestra.runtime.metrics import queue_snapshot
 from arrkestra.web.deps import ServicesDep, authenticated_if_protected
 
 log = logging.getLogger("arrkestra.web")

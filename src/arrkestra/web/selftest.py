@@ -12,7 +12,9 @@ from arrkestra.pipelines import selftest
 from arrkestra.web.api import JobOut
 from arrkestra.web.deps import ServicesDep, authenticated
 
-router = APIRouter(prefix="/api/v1/selftest", dependencies=[Depends(authenticated)], tags=["selftest"])
+router = APIRouter(
+    prefix="/api/v1/selftest", dependencies=[Depends(authenticated)], tags=["selftest"]
+)
 
 
 class SelftestRequest(selftest.SelftestParams):

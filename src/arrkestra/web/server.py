@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import signal
 from collections.abc import Generator
 from types import FrameType
@@ -53,7 +54,7 @@ def serve(settings: Settings, services: Services, *, host: str, port: int) -> No
         access_log=settings.server.access_log,
         server_header=False,
         proxy_headers=False,
-        timeout_graceful_shutdown=max(settings.server.drain_timeout, 1.0),
+        timeout_graceful_shutdown=max(math.ceil(settings.server.drain_timeout), 1),
         lifespan="on",
     )
     GracefulServer(config).run()

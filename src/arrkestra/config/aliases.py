@@ -1,0 +1,317 @@
+"""The environment variables of the three tools arrkestra replaces, read as aliases.
+
+``ALIASES`` is THE table: the loader applies it and the docs test checks every name in it is
+documented. An alias only fills a setting that nothing else set (key absent, ``null`` or an
+empty list): ``ARRKESTRA_*`` variables and the file always win, and the first alias in the
+table wins over a later one with the same target.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from arrkestra.config.fieldtree import Loc
+
+Fill = tuple[Loc, Any]
+Values = tuple[str | None, ...]
+Filler = Callable[[Values, Mapping[str, Any]], list[Fill]]
+
+_DISCORD = re.compile(
+    r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/([0-9]+)/([A-Za-z0-9_-]+)/?"
+)
+
+
+class AliasIgnored(Exception):
+    """The alias cannot apply to this config (no matching path rule...): a warning, not an error."""
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Old variable(s) -> where the value goes in the new model."""
+
+    names: tuple[str, ...]
+    tool: str
+    target: str
+    rule: str
+    fills: Filler
+
+
+def loc_of(path: str) -> Loc:
+    return tuple(int(k) if k.isdigit() else k for k in path.split("."))
+
+
+def lookup(data: Mapping[str, Any], loc: Loc) -> Any:
+    """The raw value at ``loc`` in not-yet-validated data, or ``None``."""
+    current: Any = data
+    for key in loc:
+        if isinstance(current, dict) and isinstance(key, str):
+            current = current.get(key)
+        elif isinstance(current, list) and isinstance(key, int) and key < len(current):
+            current = current[key]
+        else:
+            return None
+    return current
+
+
+def _to(path: str, convert: Callable[[str], Any] = str) -> Filler:
+    return lambda values, _data: [(loc_of(path), convert(values[0] or ""))]
+
+
+def attempts(text: str) -> int:
+    """The old tools counted retries; arrkestra counts attempts (the first run included)."""
+    stripped = text.strip()
+    if not stripped.isdigit():
+        raise ValueError("must be a whole number of retries (0 or more)")
+    return int(stripped) + 1
+
+
+def text_list(text: str) -> list[str]:
+    """``Reality,Talk Show`` or a JSON list."""
+    if text.lstrip().startswith("["):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            raise ValueError("is not a valid JSON list") from None
+        return [str(item) for item in decoded] if isinstance(decoded, list) else [str(decoded)]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _parent_dir(text: str) -> str:
+    return str(PurePath(text).parent)
+
+
+def _log_path(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
+    """A file (it has an extension) is the log file; anything else is a log directory."""
+    text = values[0] or ""
+    if PurePath(text).suffix and not text.endswith(("/", "\\")):
+        return [(("logging", "file"), text)]
+    folder = PurePath(text)
+    return [
+        (("logging", "file"), str(folder / "arrkestra.log")),
+        (("logging", "history_file"), str(folder / "sync_history.log")),
+    ]
+
+
+def _retry_interval(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
+    return [(("mirror", "retry", "base"), values[0]), (("mirror", "retry", "cap"), values[0])]
+
+
+def _telegram(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
+    token, chat = values
+    if not token or not chat:
+        missing = "TELEGRAM_CHAT_ID" if token else "TELEGRAM_BOT_TOKEN"
+        raise ValueError(f"{missing} is not set; Telegram needs both variables")
+    return [(("notifications", "urls"), [f"tgram://{token}/{chat}"])]
+
+
+def _discord(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
+    match = _DISCORD.fullmatch((values[0] or "").strip())
+    if match is None:
+        raise ValueError("is not a Discord webhook URL (https://discord.com/api/webhooks/ID/TOKEN)")
+    return [(("notifications", "fallback_urls"), [f"discord://{match[1]}/{match[2]}"])]
+
+
+def _default_sonarr(key: str) -> Filler:
+    """Fill ``sonarr.default``; create it when no Sonarr instance is configured."""
+
+    def fills(values: Values, data: Mapping[str, Any]) -> list[Fill]:
+        instances = lookup(data, ("sonarr",)) or {}
+        if isinstance(instances, dict) and instances and "default" not in instances:
+            names = ", ".join(f"sonarr.{n}" for n in instances)
+            raise AliasIgnored(f"the config has Sonarr instances ({names}), none named default")
+        return [(("sonarr", "default", key), values[0])]
+
+    return fills
+
+
+def _webhook_secret(values: Values, data: Mapping[str, Any]) -> list[Fill]:
+    """Every instance without a webhook credential gets the old shared secret."""
+    fills: list[Fill] = []
+    for kind in ("sonarr", "radarr"):
+        instances = lookup(data, (kind,))
+        for name, instance in (instances if isinstance(instances, dict) else {}).items():
+            webhook = lookup(instance, ("webhook",)) if isinstance(instance, dict) else None
+            has_user = isinstance(webhook, dict) and webhook.get("username") is not None
+            if isinstance(instance, dict) and not has_user:
+                fills.append(((kind, name, "webhook", "secret"), values[0]))
+    return fills
+
+
+def _plex_section(arr_path: str) -> Filler:
+    def fills(values: Values, data: Mapping[str, Any]) -> list[Fill]:
+        rules = lookup(data, ("mirror", "paths"))
+        hits = [
+            index
+            for index, rule in enumerate(rules if isinstance(rules, list) else [])
+            if isinstance(rule, dict) and str(rule.get("arr_path", "")).rstrip("/") == arr_path
+        ]
+        if not hits:
+            raise AliasIgnored(f"no mirror.paths rule has arr_path {arr_path}")
+        return [(("mirror", "paths", index, "plex_section"), values[0]) for index in hits]
+
+    return fills
+
+
+def _alias(
+    name: str,
+    tool: str,
+    target: str,
+    rule: str = "",
+    fills: Filler | None = None,
+    convert: Callable[[str], Any] = str,
+) -> Alias:
+    return Alias((name,), tool, target, rule, fills or _to(target, convert))
+
+
+ARRSYNC, SYNC_WEBHOOK, TVMAZE_SYNC = "ArrSync", "sync-webhook", "TVMaze-Sync"
+SECONDS = "a bare number means seconds"
+LIST = "comma-separated text or a JSON list"
+PLUS_ONE = "retries -> attempts: the value + 1"
+
+ALIASES: tuple[Alias, ...] = (
+    _alias("OVERSEER_URL", ARRSYNC, "overseerr.url", "creates the overseerr section"),
+    _alias("OVERSEER_API_KEY", ARRSYNC, "overseerr.api_key"),
+    _alias("API_TIMEOUT", ARRSYNC, "overseerr.timeout", SECONDS),
+    _alias("OVERSEER_POLL_INTERVAL", ARRSYNC, "overseerr.poll_interval", SECONDS),
+    _alias("PORT", ARRSYNC, "server.port"),
+    _alias(
+        "MAX_RETRIES",
+        ARRSYNC,
+        "cleanup.retry.max_attempts",
+        PLUS_ONE,
+        convert=attempts,
+    ),
+    _alias("DRY_RUN", f"{ARRSYNC}, {TVMAZE_SYNC}", "dry_run", "the global dry run"),
+    _alias("LOG_LEVEL", ARRSYNC, "logging.level", "case-insensitive"),
+    _alias("SYNC_LOG_LEVEL", SYNC_WEBHOOK, "logging.level", "used when LOG_LEVEL is not set"),
+    _alias("SYNC_DRY_RUN", SYNC_WEBHOOK, "mirror.dry_run", "the mirror's own dry run"),
+    _alias("STORAGE_PATH", TVMAZE_SYNC, "storage.path"),
+    _alias(
+        "SYNC_DB_PATH",
+        SYNC_WEBHOOK,
+        "storage.path",
+        "the old SQLite file's directory; used when STORAGE_PATH is not set",
+        convert=_parent_dir,
+    ),
+    _alias(
+        "SYNC_LOG_PATH",
+        SYNC_WEBHOOK,
+        "logging.file, logging.history_file",
+        "a file (with an extension) is logging.file; a directory DIR gives "
+        "DIR/arrkestra.log and DIR/sync_history.log",
+        _log_path,
+    ),
+    _alias("PLEX_URL", SYNC_WEBHOOK, "plex.url", "creates the plex section"),
+    _alias("PLEX_TOKEN", SYNC_WEBHOOK, "plex.token"),
+    *(
+        _alias(
+            f"PLEX_SECTION_{suffix}",
+            SYNC_WEBHOOK,
+            "mirror.paths[].plex_section",
+            f"on the rule whose arr_path is {arr_path}",
+            _plex_section(arr_path),
+        )
+        for suffix, arr_path in (
+            ("MOVIES", "/movies"),
+            ("MOVIES_4K", "/movies-4k"),
+            ("TV", "/tv"),
+            ("TV_4K", "/tv-4k"),
+        )
+    ),
+    Alias(
+        ("TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"),
+        SYNC_WEBHOOK,
+        "notifications.urls",
+        "both together become tgram://TOKEN/CHAT_ID",
+        _telegram,
+    ),
+    _alias(
+        "DISCORD_WEBHOOK_URL",
+        SYNC_WEBHOOK,
+        "notifications.fallback_urls",
+        "https://discord.com/api/webhooks/ID/TOKEN becomes discord://ID/TOKEN",
+        _discord,
+    ),
+    _alias(
+        "SYNC_RETRY_INTERVAL",
+        SYNC_WEBHOOK,
+        "mirror.retry.base, mirror.retry.cap",
+        f"a fixed interval: base = cap = the value; {SECONDS}",
+        _retry_interval,
+    ),
+    _alias(
+        "SYNC_MAX_RETRIES",
+        SYNC_WEBHOOK,
+        "mirror.retry.max_attempts",
+        PLUS_ONE,
+        convert=attempts,
+    ),
+    _alias(
+        "SONARR_URL",
+        TVMAZE_SYNC,
+        "sonarr.default.url",
+        "creates the instance sonarr.default when no Sonarr instance is configured",
+        _default_sonarr("url"),
+    ),
+    _alias(
+        "SONARR_API_KEY",
+        TVMAZE_SYNC,
+        "sonarr.default.api_key",
+        "as SONARR_URL",
+        _default_sonarr("api_key"),
+    ),
+    _alias(
+        "WEBHOOK_SECRET",
+        SYNC_WEBHOOK,
+        "sonarr.<name>.webhook.secret, radarr.<name>.webhook.secret",
+        "every instance without webhook credentials",
+        _webhook_secret,
+    ),
+    _alias("TVMAZE_API_KEY", TVMAZE_SYNC, "discovery.tvmaze.api_key"),
+    _alias("TVMAZE_RATE_LIMIT", TVMAZE_SYNC, "discovery.tvmaze.rate_limit"),
+    _alias("SYNC_POLL_INTERVAL", TVMAZE_SYNC, "discovery.poll_interval", SECONDS),
+    _alias("SYNC_RETRY_DELAY", TVMAZE_SYNC, "discovery.retry_delay", SECONDS),
+    _alias("SYNC_ABANDON_AFTER", TVMAZE_SYNC, "discovery.abandon_after", SECONDS),
+    *(
+        _alias(
+            f"FILTERS_{path.replace('.', '_').upper()}",
+            TVMAZE_SYNC,
+            f"discovery.filters.{path}",
+            LIST,
+            convert=text_list,
+        )
+        for path in (
+            "genres.exclude",
+            "genres.include",
+            "types.include",
+            "countries.include",
+            "languages.include",
+        )
+    ),
+    _alias("FILTERS_STATUS_EXCLUDE_ENDED", TVMAZE_SYNC, "discovery.filters.status.exclude_ended"),
+    _alias(
+        "FILTERS_PREMIERED_AFTER",
+        TVMAZE_SYNC,
+        "discovery.filters.premiered.after",
+        "a date, YYYY-MM-DD",
+    ),
+    _alias("FILTERS_MIN_RUNTIME", TVMAZE_SYNC, "discovery.filters.min_runtime", "minutes"),
+    _alias("SONARR_ROOT_FOLDER", TVMAZE_SYNC, "discovery.target.root_folder"),
+    _alias("SONARR_QUALITY_PROFILE", TVMAZE_SYNC, "discovery.target.quality_profile"),
+    _alias("SONARR_LANGUAGE_PROFILE", TVMAZE_SYNC, "discovery.target.language_profile"),
+    _alias("SONARR_MONITOR", TVMAZE_SYNC, "discovery.target.monitor"),
+    _alias("SONARR_SEARCH_ON_ADD", TVMAZE_SYNC, "discovery.target.search_on_add"),
+    _alias(
+        "SONARR_TAGS",
+        TVMAZE_SYNC,
+        "discovery.target.tags",
+        LIST,
+        convert=text_list,
+    ),
+)
+"""In order: for two aliases with one target, the earlier wins."""

@@ -1,0 +1,147 @@
+"""Loading: file -> ``${}`` substitution -> ``ARRKESTRA_*`` overrides -> old tools' aliases ->
+validation -> cross-section checks, with every problem of every stage reported at once.
+
+Precedence follows from the order: overrides replace file values, aliases only fill what is
+still unset, pydantic defaults fill the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from arrkestra.config.crosscheck import cross_check
+from arrkestra.config.environment import CONFIG_VARIABLE, env_overrides
+from arrkestra.config.fieldtree import Loc
+from arrkestra.config.legacy import AliasResult, apply_aliases
+from arrkestra.config.problems import redact_problems, under_any, validation_problems
+from arrkestra.config.redaction import raw_secrets
+from arrkestra.config.settings import SKIP_CROSS_CHECKS, Settings
+from arrkestra.config.substitution import EnvLookup, Substitution, read_error
+from arrkestra.core.errors import ConfigError, ConfigProblem
+
+DEFAULT_CONFIG = Path("arrkestra.yaml")
+
+
+def resolve_config_path(cli_path: Path | None, environ: Mapping[str, str]) -> tuple[Path, bool]:
+    """``(path, explicitly_chosen)``: ``--config`` wins, then ``ARRKESTRA_CONFIG``, else
+    ``./arrkestra.yaml``, which may be missing (the daemon runs on defaults and environment)."""
+    if cli_path is not None:
+        return cli_path, True
+    chosen = environ.get(CONFIG_VARIABLE)
+    if chosen:
+        return Path(chosen), True
+    return DEFAULT_CONFIG, False
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+    """The validated settings, or ``ConfigError`` listing every problem (secrets masked)."""
+    explicit = True
+    if path is None:
+        path, explicit = resolve_config_path(None, environ)
+    return settings_from_data(read_config_file(path, explicit=explicit), environ)
+
+
+def read_config_file(path: Path, *, explicit: bool) -> dict[str, Any]:
+    """The file's top-level mapping; ``{}`` for a missing default file or an empty one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if not explicit:
+            return {}
+        hint = "check the --config option or ARRKESTRA_CONFIG"
+        raise ConfigError([ConfigProblem("", f"config file {path} does not exist", hint)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = ConfigProblem("", f"cannot read config file {path}: {read_error(exc)}", "")
+        raise ConfigError([problem]) from None
+    data = _parse_yaml(text, path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        hint = "start with sections such as server:, sonarr:, mirror:"
+        problem = ConfigProblem("", f"{path} must contain a mapping at the top level", hint)
+        raise ConfigError([problem])
+    return data
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; a repeated key is a mistake here."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse_yaml(text: str, path: Path) -> object:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        hint = "check indentation; quote values that contain ': ' or start with a special character"
+        problem = ConfigProblem("", f"{path}: YAML error{where}: {exc.problem}", hint)
+        raise ConfigError([problem]) from None
+    except yaml.YAMLError:
+        raise ConfigError([ConfigProblem("", f"{path}: not valid YAML", "")]) from None
+
+
+def settings_from_data(raw: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
+    """Everything after reading the file: also the way to build settings from a dict in tests."""
+    env = EnvLookup(environ)
+    substitution = Substitution(env)
+    data = substitution.apply(dict(raw))
+    overrides = env_overrides(Settings, environ)
+    aliased = apply_aliases(deep_merge(data, overrides.data), env, frozenset(substitution.names))
+    problems = substitution.problems + overrides.problems + aliased.problems
+    settings, found = _validate(aliased, {**aliased.sources, **overrides.sources})
+    seen = [p.path for p in problems]
+    problems += [p for p in found if not under_any(p.path, seen)]
+    if problems or settings is None:
+        secrets = list(raw_secrets(Settings, aliased.data))
+        raise ConfigError(redact_problems(problems, secrets))
+    return settings.with_load_notes(tuple(aliased.notes))
+
+
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``: sections merge key by key, everything else is replaced."""
+    merged = dict(base)
+    for key, value in top.items():
+        below = merged.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            value = deep_merge(below, value)
+        merged[key] = value
+    return merged
+
+
+def _validate(
+    aliased: AliasResult, sources: Mapping[Loc, str]
+) -> tuple[Settings | None, list[ConfigProblem]]:
+    """Validate; on failure, still run the cross checks on the sections that are valid."""
+    context = {SKIP_CROSS_CHECKS: True}
+    try:
+        settings = Settings.model_validate(aliased.data, context=context)
+    except ValidationError as exc:
+        problems = validation_problems(exc, Settings, sources)
+        failed = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+    else:
+        return settings, cross_check(settings)
+    valid = {key: value for key, value in aliased.data.items() if key not in failed}
+    try:
+        partial = Settings.model_validate(valid, context=context)
+    except ValidationError:
+        return None, problems
+    return None, problems + cross_check(partial, frozenset(failed))

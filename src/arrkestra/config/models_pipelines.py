@@ -1,0 +1,113 @@
+"""Per-pipeline sections: what every pipeline shares (enabled, dry_run, concurrency, retry)
+and cleanup, mirror, catchup, reconcile and selftest. Discovery has its own module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from arrkestra.config.base import ConfigModel, overlay
+from arrkestra.config.scalars import ArrPath, CronSchedule, InstanceRef, PlexSection
+from arrkestra.config.units import Duration, parse_duration
+from arrkestra.core.retry import RetryPolicy
+
+
+class RetrySettings(ConfigModel):
+    """Backoff for failed jobs. In a pipeline's ``retry:``, only the keys written count."""
+
+    max_attempts: int | None = Field(default=3, ge=1)
+    max_age: Duration | None = None
+    base: Duration = 30.0
+    cap: Duration = parse_duration("15m")
+
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts, max_age=self.max_age, base=self.base, cap=self.cap
+        )
+
+
+class Budget(ConfigModel):
+    """More deletions than this within ``per`` pauses the pipeline until resumed."""
+
+    deletions: int = Field(ge=1)
+    per: Duration = Field(default=3600.0, gt=0)
+
+
+class PipelineSettings(ConfigModel):
+    """Keys every pipeline has. ``dry_run: null`` follows the global ``dry_run``."""
+
+    DEFAULT_RETRY: ClassVar[RetrySettings | None] = None
+
+    enabled: bool = True
+    dry_run: bool | None = None
+    concurrency: int = Field(default=1, ge=1)
+    retry: RetrySettings | None = None
+
+    @field_validator("retry")
+    @classmethod
+    def _over_pipeline_default(cls, value: RetrySettings | None) -> RetrySettings | None:
+        """Keys written in the file replace the pipeline's own defaults, not all of them."""
+        if value is None or cls.DEFAULT_RETRY is None:
+            return value
+        return overlay(cls.DEFAULT_RETRY, value)
+
+
+class CleanupSettings(PipelineSettings):
+    # Keep retrying while Overseerr is down, then give up loudly.
+    DEFAULT_RETRY: ClassVar[RetrySettings | None] = RetrySettings(
+        max_attempts=None, max_age=parse_duration("7d")
+    )
+
+    only_when_files_deleted: bool = False
+    budget: Budget | None = Field(default_factory=lambda: Budget(deletions=20, per=3600.0))
+    retry: RetrySettings | None = Field(default_factory=lambda: CleanupSettings.DEFAULT_RETRY)
+
+
+class PathRule(ConfigModel):
+    """One folder mapping: where Sonarr/Radarr, arrkestra, the copy and Plex see it."""
+
+    arr_path: ArrPath
+    source: Path
+    destination: Path
+    plex_path: str | None = None
+    plex_section: PlexSection | None = None
+    instances: list[InstanceRef] | None = None
+
+
+class MountSettings(ConfigModel):
+    check_timeout: Duration = Field(default=5.0, gt=0)
+    anchor_file: str | None = None
+
+
+class MirrorSettings(PipelineSettings):
+    concurrency: int = Field(default=2, ge=1)
+    timeout: Duration = Field(default=parse_duration("4h"), gt=0)
+    excludes: list[str] = Field(default_factory=lambda: ["#recycle", "@eaDir", ".DS_Store"])
+    ignore_existing: bool = True
+    propagate_deletes: bool = False
+    propagate_renames: bool = False
+    budget: Budget | None = Field(default_factory=lambda: Budget(deletions=50, per=3600.0))
+    mounts: MountSettings = Field(default_factory=MountSettings)
+    paths: list[PathRule] = Field(default_factory=list)
+
+
+class CatchupSettings(PipelineSettings):
+    interval: Duration = Field(default=3600.0, gt=0)
+    first_lookback: Duration = parse_duration("48h")
+
+
+class ReconcileSettings(PipelineSettings):
+    schedule: CronSchedule = "0 3 * * *"
+    confirm_above: int = Field(default=500, ge=0)
+    missed_deletions: bool = False
+    apply_missed_deletions: bool = False
+
+
+class SelftestSettings(PipelineSettings):
+    """A pipeline that only arrkestra's end-to-end tests use; leave it disabled."""
+
+    enabled: bool = False
+    concurrency: int = Field(default=2, ge=1)

@@ -1,0 +1,134 @@
+"""``Settings``: the whole validated configuration, and the questions the rest of the code asks it.
+
+Checks that span sections (a path rule naming an instance, discovery's target) live in
+``crosscheck``; the loader asks for them separately so it can report each with its own path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self, cast, get_args
+
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+
+from arrkestra.config.base import ConfigModel, config_error, overlay
+from arrkestra.config.crosscheck import cross_check
+from arrkestra.config.models import (
+    LoggingSettings,
+    NotificationSettings,
+    QueueSettings,
+    ServerSettings,
+    StorageSettings,
+)
+from arrkestra.config.models_discovery import DiscoverySettings
+from arrkestra.config.models_pipelines import (
+    CatchupSettings,
+    CleanupSettings,
+    MirrorSettings,
+    PipelineSettings,
+    ReconcileSettings,
+    RetrySettings,
+    SelftestSettings,
+)
+from arrkestra.config.models_upstreams import ArrInstance, OverseerrSettings, PlexSettings
+from arrkestra.config.redaction import secrets_in
+from arrkestra.config.scalars import InstanceName
+from arrkestra.core.errors import ConfigProblem
+from arrkestra.core.redact import Redactor, redact_value
+from arrkestra.core.retry import RetryPolicy
+
+PipelineName = Literal["cleanup", "mirror", "catchup", "reconcile", "discovery", "selftest"]
+PIPELINES: tuple[PipelineName, ...] = get_args(PipelineName)
+InstanceKind = Literal["sonarr", "radarr"]
+SKIP_CROSS_CHECKS = "arrkestra.skip_cross_checks"
+"""Validation-context key: the loader runs the cross checks itself, to report each by path."""
+
+
+class Settings(ConfigModel):
+    """The configuration. Built by ``load_settings``; ``Settings()`` is the all-defaults one."""
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    dry_run: bool = False
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    sonarr: dict[InstanceName, ArrInstance] = Field(default_factory=dict)
+    radarr: dict[InstanceName, ArrInstance] = Field(default_factory=dict)
+    overseerr: OverseerrSettings | None = None
+    plex: PlexSettings | None = None
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    cleanup: CleanupSettings = Field(default_factory=CleanupSettings)
+    mirror: MirrorSettings = Field(default_factory=MirrorSettings)
+    catchup: CatchupSettings = Field(default_factory=CatchupSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
+    discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
+    selftest: SelftestSettings = Field(default_factory=SelftestSettings)
+
+    _load_notes: tuple[ConfigProblem, ...] = PrivateAttr(default=())
+
+    @field_validator("sonarr", "radarr")
+    @classmethod
+    def _at_most_one_default(
+        cls, instances: dict[str, ArrInstance], info: ValidationInfo
+    ) -> dict[str, ArrInstance]:
+        marked = [f"{info.field_name}.{name}" for name, i in instances.items() if i.default]
+        if len(marked) > 1:
+            hint = f"the default receives /webhook/{info.field_name}; keep default: true on one"
+            raise config_error("defaults", f"{', '.join(marked)} are all marked default", hint)
+        return instances
+
+    @model_validator(mode="after")
+    def _cross_sections(self, info: ValidationInfo) -> Self:
+        if info.context and info.context.get(SKIP_CROSS_CHECKS):
+            return self
+        problems = cross_check(self)
+        if problems:
+            raise config_error("cross_check", "; ".join(p.render() for p in problems))
+        return self
+
+    def instances(self, kind: InstanceKind) -> dict[str, ArrInstance]:
+        return self.sonarr if kind == "sonarr" else self.radarr
+
+    def default_instance(self, kind: InstanceKind) -> str | None:
+        """The instance behind /webhook/KIND: the one marked default, else the only one."""
+        instances = self.instances(kind)
+        marked = [name for name, instance in instances.items() if instance.default]
+        if marked:
+            return marked[0]
+        return next(iter(instances)) if len(instances) == 1 else None
+
+    def pipeline(self, name: str) -> PipelineSettings:
+        if name not in PIPELINES:
+            raise ValueError(f"unknown pipeline {name!r}; pipelines are {', '.join(PIPELINES)}")
+        return cast(PipelineSettings, getattr(self, name))
+
+    def pipeline_dry_run(self, name: str) -> bool:
+        own = self.pipeline(name).dry_run
+        return self.dry_run if own is None else own
+
+    def retry_policy(self, name: str) -> RetryPolicy:
+        """The global ``retry`` with the keys the pipeline's own ``retry`` sets on top."""
+        own = self.pipeline(name).retry
+        merged = self.retry if own is None else overlay(self.retry, own)
+        return merged.policy()
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (keys, tokens, passwords, notification URLs), for a Redactor."""
+        return sorted(set(secrets_in(self)))
+
+    def redactor(self) -> Redactor:
+        return Redactor.of(self.secret_values())
+
+    def redacted(self) -> dict[str, Any]:
+        """The whole config as JSON-safe data, secrets as ``***``, URLs passed through Redactor."""
+        return cast(dict[str, Any], redact_value(self.model_dump(mode="json"), self.redactor()))
+
+    @property
+    def load_notes(self) -> tuple[ConfigProblem, ...]:
+        """What the loader noticed but did not refuse (e.g. an old variable it had to ignore)."""
+        return self._load_notes
+
+    def with_load_notes(self, notes: tuple[ConfigProblem, ...]) -> Settings:
+        copy = self.model_copy()
+        copy._load_notes = notes
+        return copy

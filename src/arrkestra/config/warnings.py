@@ -1,0 +1,141 @@
+"""Things a valid config allows but that are probably not what the user wants.
+
+They are printed at start-up and by ``arrkestra check``; none of them stops the daemon (it
+must start with no config at all, which triggers several of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from arrkestra.config.settings import PIPELINES, Settings
+from arrkestra.core.errors import ConfigProblem
+
+
+def config_warnings(settings: Settings) -> list[ConfigProblem]:
+    warnings: list[ConfigProblem] = []
+    for check in _CHECKS:
+        warnings += check(settings)
+    return warnings + list(settings.load_notes)
+
+
+def _unauthenticated_webhooks(settings: Settings) -> list[ConfigProblem]:
+    hint = (
+        "set webhook.secret (sent in the webhook.header header or as ?token=) or "
+        "webhook.username/password, and the same in the instance's Connect > Webhook form"
+    )
+    return [
+        ConfigProblem(
+            f"{kind}.{name}.webhook", f"webhooks from {kind}.{name} are not authenticated", hint
+        )
+        for kind in ("sonarr", "radarr")
+        for name, instance in settings.instances(kind).items()
+        if not instance.webhook.configured
+    ]
+
+
+def _unprotected_api(settings: Settings) -> list[ConfigProblem]:
+    server = settings.server
+    if server.api_key is not None or server.basic_auth is not None:
+        return []
+    problems = [
+        ConfigProblem(
+            "server.api_key",
+            "/api/v1 and the dashboard are refused until server.api_key is set",
+            "set server.api_key (or server.basic_auth), e.g. api_key: ${ARRKESTRA_API_KEY}",
+        )
+    ]
+    if server.protect_health:
+        problems.append(
+            ConfigProblem(
+                "server.protect_health",
+                "protect_health is on but no credentials are set: /health is always refused",
+                "set server.api_key, or protect_health: false",
+            )
+        )
+    return problems
+
+
+def _pipelines_without_upstream(settings: Settings) -> list[ConfigProblem]:
+    instances = [*settings.sonarr.values(), *settings.radarr.values()]
+    problems = []
+    if (
+        settings.cleanup.enabled
+        and settings.overseerr is None
+        and any(i.cleanup for i in instances)
+    ):
+        problems.append(
+            ConfigProblem(
+                "overseerr",
+                "cleanup is enabled but overseerr is not configured: deletions are not cleaned up",
+                "set overseerr.url (or OVERSEER_URL), or cleanup.enabled: false",
+            )
+        )
+    if settings.mirror.enabled and not settings.mirror.paths and any(i.mirror for i in instances):
+        problems.append(
+            ConfigProblem(
+                "mirror.paths",
+                "mirror is enabled but has no paths: imports are not mirrored",
+                "add mirror.paths rules, or mirror.enabled: false",
+            )
+        )
+    uses_plex = any(r.plex_path or r.plex_section is not None for r in settings.mirror.paths)
+    if uses_plex and settings.plex is None:
+        problems.append(
+            ConfigProblem(
+                "plex",
+                "mirror.paths name Plex paths or sections but plex is not configured: no scans",
+                "set plex.url and plex.token (or PLEX_URL and PLEX_TOKEN)",
+            )
+        )
+    return problems
+
+
+def _retries(settings: Settings) -> list[ConfigProblem]:
+    problems = []
+    for name in PIPELINES:
+        policy = settings.retry_policy(name)
+        where = f"{name}.retry" if settings.pipeline(name).retry is not None else "retry"
+        if policy.max_attempts is None and policy.max_age is None:
+            problems.append(
+                ConfigProblem(
+                    where,
+                    f"{name} jobs are retried forever (no max_attempts, no max_age)",
+                    "set max_attempts or max_age",
+                )
+            )
+        if policy.base > policy.cap:
+            problems.append(
+                ConfigProblem(where, f"{name}: base is larger than cap", "every delay is capped")
+            )
+    return problems
+
+
+def _no_effect(settings: Settings) -> list[ConfigProblem]:
+    problems = []
+    if settings.reconcile.apply_missed_deletions and not settings.reconcile.missed_deletions:
+        problems.append(
+            ConfigProblem(
+                "reconcile.apply_missed_deletions",
+                "has no effect while reconcile.missed_deletions is false",
+                "set reconcile.missed_deletions: true as well",
+            )
+        )
+    if settings.dry_run:
+        problems.append(
+            ConfigProblem(
+                "dry_run",
+                "dry run: pipelines only report what they would do",
+                "pipelines with their own dry_run: false still act",
+            )
+        )
+    return problems
+
+
+_CHECKS: tuple[Callable[[Settings], list[ConfigProblem]], ...] = (
+    _unauthenticated_webhooks,
+    _unprotected_api,
+    _pipelines_without_upstream,
+    _retries,
+    _no_effect,
+)
