@@ -19,7 +19,7 @@ from arrkestra.config import Settings, config_warnings, load_settings, resolve_c
 from arrkestra.core.errors import ConfigError
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.runtime.capabilities import describe_capabilities
-from arrkestra.runtime.logs import configure_logging
+from arrkestra.runtime.logs import configure_history, configure_logging
 from arrkestra.runtime.services import Services, open_database, open_services, run_backup
 from arrkestra.runtime.upstreams import probe_targets
 from arrkestra.store import maintenance
@@ -112,6 +112,12 @@ def serve(
         file=lg.file,
         max_bytes=lg.max_bytes,
         backups=lg.backups,
+    )
+    configure_history(
+        file=lg.history_file,
+        redact=settings.redactor(),
+        max_bytes=lg.history_max_bytes,
+        backups=lg.history_backups,
     )
     path, _ = resolve_config_path(config, os.environ)
     log.info(

@@ -10,7 +10,9 @@ from tests.conftest import eventually
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JsonObject
 from arrkestra.core.retry import RetryPolicy
+from arrkestra.core.redact import Redactor
 from arrkestra.runtime.clock import SystemClock
+from arrkestra.runtime.logs import configure_history
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.worker import Pipeline, Worker, classify
@@ -253,3 +255,37 @@ async def test_manual_retry_of_a_dead_job_runs_it_again(harness: Harness) -> Non
     assert await queue.retry_failed() == [job.id]
     done = await harness.wait_status(job.id, JobStatus.SUCCEEDED)
     assert done.result == {"second": True} and done.attempts == 1
+
+
+async def test_finished_jobs_get_one_human_line_in_the_history_file(
+    harness: Harness, tmp_path: Path
+) -> None:
+    history_file = tmp_path / "logs" / "sync_history.log"
+    configure_history(
+        file=history_file, redact=Redactor.of(["topsecret99"]), max_bytes=10_000, backups=1
+    )
+
+    async def summarised(job: Job) -> JsonObject:
+        if job.params.get("fail"):
+            raise PermanentError("rsync exit 23 with topsecret99")
+        return {"summary": "The Show S01E02 - Pilot (1080p, 2.1 GB)"}
+
+    try:
+        queue = harness.start({"mirror": summarised})
+        ok, _ = await queue.enqueue(JobSpec("mirror", "a", {}))
+        bad, _ = await queue.enqueue(JobSpec("mirror", "b", {"fail": True}))
+        await harness.wait_status(ok.id, JobStatus.SUCCEEDED)
+        await harness.wait_status(bad.id, JobStatus.DEAD)
+
+        async def two_lines() -> bool:
+            return history_file.exists() and len(history_file.read_text().splitlines()) == 2
+
+        await eventually(two_lines)
+    finally:
+        configure_history(file=None, redact=Redactor.of([]), max_bytes=1, backups=0)
+    lines = history_file.read_text().splitlines()
+    assert any(
+        f"SUCCEEDED mirror job {ok.id} (1 attempt(s)): The Show S01E02 - Pilot" in x for x in lines
+    )
+    dead = next(x for x in lines if "DEAD" in x)
+    assert "rsync exit 23" in dead and "topsecret99" not in dead

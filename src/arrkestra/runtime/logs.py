@@ -20,6 +20,8 @@ job_context: contextvars.ContextVar[tuple[int, str] | None] = contextvars.Contex
 )
 """(job id, pipeline) of the job the current task is running; added to every log line."""
 
+HISTORY_LOGGER = "arrkestra.history"
+"""One human line per finished job, to ``logging.history_file`` (like sync_history.log)."""
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s%(job_suffix)s"
 LIBRARY_LEVELS = {
     "httpx": logging.WARNING,
@@ -70,6 +72,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False)
 
 
+def _rotating(path: Path, max_bytes: int, backups: int) -> logging.Handler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return logging.handlers.RotatingFileHandler(
+        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+    )
+
+
+def configure_history(
+    *, file: Path | None, redact: Callable[[str], str], max_bytes: int, backups: int
+) -> None:
+    """Send the history logger to its own rotating file (and nowhere else)."""
+    history = logging.getLogger(HISTORY_LOGGER)
+    for old in list(history.handlers):
+        history.removeHandler(old)
+        old.close()
+    history.propagate = False
+    if file is None:
+        history.addHandler(logging.NullHandler())
+        return
+    handler = _rotating(file, max_bytes, backups)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(ContextFilter(redact))
+    history.addHandler(handler)
+    history.setLevel(logging.INFO)
+
+
 def configure_logging(
     *,
     level: str,
@@ -85,12 +113,7 @@ def configure_logging(
     )
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-            )
-        )
+        handlers.append(_rotating(file, max_bytes, backups))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -20,13 +20,14 @@ from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthEr
 from arrkestra.core.jobs import FailureKind, Job, JobUpdate, JsonObject
 from arrkestra.core.retry import RandomSource, RetryPolicy
 from arrkestra.runtime.clock import Clock
-from arrkestra.runtime.logs import job_context
+from arrkestra.runtime.logs import HISTORY_LOGGER, job_context
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.store import jobs as job_store
 from arrkestra.store import state as state_store
 from arrkestra.store.database import Database
 
 log = logging.getLogger("arrkestra.worker")
+history = logging.getLogger(HISTORY_LOGGER)
 
 JobRunner = Callable[[Job], Awaitable[JsonObject]]
 
@@ -59,6 +60,15 @@ def classify(exc: BaseException) -> Failure:
         return Failure(FailureKind.PERMANENT, text)
     # A bug is not the job's fault: retry (bounded by the policy) rather than lose the work.
     return Failure(FailureKind.TRANSIENT, f"unexpected {type(exc).__name__}: {text}")
+
+
+def history_line(job: Job) -> str:
+    """``SUCCEEDED mirror job 12 (2 attempts): The Show S01E02`` and the like."""
+    summary = (job.result or {}).get("summary") or job.key
+    line = f"{job.status.value.upper()} {job.pipeline} job {job.id} ({job.attempts} attempt(s)): {summary}"
+    if job.status is machine.JobStatus.DEAD and job.last_error:
+        line += f" | error: {job.last_error}"
+    return line.replace("\n", " ")
 
 
 class Worker:
@@ -236,9 +246,11 @@ class Worker:
         except job_store.LeaseLost as exc:
             log.warning("result discarded: %s", exc)
             return "lease_lost"
-        level = logging.WARNING if after.status in (machine.JobStatus.DEAD,) else logging.INFO
+        level = logging.WARNING if after.status is machine.JobStatus.DEAD else logging.INFO
         detail = f": {after.last_error}" if after.last_error else ""
         log.log(level, "attempt %d %s%s", job.attempts, after.status, detail)
+        if after.status in (machine.JobStatus.SUCCEEDED, machine.JobStatus.DEAD):
+            history.info("%s", history_line(after))
         return after.status.value
 
     async def _keep_lease(self, job: Job, runner: asyncio.Task[object] | None) -> None:
