@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import base_config, write_config
 
 from arrkestra.config import load_settings
 from arrkestra.core.jobs import JobSpec, JobStatus
@@ -12,7 +13,6 @@ from arrkestra.runtime.services import open_services, run_backup
 from arrkestra.store import jobs as job_store
 from arrkestra.store.db import StoreError
 from arrkestra.store.lock import DatabaseLock
-from tests.conftest import base_config, write_config
 
 
 def settings_for(tmp_path: Path, **sections: object):  # type: ignore[no-untyped-def]

@@ -9,8 +9,8 @@ from tests.conftest import eventually
 
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JsonObject
-from arrkestra.core.retry import RetryPolicy
 from arrkestra.core.redact import Redactor
+from arrkestra.core.retry import RetryPolicy
 from arrkestra.runtime.clock import SystemClock
 from arrkestra.runtime.logs import configure_history
 from arrkestra.runtime.metrics import Metrics

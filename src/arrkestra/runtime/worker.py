@@ -65,7 +65,8 @@ def classify(exc: BaseException) -> Failure:
 def history_line(job: Job) -> str:
     """``SUCCEEDED mirror job 12 (2 attempts): The Show S01E02`` and the like."""
     summary = (job.result or {}).get("summary") or job.key
-    line = f"{job.status.value.upper()} {job.pipeline} job {job.id} ({job.attempts} attempt(s)): {summary}"
+    status = job.status.value.upper()
+    line = f"{status} {job.pipeline} job {job.id} ({job.attempts} attempt(s)): {summary}"
     if job.status is machine.JobStatus.DEAD and job.last_error:
         line += f" | error: {job.last_error}"
     return line.replace("\n", " ")
