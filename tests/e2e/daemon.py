@@ -22,8 +22,15 @@ def free_port() -> int:
 
 
 class Daemon:
-    def __init__(self, config: Path, log_file: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Path | None,
+        log_file: Path,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         self.config = config
+        self.cwd = cwd or (config.parent if config else log_file.parent)
         self.log_file = log_file
         self.port = free_port()
         self.env = env or {}
@@ -36,6 +43,7 @@ class Daemon:
     def start(self) -> Daemon:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARRKESTRA_")}
         env.update(self.env)
+        config = ["--config", str(self.config)] if self.config else []
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -43,8 +51,7 @@ class Daemon:
                     "-m",
                     "arrkestra",
                     "serve",
-                    "--config",
-                    str(self.config),
+                    *config,
                     "--host",
                     "127.0.0.1",
                     "--port",
@@ -53,7 +60,7 @@ class Daemon:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
-                cwd=self.config.parent,
+                cwd=self.cwd,
             )
         return self
 
