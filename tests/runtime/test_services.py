@@ -75,5 +75,10 @@ def test_pipelines_exist_only_when_configured(tmp_path: Path) -> None:
     plain.close()
     testing = open_services(settings_for(tmp_path, selftest={"enabled": True}), daemon=True)
     assert set(testing.worker.pipelines) == {"selftest"}
-    assert testing.scheduler.task_names == ["queue.reclaim", "store.backup", "store.integrity"]
+    assert testing.scheduler.task_names == [
+        "queue.reclaim",
+        "events.prune",
+        "store.backup",
+        "store.integrity",
+    ]
     testing.close()

@@ -10,10 +10,11 @@ import platform
 import sqlite3
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, Info, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 from arrkestra.store import jobs as job_store
 
+INTAKE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
 
 
@@ -58,6 +59,26 @@ class Metrics:
             ["pipeline"],
             registry=self.registry,
         )
+
+        self.webhooks = Counter(
+            "arrkestra_webhooks",
+            "Webhooks received, by sender kind, instance, event type and outcome",
+            ["kind", "instance", "event", "outcome"],
+            registry=self.registry,
+        )
+        self.intake_seconds = Histogram(
+            "arrkestra_webhook_intake_seconds",
+            "From request to durable acknowledgement (parse, store, commit)",
+            ["kind"],
+            buckets=INTAKE_BUCKETS,
+            registry=self.registry,
+        )
+
+    def count_webhook(self, kind: str, instance: str, event: str, outcome: str) -> None:
+        self.webhooks.labels(kind, instance, event, outcome).inc()
+
+    def observe_intake(self, kind: str, seconds: float) -> None:
+        self.intake_seconds.labels(kind).observe(seconds)
 
     def observe_job(self, pipeline: str, outcome: str, seconds: float) -> None:
         self.job_duration.labels(pipeline, outcome).observe(seconds)

@@ -6,6 +6,7 @@ run missed while the process was busy is coalesced into one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, tzinfo
@@ -44,6 +45,9 @@ class Scheduler:
         async def guarded() -> None:
             try:
                 await task()
+            except asyncio.CancelledError:
+                # shutdown cancels a run in progress; it runs again at the next start
+                log.info("scheduled task %s interrupted by shutdown", name)
             except Exception:
                 log.exception("scheduled task %s failed", name)
 

@@ -22,10 +22,12 @@ from arrkestra.core.retry import RandomSource
 from arrkestra.pipelines import selftest
 from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
 from arrkestra.runtime.health import ComponentState, HealthRegistry
+from arrkestra.runtime.intake import EventWriter
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
 from arrkestra.runtime.worker import Pipeline, Worker
+from arrkestra.store import events as event_store
 from arrkestra.store import jobs as job_store
 from arrkestra.store import maintenance
 from arrkestra.store.database import Database
@@ -33,6 +35,7 @@ from arrkestra.store.db import StoreError
 from arrkestra.store.lock import DatabaseLock
 
 log = logging.getLogger("arrkestra")
+PRUNE_INTERVAL = 6 * 3600.0
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Services:
     health: HealthRegistry
     worker: Worker
     queue: Queue
+    intake: EventWriter
     scheduler: Scheduler
     lock: DatabaseLock | None
     version: str = __version__
@@ -55,6 +59,7 @@ class Services:
         """Start the worker and the scheduler (daemon only); after this, /ready is 200."""
         if not self._started:
             self._started = True
+            self.intake.start()
             self.worker.start()
             self.scheduler.start()
         self.ready = True
@@ -64,6 +69,7 @@ class Services:
         self.ready = False
         if self._started:
             self.scheduler.shutdown()
+            await self.intake.stop()
             await self.worker.stop(self.settings.server.drain_timeout)
             self._started = False
         self.close()
@@ -139,6 +145,14 @@ def open_services(
     metrics = Metrics(__version__)
     health = HealthRegistry(started_at=clock.now())
     health.set("store", ComponentState.OK)
+    unauthenticated = [
+        f"{kind}.{name}"
+        for kind in ("sonarr", "radarr")
+        for name, instance in settings.instances(kind).items()
+        if not instance.webhook.configured
+    ]
+    if unauthenticated:
+        health.notes.append(f"unauthenticated webhooks: {', '.join(unauthenticated)}")
     worker = Worker(
         db,
         build_pipelines(settings) if daemon else {},
@@ -158,6 +172,7 @@ def open_services(
         health=health,
         worker=worker,
         queue=Queue(db, clock, worker.wake, worker.abort),
+        intake=EventWriter(db, dedupe_window=settings.server.dedupe_window, on_jobs=worker.wake),
         scheduler=Scheduler(ZoneInfo(settings.storage.timezone)),
         lock=lock,
     )
@@ -190,7 +205,14 @@ def register_maintenance(services: Services) -> None:
         services.health.set("store", ComponentState.DOWN, message)
         log.critical("%s", message)
 
+    async def prune() -> None:
+        cutoff = clock.now() - settings.storage.event_retention
+        removed = await db.run(event_store.prune_events, older_than=cutoff)
+        if removed:
+            log.info("pruned %d event(s) older than storage.event_retention", removed)
+
     services.scheduler.every("queue.reclaim", settings.queue.reclaim_interval, reclaim)
+    services.scheduler.every("events.prune", PRUNE_INTERVAL, prune, run_now=True)
     if settings.storage.backup.schedule is not None:
         services.scheduler.cron("store.backup", settings.storage.backup.schedule, nightly_backup)
     if settings.storage.integrity_check is not None:

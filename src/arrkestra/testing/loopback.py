@@ -12,12 +12,17 @@ import uvicorn
 
 
 class LoopbackServer:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, lifespan: bool = False) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on" if lifespan else "off",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -16,9 +16,10 @@ from fastapi import FastAPI
 from arrkestra import __version__
 from arrkestra.config import Settings
 from arrkestra.runtime.services import Services, open_services
-from arrkestra.web import api, health, selftest
+from arrkestra.web import api, events_api, health, selftest, webhooks
 from arrkestra.web.errors import install_error_handlers
 from arrkestra.web.limits import BodyLimitMiddleware
+from arrkestra.web.ratelimit import RateLimitMiddleware, TokenBuckets
 
 log = logging.getLogger("arrkestra")
 
@@ -50,8 +51,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.server.body_limit)
+    limit = settings.server.rate_limit
+    if limit is not None:  # added last: runs first, before any body is read
+        app.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(limit.requests, limit.per))
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     app.include_router(api.router)
+    app.include_router(events_api.router)
     if settings.selftest.enabled:
         app.include_router(selftest.router)
     return app

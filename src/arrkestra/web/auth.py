@@ -1,18 +1,20 @@
-"""Credentials for /api (and the future dashboard): ``X-Api-Key`` or HTTP Basic.
+"""Credentials: for /api (``X-Api-Key`` or HTTP Basic) and for each instance's webhooks.
 
 Comparisons are constant-time. With no credential configured the API is refused, with
-a detail saying how to enable it, rather than left open on the home network.
+a detail saying how to enable it, rather than left open on the home network. Webhooks
+without a configured credential are accepted (and flagged at start-up and on /health).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
 
 from fastapi import HTTPException, Request
 
-from arrkestra.config import Settings
+from arrkestra.config import Settings, WebhookAuth
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="arrkestra", charset="UTF-8"'}
 
@@ -21,20 +23,37 @@ def _equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
-def _basic_credentials(header: str) -> tuple[str, str] | None:
+def _basic_candidates(header: str) -> list[tuple[str, str]]:
+    """The (user, password) pairs a Basic header can mean.
+
+    Sonarr and Radarr encode credentials as ISO-8859-1, browsers and curl as UTF-8: for
+    non-ASCII credentials both readings are tried.
+    """
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        return None
+        return []
     try:
         raw = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    user, sep, password = text.partition(":")
-    return (user, password) if sep else None
+        return []
+    texts = [raw.decode("latin-1")]
+    with contextlib.suppress(UnicodeDecodeError):
+        texts.insert(0, raw.decode("utf-8"))
+    pairs = []
+    for text in texts:
+        user, sep, password = text.partition(":")
+        if sep:
+            pairs.append((user, password))
+    return pairs
+
+
+def _basic_matches(header: str | None, username: str, password: str) -> bool:
+    if not header:
+        return False
+    matched = False
+    for user, given in _basic_candidates(header):
+        matched |= _equal(user, username) & _equal(given, password)
+    return matched
 
 
 def credentials_valid(settings: Settings, request: Request) -> bool:
@@ -43,14 +62,9 @@ def credentials_valid(settings: Settings, request: Request) -> bool:
     if server.api_key is not None and given_key is not None:
         return _equal(given_key, server.api_key.get_secret_value())
     basic = server.basic_auth
-    header = request.headers.get("authorization")
-    if basic is not None and header:
-        pair = _basic_credentials(header)
-        if pair is None:
-            return False
-        user_ok = _equal(pair[0], basic.username)
-        password_ok = _equal(pair[1], basic.password.get_secret_value())
-        return user_ok and password_ok
+    if basic is not None:
+        header = request.headers.get("authorization")
+        return _basic_matches(header, basic.username, basic.password.get_secret_value())
     return False
 
 
@@ -66,3 +80,22 @@ def require_credentials(settings: Settings, request: Request) -> None:
         raise HTTPException(
             401, "missing or wrong credentials (X-Api-Key or Basic)", headers=headers
         )
+
+
+def webhook_authorized(auth: WebhookAuth, request: Request) -> bool:
+    """Whether a webhook proves one of the instance's configured credentials.
+
+    Accepted: the secret in ``auth.header`` or in ``?token=``, or HTTP Basic. An instance
+    with no credential configured accepts every webhook.
+    """
+    if not auth.configured:
+        return True
+    if auth.secret is not None:
+        secret = auth.secret.get_secret_value()
+        for given in (request.headers.get(auth.header), request.query_params.get("token")):
+            if given is not None and _equal(given, secret):
+                return True
+    if auth.username is not None and auth.password is not None:
+        header = request.headers.get("authorization")
+        return _basic_matches(header, auth.username, auth.password.get_secret_value())
+    return False

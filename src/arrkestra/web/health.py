@@ -49,6 +49,11 @@ async def ready(services: ServicesDep) -> JSONResponse:
     return JSONResponse({"ready": True})
 
 
+@router.get("/ping", summary="Liveness: answers without touching the database")
+async def ping() -> dict[str, bool]:
+    return {"pong": True}
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(services: ServicesDep) -> Response:
     snapshot = await services.db.run(queue_snapshot)

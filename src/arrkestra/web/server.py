@@ -9,6 +9,7 @@ signal forces the exit.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import math
 import signal
@@ -23,6 +24,7 @@ from arrkestra.web.app import create_app
 
 log = logging.getLogger("arrkestra")
 HANDLED = (signal.SIGTERM, signal.SIGINT)
+GC_YOUNG_THRESHOLD = 10_000  # default 700: a webhook allocates a few thousand objects
 
 
 class GracefulServer(uvicorn.Server):
@@ -57,4 +59,18 @@ def serve(settings: Settings, services: Services, *, host: str, port: int) -> No
         timeout_graceful_shutdown=max(math.ceil(settings.server.drain_timeout), 1),
         lifespan="on",
     )
+    tune_garbage_collector()
     GracefulServer(config).run()
+
+
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper collections: the long-lived start-up objects are frozen out of GC.
+
+    Full collections walk every tracked object; with the app's thousands of start-up
+    objects frozen (``gc.freeze``) and a larger young generation, collections stop
+    showing up as latency spikes under load.
+    """
+    gc.collect()
+    gc.freeze()
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, second, third)

@@ -1,0 +1,82 @@
+"""THE table of which webhook event starts which job.
+
+``jobs_for`` is pure: the same stored event always routes to the same job specs, with
+idempotency keys derived from the event, so replaying an event (or receiving it twice)
+never runs the same work twice while the first job is still active.
+
+Pipelines add their rows as they land (cleanup: SeriesDelete/MovieDelete; mirror:
+Download/Rename/file deletes). Until then an event routes to no job, and the event row
+records that (``routed_to = []``) so it can be replayed once a pipeline exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from arrkestra.core.events import ArrKind, Event, Malformed, Unsupported
+from arrkestra.core.jobs import JobSpec
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """What routing needs to know about the instance a webhook came from."""
+
+    kind: ArrKind
+    name: str
+    is_4k: bool = False
+    cleanup: bool = True
+    mirror: bool = True
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+
+JobBuilder = Callable[[Event | Malformed, InstanceRef], JobSpec | None]
+"""Builds one pipeline's job for an event, or None when that pipeline does not want it."""
+
+
+def selftest_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec:
+    """Test-only: one quick ``selftest`` job per event, keyed by the event's content.
+
+    The selftest pipeline runs only when ``selftest.enabled`` is set (arrkestra's own
+    end-to-end tests), so in production this row never produces a job.
+    """
+    if isinstance(event, Malformed):
+        content = json.dumps([event.event_type, list(event.problems)])
+    else:
+        content = json.dumps(
+            event.model_dump(mode="json", by_alias=True), sort_keys=True, default=str
+        )
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    key = f"{instance.qualified}/{event.event_type}/{digest}"
+    return JobSpec("selftest", key, {"duration": 0, "label": key})
+
+
+ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {}
+"""(kind, eventType) -> {pipeline: builder}."""
+EVERY_EVENT: Mapping[str, JobBuilder] = {"selftest": selftest_job}
+"""{pipeline: builder} applied to every known event type."""
+
+
+def jobs_for(
+    event: Event | Unsupported | Malformed,
+    instance: InstanceRef,
+    *,
+    pipelines: frozenset[str],
+    routes: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = ROUTES,
+) -> list[JobSpec]:
+    """The jobs an event causes, limited to the ``pipelines`` that are running."""
+    if isinstance(event, Unsupported):
+        return []
+    builders = {**EVERY_EVENT, **routes.get((instance.kind, event.event_type), {})}
+    specs = []
+    for pipeline, build in sorted(builders.items()):
+        if pipeline in pipelines:
+            spec = build(event, instance)
+            if spec is not None:
+                specs.append(spec)
+    return specs

@@ -1,0 +1,127 @@
+"""``/api/v1/events``: the stored webhooks, and replaying one through today's routing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
+
+from arrkestra.core.events import ArrKind
+from arrkestra.core.jobs import JobSpec
+from arrkestra.core.redact import redact_value
+from arrkestra.core.routing import InstanceRef, jobs_for
+from arrkestra.store import events as event_store
+from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
+from arrkestra.web.api import iso
+from arrkestra.web.deps import ServicesDep, authenticated
+from arrkestra.web.webhooks import KINDS, safe_parse
+
+router = APIRouter(prefix="/api/v1/events", dependencies=[Depends(authenticated)], tags=["events"])
+
+
+class EventOut(BaseModel):
+    id: int
+    source: str
+    instance: str
+    event_type: str
+    received_at: str | None
+    remote_addr: str | None
+    routed_to: list[str]
+
+
+class EventDetail(EventOut):
+    body: Any
+    jobs: list[int]
+
+
+class EventPage(BaseModel):
+    events: list[EventOut]
+    next_before: int | None
+
+
+class Replayed(BaseModel):
+    event_id: int
+    jobs: list[int]
+    created: list[int]
+
+
+def _out(event: StoredEvent) -> EventOut:
+    return EventOut(
+        id=event.id,
+        source=event.source,
+        instance=event.instance,
+        event_type=event.event_type,
+        received_at=iso(event.received_at),
+        remote_addr=event.remote_addr,
+        routed_to=event.routed_to,
+    )
+
+
+async def _load(services: ServicesDep, event_id: int) -> StoredEvent:
+    try:
+        return await services.db.run(event_store.get_event, event_id)
+    except EventNotFound:
+        raise HTTPException(404, f"no event with id {event_id}") from None
+
+
+@router.get("", response_model=EventPage, summary="List stored webhooks, newest first")
+async def list_events(
+    services: ServicesDep,
+    instance: str | None = None,
+    source: Annotated[str | None, Query(description="sonarr or radarr")] = None,
+    type: Annotated[str | None, Query(description="eventType, e.g. SeriesDelete")] = None,
+    since: Annotated[datetime | None, Query(description="received at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="received before (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="only events with a smaller id")] = None,
+) -> EventPage:
+    query = EventFilter(
+        source=source,
+        instance=instance,
+        event_type=type,
+        since=since.timestamp() if since else None,
+        until=until.timestamp() if until else None,
+        before=before,
+        limit=limit,
+    )
+    events = await services.db.run(event_store.list_events, query)
+    next_before = events[-1].id if len(events) == limit else None
+    return EventPage(events=[_out(e) for e in events], next_before=next_before)
+
+
+@router.get(
+    "/{event_id}", response_model=EventDetail, summary="One stored webhook with its body and jobs"
+)
+async def get_event(event_id: int, services: ServicesDep) -> EventDetail:
+    event = await _load(services, event_id)
+    jobs = await services.db.run(event_store.job_ids_of, event_id)
+    body = redact_value(json.loads(event.body), services.redactor)
+    return EventDetail(**_out(event).model_dump(), body=body, jobs=jobs)
+
+
+@router.post("/{event_id}/replay", response_model=Replayed, summary="Route a stored webhook again")
+async def replay_event(event_id: int, services: ServicesDep) -> Replayed:
+    """Jobs already active for the same work are returned, not duplicated (idempotency keys)."""
+    event = await _load(services, event_id)
+    if event.source not in KINDS:
+        raise HTTPException(409, f"events from {event.source!r} cannot be replayed")
+    kind: ArrKind = "sonarr" if event.source == "sonarr" else "radarr"
+    instance = services.settings.instances(kind).get(event.instance)
+    if instance is None:
+        raise HTTPException(409, f"{kind}.{event.instance} is no longer configured")
+    ref = InstanceRef(kind, event.instance, instance.is_4k, instance.cleanup, instance.mirror)
+    parsed = safe_parse(kind, json.loads(event.body))
+    specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
+    job_ids, created = [], []
+    for spec in specs:
+        job, new = await services.queue.enqueue(
+            JobSpec(spec.pipeline, spec.key, spec.params, event_id)
+        )
+        job_ids.append(job.id)
+        if new:
+            created.append(job.id)
+    await services.db.run(event_store.record_routing, event_id, [s.pipeline for s in specs])
+    return Replayed(event_id=event_id, jobs=job_ids, created=created)
