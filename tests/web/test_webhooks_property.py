@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import base_config, write_config
+from tests.conftest import API_KEY, base_config, write_config
 
 from arrkestra.config import load_settings
 from arrkestra.core.events import KNOWN_EVENT_TYPES
@@ -106,3 +108,49 @@ def test_arbitrary_event_shaped_objects_are_stored(
     answer = client.request(method, route, content=json.dumps(value).encode())
     assert answer.status_code in (200, 202), answer.text
     assert isinstance(answer.json()["event_id"], int)
+
+
+def all_routes() -> list[tuple[str, str]]:
+    """Every (method, path template) the daemon serves, from a throwaway app's OpenAPI."""
+    tmp = Path(tempfile.mkdtemp())
+    config = write_config(tmp, base_config(tmp, selftest={"enabled": True}))
+    paths: dict[str, dict[str, Any]] = create_app(load_settings(config, {})).openapi()["paths"]
+    return sorted((method.upper(), path) for path, ops in paths.items() for method in ops)
+
+
+ALL_ROUTES = all_routes()
+
+
+def test_the_route_list_is_complete() -> None:
+    assert ("POST", "/webhook/sonarr/{instance}") in ALL_ROUTES
+    assert ("POST", "/api/v1/events/{event_id}/replay") in ALL_ROUTES
+    assert len(ALL_ROUTES) > 20
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    route=st.sampled_from(ALL_ROUTES),
+    body=st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()),
+    param=st.integers(min_value=-5, max_value=2**63)
+    | st.text(alphabet=st.characters(categories=["L", "N"]), max_size=10),
+    query=st.dictionaries(
+        st.sampled_from(["limit", "before", "status", "since", "type", "token"]),
+        st.text(max_size=8),
+        max_size=3,
+    ),
+)
+def test_no_route_answers_5xx_to_anything(
+    client: httpx.Client,
+    route: tuple[str, str],
+    body: bytes,
+    param: int | str,
+    query: dict[str, str],
+) -> None:
+    method, template = route
+    path = re.sub(r"\{[^}]+\}", str(param) or "x", template)
+    answer = client.request(
+        method, path, content=body, params=query, headers={"X-Api-Key": API_KEY}
+    )
+    assert answer.status_code < 500, (method, path, answer.status_code, answer.text)
