@@ -270,6 +270,19 @@ EXPECTED: dict[str, tuple[type[Event], dict[str, Any]]] = {
             "deleted_files": False,
         },
     ),
+    "sonarr/v3-series-delete.constructed.json": (
+        SonarrSeriesDelete,
+        {
+            "series_id": 12,
+            "tvdb_id": 280619,
+            "tmdb_id": None,
+            "imdb_id": "tt3230854",
+            "title": "The Expanse",
+            "series_path": "/tv/The Expanse",
+            "deleted_files": True,
+            "summary": "SeriesDelete: The Expanse (files deleted)",
+        },
+    ),
     "sonarr/v4-series-delete.real.json": (
         SonarrSeriesDelete,
         {

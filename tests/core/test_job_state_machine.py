@@ -45,6 +45,9 @@ TRANSITIONS: dict[str, Callable[[Job], JobUpdate]] = {
     "fail_auth": lambda j: m.fail(
         j, now=NOW, kind=FailureKind.AUTH, error="e", policy=POLICY, rand=lambda: 0.5
     ),
+    "fail_deferred": lambda j: m.fail(
+        j, now=NOW, kind=FailureKind.DEFERRED, error="paused", policy=POLICY, rand=lambda: 0.5
+    ),
     "release": lambda j: m.release(j, now=NOW),
     "recover": lambda j: m.recover(j, now=NOW),
     "cancel": lambda j: m.cancel(j, now=NOW),
@@ -60,6 +63,7 @@ EXPECTED: dict[tuple[str, JobStatus], JobStatus] = {
     ("fail_transient", S.RUNNING): S.FAILED,
     ("fail_permanent", S.RUNNING): S.DEAD,
     ("fail_auth", S.RUNNING): S.FAILED,
+    ("fail_deferred", S.RUNNING): S.PENDING,
     ("release", S.RUNNING): S.PENDING,
     ("recover", S.RUNNING): S.PENDING,
     ("cancel", S.PENDING): S.CANCELLED,
@@ -186,3 +190,13 @@ def test_any_sequence_keeps_the_invariants(names: list[str]) -> None:
         assert (job.finished_at is not None) == (job.status in m.TERMINAL_STATUSES)
         if job.status is S.DEAD:
             assert job.last_error
+
+
+def test_deferred_goes_back_to_pending_without_spending_an_attempt() -> None:
+    update = TRANSITIONS["fail_deferred"](make_job(S.RUNNING, attempts=2))
+    assert (update.status, update.attempts, update.next_attempt_at, update.last_error) == (
+        S.PENDING,
+        1,
+        NOW,
+        "paused",
+    )

@@ -34,6 +34,10 @@ class UpstreamAuthError(ArrkestraError):
         self.upstream = upstream
 
 
+class DeferredError(ArrkestraError):
+    """The job must wait without spending an attempt (e.g. its pipeline was just paused)."""
+
+
 class PermanentError(ArrkestraError):
     """400/422, unmappable path, invalid job: retrying cannot help, the job is dead at once."""
 

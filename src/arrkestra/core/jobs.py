@@ -47,6 +47,7 @@ class FailureKind(enum.StrEnum):
     TRANSIENT = "transient"
     PERMANENT = "permanent"
     AUTH = "auth"
+    DEFERRED = "deferred"  # not a failure of the job: back to pending, attempt given back
 
 
 class InvalidTransition(ArrkestraError):
@@ -176,13 +177,22 @@ def fail(
     """Record a failed attempt and decide what comes next.
 
     Transient: retry with backoff until the policy's attempts or age run out, then dead.
-    Permanent: dead at once. Auth: the attempt is given back and the job waits (failed,
+    Permanent: dead at once. Deferred: back to pending, the attempt given back. Auth: the attempt is given back and the job waits (failed,
     not dead) at least ``retry_after`` or the policy's cap, while credentials are fixed.
     """
     _require(job, frozenset({JobStatus.RUNNING}), "fail")
     message = error[:MAX_ERROR_LENGTH]
     if kind is FailureKind.PERMANENT:
         return _unleased(job, now, JobStatus.DEAD, last_error=message, finished_at=now)
+    if kind is FailureKind.DEFERRED:
+        return _unleased(
+            job,
+            now,
+            JobStatus.PENDING,
+            attempts=max(job.attempts - 1, 0),
+            next_attempt_at=now + (retry_after or 0.0),
+            last_error=message,
+        )
     if kind is FailureKind.AUTH:
         wait = retry_after if retry_after is not None else policy.cap
         return _unleased(

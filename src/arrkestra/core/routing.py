@@ -16,7 +16,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from arrkestra.core.events import ArrKind, Event, Malformed, Unsupported
+from arrkestra.core.events import (
+    ArrKind,
+    Event,
+    Malformed,
+    RadarrMovieDelete,
+    SonarrSeriesDelete,
+    Unsupported,
+    known_id,
+)
 from arrkestra.core.jobs import JobSpec
 
 
@@ -29,6 +37,7 @@ class InstanceRef:
     is_4k: bool = False
     cleanup: bool = True
     mirror: bool = True
+    cleanup_only_when_files_deleted: bool = False
 
     @property
     def qualified(self) -> str:
@@ -56,7 +65,41 @@ def selftest_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec:
     return JobSpec("selftest", key, {"duration": 0, "label": key})
 
 
-ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {}
+def cleanup_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec | None:
+    """SeriesDelete / MovieDelete -> remove the title from Overseerr (or only its side's requests).
+
+    A delete without any usable id still becomes a job: the job fails at once with a
+    permanent error naming what is missing, so the event is visible and can be replayed.
+    """
+    if not instance.cleanup:
+        return None
+    media_type = "tv" if instance.kind == "sonarr" else "movie"
+    if isinstance(event, Malformed):
+        params: dict[str, object] = {"problems": list(event.problems)}
+        ident = "malformed"
+    elif isinstance(event, SonarrSeriesDelete | RadarrMovieDelete):
+        if instance.cleanup_only_when_files_deleted and not event.deleted_files:
+            return None
+        arr_id = event.series_id if isinstance(event, SonarrSeriesDelete) else event.movie_id
+        tvdb = known_id(event.tvdb_id) if isinstance(event, SonarrSeriesDelete) else None
+        params = {
+            "tmdb_id": known_id(event.tmdb_id),
+            "tvdb_id": tvdb,
+            "arr_id": known_id(arr_id),
+            "title": event.title,
+            "deleted_files": event.deleted_files,
+        }
+        ident = f"tmdb:{params['tmdb_id']}/tvdb:{tvdb}/arr:{params['arr_id']}"
+    else:
+        return None
+    params |= {"media_type": media_type, "instance": instance.qualified, "is_4k": instance.is_4k}
+    return JobSpec("cleanup", f"{instance.qualified}/{media_type}/{ident}", params)
+
+
+ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {
+    ("sonarr", "SeriesDelete"): {"cleanup": cleanup_job},
+    ("radarr", "MovieDelete"): {"cleanup": cleanup_job},
+}
 """(kind, eventType) -> {pipeline: builder}."""
 EVERY_EVENT: Mapping[str, JobBuilder] = {"selftest": selftest_job}
 """{pipeline: builder} applied to every known event type."""

@@ -56,6 +56,8 @@ def _legacy_overseer(components: dict[str, Component]) -> str:
     overseerr = components.get("overseerr")
     if overseerr is None:
         return "not_configured"
+    if overseerr.state is ComponentState.AUTH_FAILED:
+        return "auth_failed"
     return "available" if overseerr.state is ComponentState.OK else "unavailable"
 
 

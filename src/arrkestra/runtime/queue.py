@@ -80,7 +80,7 @@ class Queue:
         log.warning("pipeline %s paused: %s", pipeline, reason)
 
     async def resume(self, pipeline: str) -> bool:
-        resumed = await self._db.run(state_store.resume_pipeline, pipeline)
+        resumed = await self._db.run(state_store.resume_pipeline, pipeline, now=self._clock.now())
         if resumed:
             log.info("pipeline %s resumed", pipeline)
             self._wake()

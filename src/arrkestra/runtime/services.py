@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -15,18 +16,21 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from arrkestra import __version__
+from arrkestra.adapters.notify import Notifier
 from arrkestra.config import Settings
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.core.retry import RandomSource
 from arrkestra.pipelines import selftest
+from arrkestra.runtime.alerts import Alerts
+from arrkestra.runtime.cleanup_wiring import build_cleanup, cleanup_configured
 from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.intake import EventWriter
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
-from arrkestra.runtime.worker import Pipeline, Worker
+from arrkestra.runtime.worker import Pipeline, Worker, WorkerHooks
 from arrkestra.store import events as event_store
 from arrkestra.store import jobs as job_store
 from arrkestra.store import maintenance
@@ -51,6 +55,9 @@ class Services:
     intake: EventWriter
     scheduler: Scheduler
     lock: DatabaseLock | None
+    notifier: Notifier
+    alerts: Alerts
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     version: str = __version__
     ready: bool = False
     _started: bool = field(default=False, repr=False)
@@ -72,6 +79,8 @@ class Services:
             await self.intake.stop()
             await self.worker.stop(self.settings.server.drain_timeout)
             self._started = False
+        for closer in self.closers:
+            await closer()
         self.close()
 
     def close(self) -> None:
@@ -163,22 +172,61 @@ def open_services(
         poll_interval=settings.queue.poll_interval,
         metrics=metrics,
     )
+    redactor = settings.redactor()
+    queue = Queue(db, clock, worker.wake, worker.abort)
+    notifications = settings.notifications
+    notifier = Notifier(
+        [u.get_secret_value() for u in notifications.urls],
+        [u.get_secret_value() for u in notifications.fallback_urls],
+        redactor=redactor,
+    )
+    alerts = Alerts(notifier, queue, health, redactor)
+    worker.set_hooks(WorkerHooks(job_dead=alerts.job_dead, auth_failed=alerts.auth_failed))
     services = Services(
         settings=settings,
         db=db,
         clock=clock,
-        redactor=settings.redactor(),
+        redactor=redactor,
         metrics=metrics,
         health=health,
         worker=worker,
-        queue=Queue(db, clock, worker.wake, worker.abort),
+        queue=queue,
         intake=EventWriter(db, dedupe_window=settings.server.dedupe_window, on_jobs=worker.wake),
         scheduler=Scheduler(ZoneInfo(settings.storage.timezone)),
         lock=lock,
+        notifier=notifier,
+        alerts=alerts,
     )
     if daemon:
         register_maintenance(services)
+        register_capabilities(services)
     return services
+
+
+def register_capabilities(services: Services) -> None:
+    """The configured capabilities: their pipelines, monitors and periodic tasks."""
+    settings = services.settings
+    if cleanup_configured(settings):
+        capability = build_cleanup(
+            settings,
+            db=services.db,
+            clock=services.clock,
+            alerts=services.alerts,
+            health=services.health,
+            redactor=services.redactor,
+            worker=services.worker,
+        )
+        services.worker.add_pipeline(capability.pipeline)
+        services.closers.append(capability.http.aclose)
+        assert settings.overseerr is not None
+        if settings.overseerr.poll_interval > 0:
+
+            async def poll() -> None:
+                await capability.monitor.poll()
+
+            services.scheduler.every(
+                "overseerr.health", settings.overseerr.poll_interval, poll, run_now=True
+            )
 
 
 def register_maintenance(services: Services) -> None:

@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from arrkestra.core import jobs as machine
-from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.errors import (
+    DeferredError,
+    PermanentError,
+    TransientError,
+    UpstreamAuthError,
+)
 from arrkestra.core.jobs import FailureKind, Job, JobUpdate, JsonObject
 from arrkestra.core.retry import RandomSource, RetryPolicy
 from arrkestra.runtime.clock import Clock
@@ -30,6 +35,22 @@ log = logging.getLogger("arrkestra.worker")
 history = logging.getLogger(HISTORY_LOGGER)
 
 JobRunner = Callable[[Job], Awaitable[JsonObject]]
+
+
+async def _ignore_dead(job: Job) -> None:
+    return None
+
+
+async def _ignore_auth(pipeline: str, message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class WorkerHooks:
+    """What the runtime does when a job dies or an upstream rejects its credentials."""
+
+    job_dead: Callable[[Job], Awaitable[None]] = _ignore_dead
+    auth_failed: Callable[[str, str], Awaitable[None]] = _ignore_auth
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,8 @@ def classify(exc: BaseException) -> Failure:
         return Failure(FailureKind.TRANSIENT, text, exc.retry_after)
     if isinstance(exc, UpstreamAuthError):
         return Failure(FailureKind.AUTH, f"{exc.upstream}: {text}")
+    if isinstance(exc, DeferredError):
+        return Failure(FailureKind.DEFERRED, text)
     if isinstance(exc, PermanentError):
         return Failure(FailureKind.PERMANENT, text)
     # A bug is not the job's fault: retry (bounded by the policy) rather than lose the work.
@@ -84,6 +107,7 @@ class Worker:
         lease: float,
         poll_interval: float,
         metrics: Metrics,
+        hooks: WorkerHooks | None = None,
     ) -> None:
         self._db = db
         self._pipelines = dict(pipelines)
@@ -93,6 +117,7 @@ class Worker:
         self._lease = lease
         self._poll_interval = poll_interval
         self._metrics = metrics
+        self._hooks = hooks or WorkerHooks()
         self._wake = asyncio.Event()
         self._stopping = False
         self._dispatcher: asyncio.Task[None] | None = None
@@ -110,6 +135,14 @@ class Worker:
     def wake(self) -> None:
         """Something changed (enqueue, retry, resume): look for due jobs now."""
         self._wake.set()
+
+    def add_pipeline(self, pipeline: Pipeline) -> None:
+        """Register a pipeline (before ``start``)."""
+        self._pipelines[pipeline.name] = pipeline
+        self._running_by_pipeline.setdefault(pipeline.name, 0)
+
+    def set_hooks(self, hooks: WorkerHooks) -> None:
+        self._hooks = hooks
 
     def abort(self, job_id: int) -> None:
         """Stop a job running here (it was cancelled); its status is already final."""
@@ -225,6 +258,8 @@ class Worker:
             if failure.message.startswith("unexpected "):
                 log.exception("attempt %d crashed", job.attempts)
             outcome = await self._finish(job, lambda j: self._failed(j, failure, pipeline.policy))
+            if failure.kind is FailureKind.AUTH:
+                await self._run_hook(self._hooks.auth_failed(job.pipeline, failure.message))
         finally:
             keeper.cancel()
             job_context.reset(token)
@@ -252,7 +287,15 @@ class Worker:
         log.log(level, "attempt %d %s%s", job.attempts, after.status, detail)
         if after.status in (machine.JobStatus.SUCCEEDED, machine.JobStatus.DEAD):
             history.info("%s", history_line(after))
+        if after.status is machine.JobStatus.DEAD:
+            await self._run_hook(self._hooks.job_dead(after))
         return after.status.value
+
+    async def _run_hook(self, hook: Awaitable[None]) -> None:
+        try:
+            await hook
+        except Exception:  # an alert that fails must not disturb the queue
+            log.exception("job hook failed")
 
     async def _keep_lease(self, job: Job, runner: asyncio.Task[object] | None) -> None:
         """Extend the lease at a third of its length; cancel the job if the lease is lost."""

@@ -304,3 +304,26 @@ def finished_since(conn: sqlite3.Connection, since: float) -> dict[str, int]:
 
 def retryable_since(conn: sqlite3.Connection, since: float) -> list[Job]:
     return [row_to_job(r) for r in conn.execute(SELECT_RETRYABLE_SINCE, (since,)).fetchall()]
+
+
+MAKE_DUE = """
+UPDATE jobs SET next_attempt_at = ?, updated_at = ?
+WHERE pipeline = ? AND status = 'failed' AND next_attempt_at > ?
+"""
+COUNT_OUTCOME_SINCE = """
+SELECT COUNT(*) FROM jobs
+WHERE pipeline = ? AND status = 'succeeded' AND finished_at >= ?
+  AND json_extract(result, '$.outcome') = ?
+"""
+
+
+def make_due(conn: sqlite3.Connection, pipeline: str, *, now: float) -> int:
+    """An upstream came back: its waiting jobs run now instead of at their backoff time."""
+    with write_transaction(conn):
+        return int(conn.execute(MAKE_DUE, (now, now, pipeline, now)).rowcount)
+
+
+def count_outcome_since(conn: sqlite3.Connection, pipeline: str, outcome: str, since: float) -> int:
+    """How many jobs of a pipeline succeeded with this ``result.outcome`` since a time."""
+    row = conn.execute(COUNT_OUTCOME_SINCE, (pipeline, since, outcome)).fetchone()
+    return int(row[0])

@@ -42,10 +42,25 @@ def pause_pipeline(conn: sqlite3.Connection, pipeline: str, reason: str, *, now:
         put(conn, PAUSE_PREFIX + pipeline, {"reason": reason, "since": now}, now=now)
 
 
-def resume_pipeline(conn: sqlite3.Connection, pipeline: str) -> bool:
-    """Resume a paused pipeline; False when it was not paused."""
+RESUMED_PREFIX = "pipeline.resumed."
+
+
+def resume_pipeline(conn: sqlite3.Connection, pipeline: str, *, now: float = 0.0) -> bool:
+    """Resume a paused pipeline; False when it was not paused.
+
+    The time is kept: a budget counts only what happened since the last resume, so a
+    resumed pipeline is not paused again at once by the deletions that paused it.
+    """
     with write_transaction(conn):
-        return delete(conn, PAUSE_PREFIX + pipeline)
+        resumed = delete(conn, PAUSE_PREFIX + pipeline)
+        if resumed:
+            put(conn, RESUMED_PREFIX + pipeline, now, now=now)
+        return resumed
+
+
+def resumed_at(conn: sqlite3.Connection, pipeline: str) -> float:
+    value = get(conn, RESUMED_PREFIX + pipeline)
+    return float(value) if value is not None else 0.0
 
 
 def paused_pipelines(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:

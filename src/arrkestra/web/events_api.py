@@ -112,7 +112,14 @@ async def replay_event(event_id: int, services: ServicesDep) -> Replayed:
     instance = services.settings.instances(kind).get(event.instance)
     if instance is None:
         raise HTTPException(409, f"{kind}.{event.instance} is no longer configured")
-    ref = InstanceRef(kind, event.instance, instance.is_4k, instance.cleanup, instance.mirror)
+    ref = InstanceRef(
+        kind,
+        event.instance,
+        instance.is_4k,
+        instance.cleanup,
+        instance.mirror,
+        services.settings.cleanup.only_when_files_deleted,
+    )
     parsed = safe_parse(kind, json.loads(event.body))
     specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
     job_ids, created = [], []

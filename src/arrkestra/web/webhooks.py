@@ -85,7 +85,14 @@ def _instance(services: Services, kind: ArrKind, name: str | None) -> InstanceRe
     instance = settings.instances(kind).get(name)
     if instance is None:
         raise HTTPException(404, f"no {kind} instance named {name!r} is configured")
-    return InstanceRef(kind, name, instance.is_4k, instance.cleanup, instance.mirror)
+    return InstanceRef(
+        kind,
+        name,
+        instance.is_4k,
+        instance.cleanup,
+        instance.mirror,
+        services.settings.cleanup.only_when_files_deleted,
+    )
 
 
 def _answer(

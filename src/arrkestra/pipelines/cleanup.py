@@ -1,0 +1,187 @@
+"""cleanup: a series or movie deleted in Sonarr/Radarr is removed from Overseerr/Jellyseerr.
+
+Instance-aware: a 4K instance's delete removes the row only when no non-4K copy is left
+(available, partially available, or requested and pending/approved), and the reverse
+for a non-4K instance. When the other copy remains, only the deleted side's requests
+go; Overseerr's API cannot reset ``status4k`` alone, its own availability sync does.
+Jellyseerr's blacklisted rows (status 6) are never deleted: that would lift the ban.
+
+Outcomes (``result["outcome"]``): deleted, not_in_overseerr, kept_other_copy,
+kept_blacklisted, dry_run. Everything else is an error for the job queue to handle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from arrkestra.adapters.overseerr import Media, OverseerrClient
+from arrkestra.core.errors import DeferredError, PermanentError
+from arrkestra.core.jobs import Job, JsonObject
+
+NAME = "cleanup"
+AVAILABLE = frozenset({4, 5})  # partially available, available
+ACTIVE_REQUEST = frozenset({1, 2})  # pending, approved
+BLACKLISTED, DELETED = 6, 7  # Jellyseerr
+STATUS4K_NOTE = (
+    "Overseerr's API cannot reset the other side's availability alone; "
+    "its own availability sync clears it"
+)
+
+
+class CleanupParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    media_type: Literal["tv", "movie"]
+    instance: str
+    is_4k: bool = False
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    arr_id: int | None = None
+    title: str | None = None
+    deleted_files: bool = False
+    problems: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    deletions: int
+    per: float
+
+
+@dataclass(frozen=True)
+class Deps:
+    overseerr: OverseerrClient
+    dry_run: bool
+    budget: Budget | None
+    now: Callable[[], float]
+    deletions_since: Callable[[float], Awaitable[int]]  # deleted outcomes since a time
+    resumed_at: Callable[[], Awaitable[float]]
+    pause: Callable[[str], Awaitable[None]]  # pause this pipeline (and alert once)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with a found media row."""
+
+    action: Literal["delete_media", "delete_requests", "keep_blacklisted", "absent"]
+    request_ids: tuple[int, ...] = ()
+
+
+def plan(media: Media, *, is_4k: bool) -> Plan:
+    """Pure: the instance-aware decision for one Overseerr media row."""
+    if media.status == DELETED:
+        return Plan("absent")
+    if media.status == BLACKLISTED:
+        return Plan("keep_blacklisted")
+    other_status = media.status if is_4k else media.status4k
+    other_requested = any(r.is_4k != is_4k and r.status in ACTIVE_REQUEST for r in media.requests)
+    if other_status in AVAILABLE or other_requested:
+        own = tuple(sorted(r.id for r in media.requests if r.is_4k == is_4k))
+        return Plan("delete_requests", own)
+    return Plan("delete_media")
+
+
+def parse_params(job: Job) -> CleanupParams:
+    try:
+        params = CleanupParams.model_validate(job.params)
+    except ValidationError as exc:
+        raise PermanentError(f"invalid cleanup job: {exc.errors()[0]['msg']}") from None
+    if params.problems:
+        raise PermanentError("the delete event is malformed: " + "; ".join(params.problems))
+    if params.media_type == "movie" and params.tmdb_id is None:
+        raise PermanentError(
+            "the MovieDelete event has no movie.tmdbId: cannot find it in Overseerr"
+        )
+    if params.media_type == "tv" and params.tmdb_id is None and params.tvdb_id is None:
+        raise PermanentError(
+            "the SeriesDelete event has neither series.tmdbId nor series.tvdbId: "
+            "cannot find it in Overseerr"
+        )
+    return params
+
+
+async def find(params: CleanupParams, overseerr: OverseerrClient) -> Media | None:
+    if params.media_type == "movie":
+        assert params.tmdb_id is not None  # checked in parse_params
+        return await overseerr.find_movie(params.tmdb_id)
+    return await overseerr.find_tv(tmdb_id=params.tmdb_id, tvdb_id=params.tvdb_id)
+
+
+async def check_budget(deps: Deps) -> None:
+    """Pause the pipeline instead of going over the deletion budget."""
+    if deps.budget is None:
+        return
+    since = max(deps.now() - deps.budget.per, await deps.resumed_at())
+    done = await deps.deletions_since(since)
+    if done >= deps.budget.deletions:
+        reason = (
+            f"deletion budget reached: {done} Overseerr deletions within the budget window "
+            f"(cleanup.budget: {deps.budget.deletions}); check them, then run "
+            "`arrkestra jobs resume cleanup`"
+        )
+        await deps.pause(reason)
+        raise DeferredError(reason)
+
+
+def _describe(params: CleanupParams, media: Media | None) -> JsonObject:
+    return {
+        "instance": params.instance,
+        "media_type": params.media_type,
+        "tmdb_id": params.tmdb_id,
+        "tvdb_id": params.tvdb_id,
+        "title": (media.title if media else None) or params.title,
+        "media_id": media.id if media else None,
+    }
+
+
+async def run(job: Job, deps: Deps) -> JsonObject:
+    params = parse_params(job)
+    media = await find(params, deps.overseerr)
+    base = _describe(params, media)
+    if media is None:
+        return {
+            **base,
+            "outcome": "not_in_overseerr",
+            "summary": f"{base['title']}: not in Overseerr",
+        }
+    decision = plan(media, is_4k=params.is_4k)
+    if decision.action == "absent":
+        return {
+            **base,
+            "outcome": "not_in_overseerr",
+            "summary": f"{base['title']}: marked deleted",
+        }
+    if decision.action == "keep_blacklisted":
+        return {
+            **base,
+            "outcome": "kept_blacklisted",
+            "summary": f"{base['title']}: blacklisted, kept",
+        }
+    if deps.dry_run:
+        would = {"action": decision.action, "request_ids": list(decision.request_ids)}
+        return {
+            **base,
+            "outcome": "dry_run",
+            "would": would,
+            "summary": f"{base['title']}: dry run",
+        }
+    if decision.action == "delete_requests":
+        removed = [rid for rid in decision.request_ids if await deps.overseerr.delete_request(rid)]
+        side = "4K" if params.is_4k else "non-4K"
+        summary = f"{base['title']}: other copy kept, {len(removed)} {side} request(s) removed"
+        return {
+            **base,
+            "outcome": "kept_other_copy",
+            "removed_requests": removed,
+            "note": STATUS4K_NOTE,
+            "summary": summary,
+        }
+    await check_budget(deps)
+    existed = await deps.overseerr.delete_media(media.id)
+    deps.overseerr.invalidate_index()
+    outcome = "deleted" if existed else "not_in_overseerr"
+    return {**base, "outcome": outcome, "summary": f"{base['title']}: removed from Overseerr"}

@@ -1,0 +1,65 @@
+"""Alerts about the daemon's own condition: dead jobs, rejected credentials, paused pipelines.
+
+Critical messages go to every notification URL (fallbacks included, see adapters/notify).
+Conditions that persist (an upstream rejecting the key) are announced once until cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from arrkestra.adapters.notify import Message, Notifier
+from arrkestra.core.jobs import Job
+from arrkestra.core.redact import Redactor
+from arrkestra.runtime.health import ComponentState, HealthRegistry
+from arrkestra.runtime.queue import Queue
+
+log = logging.getLogger("arrkestra.alerts")
+AUTH_PAUSE_PREFIX = "auth failure: "
+
+
+class Alerts:
+    def __init__(
+        self, notifier: Notifier, queue: Queue, health: HealthRegistry, redactor: Redactor
+    ) -> None:
+        self._notifier = notifier
+        self._queue = queue
+        self._health = health
+        self._redact = redactor
+
+    async def job_dead(self, job: Job) -> None:
+        summary = (job.result or {}).get("summary") or job.key
+        body = f"{job.pipeline} job {job.id} gave up after {job.attempts} attempt(s): {summary}\n{job.last_error or ''}"
+        await self._notifier.send(
+            Message(f"arrkestra: {job.pipeline} job failed", self._redact(body), "critical")
+        )
+
+    async def auth_failed(self, pipeline: str, message: str) -> None:
+        """An upstream rejected our credentials: pause the pipeline, mark it, alert once."""
+        upstream = message.split(":", 1)[0].strip() or pipeline
+        self._health.set(upstream, ComponentState.AUTH_FAILED, self._redact(message))
+        paused = await self._queue.paused()
+        if pipeline not in paused:
+            await self._queue.pause(pipeline, AUTH_PAUSE_PREFIX + self._redact(message))
+        body = (
+            f"{upstream} rejected arrkestra's credentials; the {pipeline} pipeline is paused and "
+            f"its jobs wait. Fix the API key; arrkestra resumes by itself once it is accepted.\n"
+            f"{self._redact(message)}"
+        )
+        await self._notifier.send_once(
+            f"auth:{upstream}",
+            Message(f"arrkestra: {upstream} credentials rejected", body, "critical"),
+        )
+
+    async def auth_restored(self, upstream: str, pipeline: str) -> None:
+        self._notifier.reset(f"auth:{upstream}")
+        reason = (await self._queue.paused()).get(pipeline, {}).get("reason", "")
+        if str(reason).startswith(AUTH_PAUSE_PREFIX):
+            await self._queue.resume(pipeline)
+            log.info("%s accepts the credentials again: %s resumed", upstream, pipeline)
+
+    async def paused(self, pipeline: str, reason: str) -> None:
+        await self._queue.pause(pipeline, reason)
+        await self._notifier.send(
+            Message(f"arrkestra: {pipeline} paused", self._redact(reason), "critical")
+        )
