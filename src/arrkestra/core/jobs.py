@@ -177,8 +177,9 @@ def fail(
     """Record a failed attempt and decide what comes next.
 
     Transient: retry with backoff until the policy's attempts or age run out, then dead.
-    Permanent: dead at once. Deferred: back to pending, the attempt given back. Auth: the attempt is given back and the job waits (failed,
-    not dead) at least ``retry_after`` or the policy's cap, while credentials are fixed.
+    Permanent: dead at once. Deferred: back to pending, the attempt given back. Auth: the
+    attempt is given back and the job waits (failed, not dead) at least ``retry_after`` or
+    the policy's cap, while credentials are fixed.
     """
     _require(job, frozenset({JobStatus.RUNNING}), "fail")
     message = error[:MAX_ERROR_LENGTH]

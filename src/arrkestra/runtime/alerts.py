@@ -29,7 +29,8 @@ class Alerts:
 
     async def job_dead(self, job: Job) -> None:
         summary = (job.result or {}).get("summary") or job.key
-        body = f"{job.pipeline} job {job.id} gave up after {job.attempts} attempt(s): {summary}\n{job.last_error or ''}"
+        gave_up = f"{job.pipeline} job {job.id} gave up after {job.attempts} attempt(s)"
+        body = f"{gave_up}: {summary}\n{job.last_error or ''}"
         await self._notifier.send(
             Message(f"arrkestra: {job.pipeline} job failed", self._redact(body), "critical")
         )

@@ -88,7 +88,8 @@ class FakeOverseerr:
         self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.down = False  # every request answers 503, as a reverse proxy would
         self.fail_with: int | None = None  # every request answers this status
-        self.retry_after: float | None = None  # Retry-After on fail_with answers
+        self.fail_paths: dict[str, int] = {}  # path prefix -> status those requests answer
+        self.retry_after: float | None = None  # Retry-After on those failures
         self.delay = 0.0  # seconds before answering anything
         self.tmdb_failing = False  # lookups answer 500 even for known ids; /media works
         self.index_with_requests = False  # True: GET /media rows carry requests (not real)
@@ -273,6 +274,12 @@ class FakeOverseerr:
 
     # -- the app ---------------------------------------------------------------------
 
+    def _failure(self, path: str) -> int | None:
+        if self.fail_with is not None:
+            return self.fail_with
+        matches = [code for prefix, code in self.fail_paths.items() if path.startswith(prefix)]
+        return matches[0] if matches else None
+
     async def _gate(self, request: Request, call_next: Handler) -> Response:
         """Record the call, then apply the switches and the API key check."""
         self.calls.append((request.method, request.url.path, dict(request.query_params)))
@@ -280,12 +287,11 @@ class FakeOverseerr:
             await asyncio.sleep(self.delay)
         if self.down:
             return PlainTextResponse("503 Service Unavailable", status_code=503)
-        if self.fail_with is not None:
-            headers = (
-                {"Retry-After": f"{self.retry_after:g}"} if self.retry_after is not None else {}
-            )
-            body = {"message": f"fake failure {self.fail_with}"}
-            return JSONResponse(body, status_code=self.fail_with, headers=headers)
+        failure = self._failure(request.url.path)
+        if failure is not None:
+            retry = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
+            body = {"message": f"fake failure {failure}"}
+            return JSONResponse(body, status_code=failure, headers=retry)
         if request.url.path not in PUBLIC and request.headers.get("x-api-key") != self.api_key:
             return JSONResponse(FORBIDDEN, status_code=403)
         return await call_next(request)
