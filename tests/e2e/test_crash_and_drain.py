@@ -6,7 +6,6 @@ import json
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from tests.conftest import base_config, wait_until, write_config
 from tests.e2e.daemon import Daemon
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[Daemon]]:
-    started: list[Daemon] = []
-    yield started
-    for daemon in started:
-        daemon.stop()
 
 
 def job_status(daemon: Daemon, job_id: int) -> str:

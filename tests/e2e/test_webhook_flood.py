@@ -11,7 +11,6 @@ import json
 import signal
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,14 +22,6 @@ from tests.e2e.daemon import Daemon
 pytestmark = pytest.mark.e2e
 SECRET = "flood-secret-0123456789"
 TOTAL, CLIENTS, KILL_AFTER = 3000, 8, 1200
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[Daemon]]:
-    started: list[Daemon] = []
-    yield started
-    for daemon in started:
-        daemon.stop()
 
 
 def grab(marker: int) -> bytes:

@@ -292,3 +292,29 @@ class DownloadClientFields(WireModel):
     download_client: str | None = None
     download_client_type: str | None = None
     download_id: str | None = None
+
+
+class FileDeleteFields(WireModel):
+    """Shared by Sonarr's EpisodeFileDelete and Radarr's MovieFileDelete."""
+
+    delete_reason: str | None = None
+
+    @property
+    def for_upgrade(self) -> bool:
+        """Deleted because a better file replaced it (that import has its own event)."""
+        return self.delete_reason == "upgrade"
+
+
+class ManualInteractionFields(DownloadClientFields):
+    """Shared by both ManualInteractionRequired events: the stuck download."""
+
+    download_info: Lenient[DownloadInfo] = None
+    download_status: str | None = None
+    download_status_messages: Lenient[tuple[DownloadStatusMessage, ...]] = None
+    custom_format_info: Lenient[CustomFormatInfo] = None
+    release: Lenient[Release] = None
+
+    @property
+    def stuck_title(self) -> str | None:
+        title = self.download_info.title if self.download_info else None
+        return title or (self.release.release_title if self.release else None)

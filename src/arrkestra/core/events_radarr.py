@@ -16,15 +16,15 @@ from arrkestra.core.events_common import (
     ArrKind,
     CustomFormatInfo,
     DownloadClientFields,
-    DownloadInfo,
-    DownloadStatusMessage,
     Event,
+    FileDeleteFields,
     Flag,
     HealthEvent,
     Image,
     Items,
     Language,
     Lenient,
+    ManualInteractionFields,
     MediaFile,
     Release,
     WireModel,
@@ -219,21 +219,15 @@ class RadarrMovieDelete(MovieEvent):
         return self._summary("files deleted" if self.deleted_files else None)
 
 
-class RadarrMovieFileDelete(MovieEvent):
+class RadarrMovieFileDelete(MovieEvent, FileDeleteFields):
     """The movie's file was deleted; ``delete_reason`` is e.g. ``manual`` or ``upgrade``."""
 
     movie_file: MovieFile | None = None
-    delete_reason: str | None = None
 
     @property
     def library_path(self) -> str | None:
         """The deleted file's library path (``None`` when it cannot be known for sure)."""
         return library_path(self.folder_path, self.movie_file) if self.movie_file else None
-
-    @property
-    def for_upgrade(self) -> bool:
-        """Deleted because a better file replaced it (that import has its own event)."""
-        return self.delete_reason == "upgrade"
 
     def path_problems(self) -> list[str]:
         return path_problems(self.folder_path, "movie.folderPath", [("movieFile", self.movie_file)])
@@ -255,19 +249,12 @@ class RadarrApplicationUpdate(ApplicationUpdateEvent):
     kind: ClassVar[ArrKind] = RADARR
 
 
-class RadarrManualInteractionRequired(MovieEvent, DownloadClientFields):
+class RadarrManualInteractionRequired(MovieEvent, ManualInteractionFields):
     """Radarr 4.5.1+: a download needs a human to import it."""
-
-    download_info: Lenient[DownloadInfo] = None
-    download_status: str | None = None
-    download_status_messages: Lenient[tuple[DownloadStatusMessage, ...]] = None
-    custom_format_info: Lenient[CustomFormatInfo] = None
-    release: Lenient[Release] = None
 
     @property
     def summary(self) -> str:
-        title = self.download_info.title if self.download_info else None
-        return self._summary(title or (self.release.release_title if self.release else None))
+        return self._summary(self.stuck_title)
 
 
 RADARR_EVENTS: dict[str, type[Event]] = {

@@ -18,15 +18,15 @@ from arrkestra.core.events_common import (
     ArrKind,
     CustomFormatInfo,
     DownloadClientFields,
-    DownloadInfo,
-    DownloadStatusMessage,
     Event,
+    FileDeleteFields,
     Flag,
     HealthEvent,
     Image,
     Items,
     Language,
     Lenient,
+    ManualInteractionFields,
     MediaFile,
     Release,
     WireModel,
@@ -331,21 +331,15 @@ class SonarrSeriesDelete(SeriesEvent):
         )
 
 
-class SonarrEpisodeFileDelete(EpisodesEvent):
+class SonarrEpisodeFileDelete(EpisodesEvent, FileDeleteFields):
     """An episode file was deleted; ``delete_reason`` is e.g. ``manual`` or ``upgrade``."""
 
     episode_file: EpisodeFile | None = None
-    delete_reason: str | None = None
 
     @property
     def library_path(self) -> str | None:
         """The deleted file's library path (``None`` when it cannot be known for sure)."""
         return library_path(self.series_path, self.episode_file) if self.episode_file else None
-
-    @property
-    def for_upgrade(self) -> bool:
-        """Deleted because a better file replaced it (that import has its own event)."""
-        return self.delete_reason == "upgrade"
 
     def path_problems(self) -> list[str]:
         return path_problems(self.series_path, "series.path", [("episodeFile", self.episode_file)])
@@ -367,19 +361,12 @@ class SonarrApplicationUpdate(ApplicationUpdateEvent):
     kind: ClassVar[ArrKind] = SONARR
 
 
-class SonarrManualInteractionRequired(EpisodesEvent, DownloadClientFields):
+class SonarrManualInteractionRequired(EpisodesEvent, ManualInteractionFields):
     """Sonarr v4+: a download needs a human to import it. ``series`` may be absent."""
-
-    download_info: Lenient[DownloadInfo] = None
-    download_status: str | None = None
-    download_status_messages: Lenient[tuple[DownloadStatusMessage, ...]] = None
-    custom_format_info: Lenient[CustomFormatInfo] = None
-    release: Lenient[Release] = None
 
     @property
     def summary(self) -> str:
-        title = self.download_info.title if self.download_info else None
-        return self._summary(title or (self.release.release_title if self.release else None))
+        return self._summary(self.stuck_title)
 
 
 SONARR_EVENTS: dict[str, type[Event]] = {
