@@ -59,6 +59,11 @@ JELLYSEERR_REQUEST_FILTERS = {
     "deleted": ({5}, {7}),
 }
 
+UNSET_FIELDS = (
+    *("serviceId", "serviceId4k", "externalServiceId", "externalServiceId4k"),
+    *("externalServiceSlug", "externalServiceSlug4k", "ratingKey", "ratingKey4k"),
+)
+JELLYFIN_FIELDS = ("jellyfinMediaId", "jellyfinMediaId4k")
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -144,15 +149,7 @@ class FakeOverseerr:
             "updatedAt": stamp,
             "lastSeasonChange": stamp,
             "mediaAddedAt": stamp if status in (4, 5) else None,
-            "serviceId": None,
-            "serviceId4k": None,
-            "externalServiceId": None,
-            "externalServiceId4k": None,
-            "externalServiceSlug": None,
-            "externalServiceSlug4k": None,
-            "ratingKey": None,
-            "ratingKey4k": None,
-            **({"jellyfinMediaId": None, "jellyfinMediaId4k": None} if self.jellyseerr else {}),
+            **dict.fromkeys(UNSET_FIELDS + (JELLYFIN_FIELDS if self.jellyseerr else ())),
         }
         for is_4k, request_status in requests:
             self.add_request(media_id, is_4k=is_4k, status=request_status)
@@ -228,7 +225,7 @@ class FakeOverseerr:
         invalid = _invalid(query, self._media_enums(), ("take", "skip"))
         if invalid:
             return invalid
-        take, skip = int(float(query.get("take") or 20)), int(float(query.get("skip") or 0))
+        take, skip = _paging(query, 20)
         wanted = MEDIA_FILTERS.get(query.get("filter") or "all")
         rows = [r for r in self.media.values() if wanted is None or r["status"] in wanted]
         order = {"modified": "updatedAt", "mediaAdded": "mediaAddedAt"}.get(query.get("sort", ""))
@@ -253,11 +250,7 @@ class FakeOverseerr:
         invalid = _invalid(query, enums, ("take", "skip", "requestedBy"))
         if invalid:
             return invalid
-        default_take = 10 if self.jellyseerr else 20
-        take, skip = (
-            int(float(query.get("take") or default_take)),
-            int(float(query.get("skip") or 0)),
-        )
+        take, skip = _paging(query, 10 if self.jellyseerr else 20)
         statuses, media_statuses = table[query.get("filter") or "all"]
         kind = query.get("mediaType", "all")
         rows = [
@@ -389,19 +382,23 @@ def _page_info(total: int, take: int, skip: int) -> dict[str, Any]:
     return {"pages": pages, "pageSize": take, "results": total, "page": page}
 
 
+def _paging(query: Any, default_take: int) -> tuple[int, int]:
+    return int(float(query.get("take") or default_take)), int(float(query.get("skip") or 0))
+
+
 def _invalid(query: Any, enums: dict[str, set[str]], numbers: Iterable[str]) -> Response | None:
     """A 400 like Overseerr's OpenAPI request validator gives, or None when all is valid."""
-    for name in numbers:
-        value = query.get(name)
-        if value is not None and not _is_number(value):
-            return _bad_request(f"request/query/{name} must be number")
-    for name, allowed in enums.items():
-        value = query.get(name)
-        if value is not None and value not in allowed:
-            listed = ", ".join(sorted(allowed))
-            return _bad_request(
-                f"request/query/{name} must be equal to one of the allowed values: {listed}"
+    for name, value in query.items():
+        if name in numbers and not _is_number(value):
+            problem = "must be number"
+        elif name in enums and value not in enums[name]:
+            problem = "must be equal to one of the allowed values: " + ", ".join(
+                sorted(enums[name])
             )
+        else:
+            continue
+        errors = [{"path": f".query.{name}", "message": problem}]
+        return JSONResponse({"message": f"request/query/{name} {problem}", "errors": errors}, 400)
     return None
 
 
@@ -410,8 +407,3 @@ def _is_number(value: str) -> bool:
         return math.isfinite(float(value)) and float(value) >= 0
     except ValueError:
         return False
-
-
-def _bad_request(message: str) -> Response:
-    path = "." + message.split(" ")[0].replace("request/", "").replace("/", ".")
-    return JSONResponse({"message": message, "errors": [{"path": path, "message": message}]}, 400)
