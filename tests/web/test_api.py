@@ -100,6 +100,13 @@ async def test_not_found_and_invalid_parameters(running_app: AppFactory) -> None
         assert invalid.status_code == 422 and invalid.json()["error"] == "invalid_request"
         bad_status = await r.client.get("/api/v1/jobs", params={"status": "exploded"}, headers=KEY)
         assert bad_status.status_code == 422
+        for path in ("/api/v1/jobs/9223372036854775808", "/api/v1/events/9223372036854775808"):
+            huge = await r.client.get(
+                path, headers=KEY
+            )  # past SQLite's INTEGER range: 422, not 500
+            assert huge.status_code == 422
+        cursor = await r.client.get("/api/v1/events", params={"before": 2**64}, headers=KEY)
+        assert cursor.status_code == 422
         nowhere = await r.client.get("/no/such/route")
         assert nowhere.status_code == 404 and nowhere.json()["error"] == "not_found"
 

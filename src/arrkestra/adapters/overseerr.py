@@ -25,7 +25,6 @@ from pydantic import BaseModel, ValidationError
 from arrkestra.adapters.overseerr_models import (
     MEDIA_STATUS,
     REQUEST_STATUS,
-    ExternalIds,
     Item,
     LookupBody,
     Media,
@@ -47,7 +46,6 @@ from arrkestra.core.redact import Redactor
 __all__ = [
     "MEDIA_STATUS",
     "REQUEST_STATUS",
-    "ExternalIds",
     "Media",
     "MediaRequest",
     "MediaStatus",
@@ -131,8 +129,8 @@ class OverseerrClient:
     async def requests_for(self, media_id: int) -> tuple[MediaRequest, ...]:
         """The requests of a media row, from ``GET /request`` (paged, cached like the index).
 
-        Overseerr's default request filter leaves out requests whose side of the row is
-        blacklisted or deleted (Jellyseerr 6/7); cleanup never deletes such rows anyway.
+        The server's default filter leaves out requests whose side of the row Jellyseerr
+        has blacklisted (status 6); cleanup never deletes such rows anyway.
         """
         grouped = await self._request_index()
         return grouped.get(media_id, ())
@@ -235,18 +233,23 @@ class OverseerrClient:
             return self._requests.value
 
     async def _page_all(self, path: str, model: type[Page[Item]]) -> list[Item]:
-        """Every item of a paged list, newest first; a row seen twice is kept once."""
+        """Every item of a paged list, newest first; a row seen twice is kept once.
+
+        ``skip`` advances by what actually came back, so a server that caps ``take``
+        still has every row read; the end is the reported total (or page count).
+        """
         seen: dict[int, Item] = {}
-        take = self._page_size
+        skip = 0
         for number in range(MAX_PAGES):
-            skip = str(number * take)
-            params = {"take": str(take), "skip": skip, "filter": "all", "sort": "added"}
-            page = await self._get_model(path, model, params)
+            params = {"take": str(self._page_size), "skip": str(skip), "filter": "all"}
+            page = await self._get_model(path, model, {**params, "sort": "added"})
             for item in page.results:
                 seen.setdefault(item.id, item)
-            pages = page.pageInfo.pages
-            last = number + 1 >= pages if pages is not None else len(page.results) < take
-            if last or not page.results:
+            skip += len(page.results)
+            total, pages = page.pageInfo.results, page.pageInfo.pages
+            if not page.results or (total is not None and skip >= total):
+                break
+            if total is None and pages is not None and number + 1 >= pages:
                 break
         return list(seen.values())
 
@@ -272,6 +275,8 @@ class OverseerrClient:
         url = self._api + path
         try:
             return await self._client.request(method, url, params=params, headers=self._headers)
+        except httpx.InvalidURL as exc:
+            raise PermanentError(self._text(f"invalid Overseerr URL {url}: {exc}")) from None
         except httpx.TimeoutException:
             raise TransientError(self._text(f"Overseerr {method} {url}: timed out")) from None
         except httpx.HTTPError as exc:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.core.redact import Redactor, redact_value
 from arrkestra.store.jobs import Attempt, JobFilter, JobNotFound
-from arrkestra.web.deps import ServicesDep, authenticated
+from arrkestra.web.deps import Cursor, RowId, ServicesDep, authenticated
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticated)], tags=["api"])
 
@@ -110,7 +110,7 @@ async def list_jobs(
     status: JobStatus | None = None,
     pipeline: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="only jobs with a smaller id")] = None,
+    before: Cursor = None,
 ) -> JobPage:
     jobs = await services.queue.list_jobs(JobFilter(status, pipeline, before, limit))
     next_before = jobs[-1].id if len(jobs) == limit else None
@@ -118,7 +118,7 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail, summary="One job with its attempts")
-async def get_job(job_id: int, services: ServicesDep) -> JobDetail:
+async def get_job(job_id: RowId, services: ServicesDep) -> JobDetail:
     try:
         job, attempts = await services.queue.get(job_id)
     except JobNotFound:
@@ -132,7 +132,7 @@ async def get_job(job_id: int, services: ServicesDep) -> JobDetail:
 @router.post(
     "/jobs/{job_id}/retry", response_model=JobOut, summary="Retry a failed, dead or cancelled job"
 )
-async def retry_job(job_id: int, services: ServicesDep) -> JobOut:
+async def retry_job(job_id: RowId, services: ServicesDep) -> JobOut:
     try:
         return JobOut.of(await services.queue.retry(job_id), services.redactor)
     except JobNotFound:
@@ -144,7 +144,7 @@ async def retry_job(job_id: int, services: ServicesDep) -> JobOut:
 @router.post(
     "/jobs/{job_id}/cancel", response_model=JobOut, summary="Cancel a job not yet finished"
 )
-async def cancel_job(job_id: int, services: ServicesDep) -> JobOut:
+async def cancel_job(job_id: RowId, services: ServicesDep) -> JobOut:
     try:
         return JobOut.of(await services.queue.cancel(job_id), services.redactor)
     except JobNotFound:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 
 from arrkestra.runtime.services import Services
 from arrkestra.web.auth import require_credentials
@@ -18,6 +18,12 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER range: a larger id can exist nowhere
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+Cursor = Annotated[
+    int | None, Query(ge=1, le=MAX_ROW_ID, description="only rows with a smaller id")
+]
 
 
 def authenticated(request: Request, services: ServicesDep) -> None:

@@ -16,7 +16,7 @@ from arrkestra.core.routing import InstanceRef, jobs_for
 from arrkestra.store import events as event_store
 from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
 from arrkestra.web.api import iso
-from arrkestra.web.deps import ServicesDep, authenticated
+from arrkestra.web.deps import Cursor, RowId, ServicesDep, authenticated
 from arrkestra.web.webhooks import KINDS, safe_parse
 
 router = APIRouter(prefix="/api/v1/events", dependencies=[Depends(authenticated)], tags=["events"])
@@ -76,7 +76,7 @@ async def list_events(
     since: Annotated[datetime | None, Query(description="received at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="received before (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="only events with a smaller id")] = None,
+    before: Cursor = None,
 ) -> EventPage:
     query = EventFilter(
         source=source,
@@ -95,7 +95,7 @@ async def list_events(
 @router.get(
     "/{event_id}", response_model=EventDetail, summary="One stored webhook with its body and jobs"
 )
-async def get_event(event_id: int, services: ServicesDep) -> EventDetail:
+async def get_event(event_id: RowId, services: ServicesDep) -> EventDetail:
     event = await _load(services, event_id)
     jobs = await services.db.run(event_store.job_ids_of, event_id)
     body = redact_value(json.loads(event.body), services.redactor)
@@ -103,7 +103,7 @@ async def get_event(event_id: int, services: ServicesDep) -> EventDetail:
 
 
 @router.post("/{event_id}/replay", response_model=Replayed, summary="Route a stored webhook again")
-async def replay_event(event_id: int, services: ServicesDep) -> Replayed:
+async def replay_event(event_id: RowId, services: ServicesDep) -> Replayed:
     """Jobs already active for the same work are returned, not duplicated (idempotency keys)."""
     event = await _load(services, event_id)
     if event.source not in KINDS:
