@@ -142,3 +142,19 @@ async def test_a_dead_cleanup_job_sends_a_critical_notification(
         assert state[0] == "dead"
     failed = next(m for m in notify.received("/alerts")[before:] if "job failed" in m.title)
     assert "tmdbId" in failed.message and failed.type == "failure"
+
+
+async def test_the_test_button_is_announced(
+    running_app: AppFactory, sections: dict[str, Any], upstreams: Any
+) -> None:
+    _, _, notify, _ = upstreams
+    async with running_app(**sections) as r:
+        answer = await r.client.post("/webhook/radarr/hd", json={"eventType": "Test"})
+        assert answer.status_code == 200
+
+        async def announced() -> bool:
+            return any(
+                "radarr/hd can reach arrkestra" in m.message for m in notify.received("/alerts")
+            )
+
+        await eventually(announced)

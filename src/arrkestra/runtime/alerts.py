@@ -35,6 +35,12 @@ class Alerts:
             Message(f"arrkestra: {job.pipeline} job failed", self._redact(body), "critical")
         )
 
+    async def webhook_test(self, source: str) -> None:
+        """Sonarr's/Radarr's Test button: say that the connection works."""
+        await self._notifier.send(
+            Message("arrkestra: webhook test", f"{source} can reach arrkestra")
+        )
+
     async def auth_failed(self, pipeline: str, message: str) -> None:
         """An upstream rejected our credentials: pause the pipeline, mark it, alert once."""
         upstream = message.split(":", 1)[0].strip() or pipeline

@@ -6,6 +6,7 @@ crashed process left running, and wires the worker and the scheduler.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -61,6 +62,20 @@ class Services:
     version: str = __version__
     ready: bool = False
     _started: bool = field(default=False, repr=False)
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
+
+    def spawn(self, work: Awaitable[None]) -> None:
+        """Run side work (an announcement) without making the caller wait for it."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("background task failed")
+
+        task = asyncio.create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def start(self) -> None:
         """Start the worker and the scheduler (daemon only); after this, /ready is 200."""
@@ -77,6 +92,7 @@ class Services:
         if self._started:
             self.scheduler.shutdown()
             await self.intake.stop()
+            await asyncio.gather(*self._background, return_exceptions=True)
             await self.worker.stop(self.settings.server.drain_timeout)
             self._started = False
         for closer in self.closers:

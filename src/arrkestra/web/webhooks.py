@@ -151,6 +151,7 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
     metrics.observe_intake(kind, time.perf_counter() - started)
     if outcome == "test":
         log.info("test webhook from %s received", ref.qualified)
+        services.spawn(services.alerts.webhook_test(f"{kind}/{ref.name}"))
     return response
 
 
