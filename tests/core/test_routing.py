@@ -103,3 +103,43 @@ def test_selftest_rows_only_when_selftest_runs() -> None:
     body = sample("sonarr", "v4-series-delete.real.json")
     specs = jobs_for(parse_event("sonarr", body), InstanceRef("sonarr", "hd"), pipelines=ALL)
     assert sorted(s.pipeline for s in specs) == ["cleanup", "selftest"]
+
+
+def mirror_route(kind: str, name: str, **ref: Any) -> list[Any]:
+    instance = InstanceRef(kind, "hd", **ref)  # type: ignore[arg-type]
+    parsed = parse_event(kind, sample(kind, name))  # type: ignore[arg-type]
+    return jobs_for(parsed, instance, pipelines=frozenset({"mirror"}))
+
+
+def test_a_season_pack_gives_one_mirror_job_per_file() -> None:
+    jobs = mirror_route("sonarr", "v4-import-complete-season-pack.constructed.json")
+    assert len(jobs) >= 2 and {j.pipeline for j in jobs} == {"mirror"}
+    assert len({j.key for j in jobs}) == len(jobs)
+    assert all(
+        j.params["replace_existing"] is True for j in jobs
+    )  # Import Complete carries no isUpgrade
+    assert all(j.params["library_path"].startswith("/") for j in jobs)
+
+
+def test_per_file_import_and_import_complete_of_the_same_file_share_a_key() -> None:
+    single = mirror_route("sonarr", "v4-download-single.real.json")
+    assert len(single) == 1 and single[0].params["replace_existing"] is False
+    upgrade = mirror_route("sonarr", "v4-download-upgrade-deletedfiles.real.json")
+    assert upgrade[0].params["replace_existing"] is True
+    movie = mirror_route("radarr", "v5-download.real.json")
+    assert len(movie) == 1 and movie[0].key == f"radarr.hd/{movie[0].params['library_path']}"
+
+
+def test_mirror_respects_the_instance_switch_and_never_takes_deletes() -> None:
+    assert mirror_route("sonarr", "v4-download-single.real.json", mirror=False) == []
+    assert mirror_route("sonarr", "v4-series-delete.real.json") == []
+
+
+def test_an_import_without_a_library_path_still_becomes_a_job_naming_the_problem() -> None:
+    body = sample("sonarr", "v4-download-single.real.json")
+    body["episodeFile"].pop("relativePath", None)
+    body["episodeFile"].pop("path", None)
+    [job] = jobs_for(
+        parse_event("sonarr", body), InstanceRef("sonarr", "hd"), pipelines=frozenset({"mirror"})
+    )
+    assert job.params["problems"] and "relativePath" in " ".join(job.params["problems"])

@@ -20,7 +20,10 @@ from arrkestra.core.events import (
     ArrKind,
     Event,
     Malformed,
+    RadarrDownload,
     RadarrMovieDelete,
+    SonarrDownload,
+    SonarrImportComplete,
     SonarrSeriesDelete,
     Unsupported,
     known_id,
@@ -44,8 +47,8 @@ class InstanceRef:
         return f"{self.kind}.{self.name}"
 
 
-JobBuilder = Callable[[Event | Malformed, InstanceRef], JobSpec | None]
-"""Builds one pipeline's job for an event, or None when that pipeline does not want it."""
+JobBuilder = Callable[[Event | Malformed, InstanceRef], JobSpec | list[JobSpec] | None]
+"""Builds one pipeline's job(s) for an event; None or [] when that pipeline does not want it."""
 
 
 def selftest_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec:
@@ -96,9 +99,56 @@ def cleanup_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec | No
     return JobSpec("cleanup", f"{instance.qualified}/{media_type}/{ident}", params)
 
 
+ImportEvent = SonarrDownload | SonarrImportComplete | RadarrDownload
+
+
+def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec]:
+    """Download -> one mirror job per imported file (a season pack gives one per file).
+
+    Keyed by instance and library path, so the same file arriving twice ("On File Import"
+    and "On Import Complete") while the first job waits is one job. Upgrades and Import
+    Complete files replace a same-name copy; plain imports keep ``ignore_existing``.
+    """
+    if not instance.mirror:
+        return []
+    if isinstance(event, Malformed) or not isinstance(event, ImportEvent):
+        problems = list(event.problems) if isinstance(event, Malformed) else ["not an import"]
+        return [JobSpec("mirror", f"{instance.qualified}/malformed", {"problems": problems})]
+    files = event.imported_files()
+    if not files:
+        problems = event.path_problems() or ["the import lists no file"]
+        return [
+            JobSpec("mirror", f"{instance.qualified}/no-path/{event.title}", {"problems": problems})
+        ]
+    replace = isinstance(event, SonarrImportComplete)
+    specs = []
+    for file in files:
+        if file.library_path is None:
+            problems = event.path_problems() or ["an imported file has no library path"]
+            params: dict[str, object] = {"problems": problems}
+            key = f"{instance.qualified}/no-path/{file.relative_path}"
+        else:
+            params = {
+                "instance": instance.qualified,
+                "library_path": file.library_path,
+                "replace_existing": replace or file.is_upgrade,
+                "title": event.title,
+                "season": file.season_number,
+                "episodes": list(file.episode_numbers),
+                "episode_titles": list(file.episode_titles),
+                "quality": file.quality,
+                "size": file.size,
+            }
+            key = f"{instance.qualified}/{file.library_path}"
+        specs.append(JobSpec("mirror", key, params))
+    return specs
+
+
 ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {
     ("sonarr", "SeriesDelete"): {"cleanup": cleanup_job},
     ("radarr", "MovieDelete"): {"cleanup": cleanup_job},
+    ("sonarr", "Download"): {"mirror": mirror_jobs},
+    ("radarr", "Download"): {"mirror": mirror_jobs},
 }
 """(kind, eventType) -> {pipeline: builder}."""
 EVERY_EVENT: Mapping[str, JobBuilder] = {"selftest": selftest_job}
@@ -119,7 +169,9 @@ def jobs_for(
     specs = []
     for pipeline, build in sorted(builders.items()):
         if pipeline in pipelines:
-            spec = build(event, instance)
-            if spec is not None:
-                specs.append(spec)
+            built = build(event, instance)
+            if isinstance(built, JobSpec):
+                specs.append(built)
+            elif built:
+                specs.extend(built)
     return specs
