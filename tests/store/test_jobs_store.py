@@ -174,3 +174,10 @@ def test_concurrent_claims_from_many_connections_never_double_claim(
     every = [i for part in claimed for i in part]
     assert len(every) == total and len(set(every)) == total
     assert store.count_by_pipeline_status(conn) == {("p", "succeeded"): total}
+
+
+def test_a_delayed_job_is_not_due_before_its_delay(conn: sqlite3.Connection) -> None:
+    job, _ = store.enqueue(conn, JobSpec("plex_scan", "k", {}, delay=30.0), now=100.0)
+    assert job.next_attempt_at == 130.0
+    assert store.claim_next(conn, ["plex_scan"], now=129.0, owner="w", lease=60) is None
+    assert store.claim_next(conn, ["plex_scan"], now=130.0, owner="w", lease=60) is not None

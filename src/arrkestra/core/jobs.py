@@ -66,6 +66,7 @@ class JobSpec:
     key: str
     params: JsonObject
     event_id: int | None = None
+    delay: float = 0.0  # seconds before the first attempt (e.g. a debounced Plex scan)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.intake import EventWriter
 from arrkestra.runtime.metrics import Metrics
+from arrkestra.runtime.mirror_wiring import MOUNT_CHECK_INTERVAL, build_mirror, mirror_configured
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
 from arrkestra.runtime.worker import Pipeline, Worker, WorkerHooks
@@ -221,6 +222,37 @@ def open_services(
 
 def register_capabilities(services: Services) -> None:
     """The configured capabilities: their pipelines, monitors and periodic tasks."""
+    register_cleanup(services)
+    register_mirror(services)
+
+
+def register_mirror(services: Services) -> None:
+    if not mirror_configured(services.settings):
+        return
+    capability = build_mirror(
+        services.settings,
+        clock=services.clock,
+        queue=services.queue,
+        notifier=services.notifier,
+        redactor=services.redactor,
+    )
+    for pipeline in capability.pipelines:
+        services.worker.add_pipeline(pipeline)
+    for client in capability.closers:
+        services.closers.append(client.aclose)
+
+    async def close_mounts() -> None:
+        capability.mounts.close()
+
+    services.closers.append(close_mounts)
+
+    async def check_mounts() -> None:
+        await capability.check_mounts(services.health)
+
+    services.scheduler.every("mirror.mounts", MOUNT_CHECK_INTERVAL, check_mounts, run_now=True)
+
+
+def register_cleanup(services: Services) -> None:
     settings = services.settings
     if cleanup_configured(settings):
         capability = build_cleanup(

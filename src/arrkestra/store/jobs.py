@@ -132,7 +132,8 @@ def insert_jobs(
             continue
         params = json.dumps(spec.params, separators=(",", ":"), sort_keys=True)
         cur = conn.execute(
-            INSERT_JOB, (spec.pipeline, spec.key, params, now, now, now, spec.event_id)
+            INSERT_JOB,
+            (spec.pipeline, spec.key, params, now, now, now + max(spec.delay, 0.0), spec.event_id),
         )
         out.append((_load(conn, int(cur.lastrowid or 0)), True))
     return out

@@ -1,0 +1,131 @@
+"""mirror: an imported file (with its sidecars) is copied with rsync to the second server.
+
+One job per file. The library path is mapped through ``mirror.paths`` (core/paths: no
+escape, nothing option-like), both roots must pass their mount check (a stale NFS mount
+makes only its own jobs wait), the folder's real path must stay inside its root (no
+symlink escapes), and rsync copies the media file together with its sidecars. A copy
+that changed something queues a debounced Plex scan (its own job: Plex down never fails
+the copy) and announces the file; a file already there (the same import delivered twice)
+is neither copied nor announced again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from arrkestra.adapters.mounts import MountChecker, MountSpec
+from arrkestra.adapters.notify import Message
+from arrkestra.adapters.rsync import RsyncOptions, Transfer, TransferStats, run_transfer
+from arrkestra.core.errors import PermanentError
+from arrkestra.core.jobs import Job, JsonObject
+from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path, sidecar_names
+
+NAME = "mirror"
+
+
+class MirrorParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    instance: str | None = None
+    library_path: str | None = None
+    replace_existing: bool = False
+    title: str | None = None
+    season: int | None = None
+    episodes: list[int] = []
+    episode_titles: list[str] = []
+    quality: str | None = None
+    size: int | None = None
+    problems: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Deps:
+    rules: tuple[PathRule, ...]
+    mounts: MountChecker
+    mount_specs: Callable[[PathRule], tuple[MountSpec, MountSpec]]  # (source, destination)
+    rsync: RsyncOptions
+    queue_scan: Callable[[MappedPath], Awaitable[None]] | None  # None: Plex not configured
+    announce: Callable[[Message], Awaitable[None]]
+
+
+def parse_params(job: Job) -> MirrorParams:
+    try:
+        params = MirrorParams.model_validate(job.params)
+    except ValidationError as exc:
+        raise PermanentError(f"invalid mirror job: {exc.errors()[0]['msg']}") from None
+    if params.problems:
+        raise PermanentError("the import event cannot be mirrored: " + "; ".join(params.problems))
+    if not params.library_path:
+        raise PermanentError("the mirror job has no library_path")
+    return params
+
+
+def collect_sources(mapped: MappedPath) -> list[str]:
+    """Blocking: the media file and its sidecars, after the symlink-escape check."""
+    rule = mapped.rule
+    ensure_inside(os.path.realpath(mapped.source), os.path.realpath(rule.source_root))
+    if not os.path.isfile(mapped.source):
+        raise PermanentError(f"the imported file is not in the source folder: {mapped.source}")
+    entries = os.listdir(mapped.source_dir)
+    names = [mapped.name, *sidecar_names(mapped.name, entries)]
+    return [os.path.join(mapped.source_dir, name) for name in names]
+
+
+def check_destination(mapped: MappedPath) -> None:
+    """Blocking: the deepest existing part of the destination folder stays inside its root."""
+    root = os.path.realpath(mapped.rule.destination_root)
+    folder = mapped.destination_dir
+    while not os.path.exists(folder) and folder != mapped.rule.destination_root:
+        folder = os.path.dirname(folder)
+    ensure_inside(os.path.realpath(folder), root, allow_root=True)
+
+
+def describe(params: MirrorParams) -> str:
+    title = params.title or os.path.basename(params.library_path or "")
+    if params.season is not None and params.episodes:
+        numbers = "".join(f"E{n:02d}" for n in params.episodes)
+        title += f" S{params.season:02d}{numbers}"
+        if params.episode_titles:
+            title += f" - {', '.join(params.episode_titles)}"
+    return f"{title} ({params.quality})" if params.quality else title
+
+
+def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath) -> Message:
+    size = f"{stats.bytes_transferred / 1024**3:.2f} GB"
+    body = f"{describe(params)}\n{size} in {stats.seconds:.0f}s -> {mapped.destination_dir}"
+    return Message("arrkestra: mirrored", body)
+
+
+async def run(job: Job, deps: Deps) -> JsonObject:
+    params = parse_params(job)
+    assert params.library_path is not None
+    mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+    source_spec, destination_spec = deps.mount_specs(mapped.rule)
+    await deps.mounts.require(source_spec)
+    await deps.mounts.require(destination_spec)
+    sources = await asyncio.to_thread(collect_sources, mapped)
+    await asyncio.to_thread(check_destination, mapped)
+    transfer = Transfer(tuple(sources), mapped.destination_dir, params.replace_existing)
+    stats = await run_transfer(transfer, deps.rsync)
+    result: JsonObject = {
+        "source": mapped.source,
+        "destination": mapped.destination,
+        "files": [os.path.basename(s) for s in sources],
+        "files_transferred": stats.files_transferred,
+        "bytes_transferred": stats.bytes_transferred,
+        "seconds": round(stats.seconds, 3),
+        "summary": describe(params),
+    }
+    if stats.dry_run:
+        return {**result, "outcome": "dry_run"}
+    if stats.files_transferred == 0:
+        return {**result, "outcome": "already_present"}
+    if deps.queue_scan is not None:
+        await deps.queue_scan(mapped)
+    await deps.announce(announcement(params, stats, mapped))
+    return {**result, "outcome": "copied"}

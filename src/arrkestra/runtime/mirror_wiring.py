@@ -1,0 +1,126 @@
+"""Builds the mirror capability: path rules, mount checks, rsync options, Plex scans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from arrkestra.adapters.http import make_client
+from arrkestra.adapters.mounts import MountChecker, MountSpec
+from arrkestra.adapters.notify import Message, Notifier
+from arrkestra.adapters.plex import PlexClient
+from arrkestra.adapters.rsync import RsyncOptions
+from arrkestra.config import Settings
+from arrkestra.core.jobs import Job, JsonObject
+from arrkestra.core.paths import MappedPath, PathRule
+from arrkestra.core.redact import Redactor
+from arrkestra.pipelines import mirror, plex_scan
+from arrkestra.runtime.clock import Clock
+from arrkestra.runtime.health import ComponentState, HealthRegistry
+from arrkestra.runtime.queue import Queue
+from arrkestra.runtime.worker import Pipeline
+
+MOUNT_CHECK_INTERVAL = 60.0
+
+
+@dataclass
+class MirrorCapability:
+    pipelines: list[Pipeline]
+    mounts: MountChecker
+    specs: list[MountSpec]
+    closers: list[httpx.AsyncClient] = field(default_factory=list)
+
+    async def check_mounts(self, health: HealthRegistry) -> None:
+        """Refresh every root's state on /health (``mount:<path>``)."""
+        for state in await self.mounts.check_all(self.specs):
+            name = f"mount:{state.path}"
+            health.set(
+                name,
+                ComponentState.OK if state.ok else ComponentState.DOWN,
+                "" if state.ok else state.detail,
+            )
+
+
+def mirror_configured(settings: Settings) -> bool:
+    has_instances = bool(settings.sonarr or settings.radarr)
+    return settings.mirror.enabled and bool(settings.mirror.paths) and has_instances
+
+
+def core_rules(settings: Settings) -> tuple[PathRule, ...]:
+    return tuple(
+        PathRule(
+            arr_path=rule.arr_path,
+            source=str(rule.source),
+            destination=str(rule.destination),
+            plex_path=rule.plex_path,
+            plex_section=rule.plex_section,
+            instances=tuple(rule.instances) if rule.instances else None,
+        )
+        for rule in settings.mirror.paths
+    )
+
+
+def build_mirror(
+    settings: Settings, *, clock: Clock, queue: Queue, notifier: Notifier, redactor: Redactor
+) -> MirrorCapability:
+    config = settings.mirror
+    rules = core_rules(settings)
+    anchor = config.mounts.anchor_file
+
+    def mount_specs(rule: PathRule) -> tuple[MountSpec, MountSpec]:
+        return (
+            MountSpec(rule.source_root, "source", anchor),
+            MountSpec(rule.destination_root, "destination", anchor),
+        )
+
+    mounts = MountChecker(timeout=config.mounts.check_timeout)
+    capability = MirrorCapability(
+        [], mounts, sorted({s for r in rules for s in mount_specs(r)}, key=str)
+    )
+    queue_scan = None
+    if settings.plex is not None:
+        plex = settings.plex
+        http = make_client(timeout=plex.timeout)
+        capability.closers.append(http)
+        token = plex.token.get_secret_value() if plex.token else ""
+        client = PlexClient(plex.url, token, client=http, redactor=redactor, clock=clock.now)
+
+        async def queue_scan_job(mapped: MappedPath) -> None:
+            spec = plex_scan.scan_job(
+                mapped.plex_dir, mapped.rule.plex_section, debounce=plex.scan_debounce
+            )
+            await queue.enqueue(spec)
+
+        async def run_scan(job: Job) -> JsonObject:
+            return await plex_scan.run(job, plex_scan.Deps(client))
+
+        queue_scan = queue_scan_job
+        capability.pipelines.append(
+            Pipeline(plex_scan.NAME, run_scan, 1, settings.retry_policy(mirror.NAME))
+        )
+
+    async def announce(message: Message) -> None:
+        await notifier.send(message)
+
+    deps = mirror.Deps(
+        rules=rules,
+        mounts=mounts,
+        mount_specs=mount_specs,
+        rsync=RsyncOptions(
+            excludes=tuple(config.excludes),
+            ignore_existing=config.ignore_existing,
+            dry_run=settings.pipeline_dry_run(mirror.NAME),
+            timeout=config.timeout,
+        ),
+        queue_scan=queue_scan,
+        announce=announce,
+    )
+
+    async def run(job: Job) -> JsonObject:
+        return await mirror.run(job, deps)
+
+    capability.pipelines.insert(
+        0, Pipeline(mirror.NAME, run, config.concurrency, settings.retry_policy(mirror.NAME))
+    )
+    return capability
