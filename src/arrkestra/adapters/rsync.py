@@ -193,7 +193,10 @@ async def _execute(argv: list[str], reader: OutputReader, tail: StderrTail, grac
         await _pump(process.stdout, reader.feed)
         reader.close()
         await stderr
-        return await process.wait()
+        code = await process.wait()
+        if _group_alive(process.pid):  # children of a failed rsync, still winding down
+            await _stop(process, grace)
+        return code
     except BaseException:  # timeout, cancellation, a failing progress callback
         try:
             await _stop(process, grace)
