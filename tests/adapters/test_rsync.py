@@ -357,6 +357,29 @@ async def test_cancelling_stops_rsync(tmp_path: Path, big_file: Path) -> None:
     assert list(destination.iterdir()) == []
 
 
+async def test_cancelling_while_asyncio_is_still_starting_rsync_stops_its_group(
+    tmp_path: Path, big_file: Path
+) -> None:
+    # Caught the moment rsync exists, before create_subprocess_exec has returned: asyncio
+    # alone would kill only the first process and wait for pipes its children hold.
+    for attempt in range(3):
+        destination = tmp_path / f"dst{attempt}"
+        task = asyncio.create_task(
+            run_transfer(transfer_of(big_file, destination=destination), RsyncOptions())
+        )
+        group = None
+        while group is None:
+            group = rsync_group(str(destination))
+            await asyncio.sleep(0)
+        os.killpg(group, signal.SIGSTOP)
+
+        task.cancel()
+        async with asyncio.timeout(20):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert group_members(group) == []
+
+
 async def test_a_failing_progress_callback_stops_rsync(tmp_path: Path, big_file: Path) -> None:
     def broken(progress: Progress) -> None:
         raise RuntimeError("dashboard bug")

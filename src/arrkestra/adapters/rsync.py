@@ -21,7 +21,8 @@ Decisions:
   shows a partial file. A stopped rsync (SIGTERM) deletes its temp file itself; a killed
   one (SIGKILL, power loss) cannot, so every run first removes the temp files left for its
   own file names (:func:`cleanup_partials`); never other names, as another job may be
-  copying them into the same season folder right now.
+  copying them into the same season folder right now. (Two runs copying the *same* file
+  at once would break each other: the caller runs one job per destination file.)
 - rsync runs in its own session (``start_new_session``): a signal meant for the daemon
   (Ctrl-C, SIGTERM at shutdown) does not reach it, so a transfer the drain timeout would
   let finish is not cut short. Timeout and cancellation stop the whole process group:
@@ -31,6 +32,10 @@ Decisions:
 - Paths must be absolute and normalised; ``--`` ends the options and ``-s``
   (``--secluded-args``, alias ``--protect-args``) keeps rsync from reinterpreting names,
   so spaces, quotes, brackets, ``*`` and a file named ``-rf.srt`` are plain characters.
+- Needs rsync >= 3.1 (``--info``, ``--outbuf``); an older one fails at once with exit
+  code 1, a permanent error that names the unknown option.
+- ``on_progress`` is called on the event loop, about once a second; an exception from it
+  stops rsync and propagates.
 """
 
 from __future__ import annotations
@@ -187,7 +192,7 @@ _PERMANENT_ERRNOS = frozenset(
 
 
 async def _execute(argv: list[str], reader: OutputReader, tail: StderrTail, grace: float) -> int:
-    process = await _spawn(argv)
+    process = await _spawn(argv, grace)
     stderr = asyncio.create_task(_pump(process.stderr, tail.feed))
     try:
         await _pump(process.stdout, reader.feed)
@@ -206,15 +211,24 @@ async def _execute(argv: list[str], reader: OutputReader, tail: StderrTail, grac
         raise
 
 
-async def _spawn(argv: list[str]) -> asyncio.subprocess.Process:
-    try:
-        return await asyncio.create_subprocess_exec(
+async def _spawn(argv: list[str], grace: float) -> asyncio.subprocess.Process:
+    starting = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # its own session and process group (see module doc)
         )
+    )
+    try:
+        return await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        # Cancelled while asyncio was still connecting the pipes: asyncio would kill only
+        # rsync's first process and then wait for pipes its children hold. Stop the group.
+        with contextlib.suppress(OSError):
+            await _stop(await starting, grace)
+        raise
     except (FileNotFoundError, PermissionError) as exc:
         raise PermanentError(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
     except OSError as exc:  # out of processes or memory
