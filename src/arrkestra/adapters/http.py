@@ -6,6 +6,8 @@ in its query never reaches a log or an error message unmasked.
 
 from __future__ import annotations
 
+import math
+
 import httpx
 
 from arrkestra import __version__
@@ -26,3 +28,13 @@ def make_client(*, timeout: float, max_connections: int = 20) -> httpx.AsyncClie
 
 def describe_request(request: httpx.Request, redactor: Redactor) -> str:
     return redactor(f"{request.method} {request.url}")
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds; an HTTP date is left to the queue's own backoff."""
+    value = response.headers.get("retry-after", "").strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

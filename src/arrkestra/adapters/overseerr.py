@@ -14,7 +14,6 @@ queue owns them. Every message is redacted: the API key must never reach a log.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -22,6 +21,7 @@ from typing import Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from arrkestra.adapters.http import retry_after_seconds
 from arrkestra.adapters.overseerr_models import (
     MEDIA_STATUS,
     REQUEST_STATUS,
@@ -296,7 +296,7 @@ class OverseerrClient:
             hint = f"{message}, redirected to {where}: an auth proxy in front, or a wrong URL?"
             raise UpstreamAuthError(hint, upstream=UPSTREAM)
         if status >= 500 or status in TRANSIENT_4XX:
-            raise TransientError(message, retry_after=_retry_after(response))
+            raise TransientError(message, retry_after=retry_after_seconds(response))
         raise PermanentError(message)
 
     def _describe_failure(self, method: str, path: str, response: httpx.Response) -> str:
@@ -336,13 +336,3 @@ def _server_message(response: httpx.Response) -> str:
         text = response.text if "json" not in response.headers.get("content-type", "") else ""
     text = " ".join(str(text).split())
     return text[:DETAIL_LIMIT] + ("..." if len(text) > DETAIL_LIMIT else "")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds; an HTTP date is left to the queue's own backoff."""
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None

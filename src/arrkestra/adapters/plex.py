@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from arrkestra.adapters.http import retry_after_seconds
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.redact import Redactor
 
@@ -288,7 +288,7 @@ class PlexClient:
             hint = f"{message}, redirected to {where}: an auth proxy in front, or a wrong URL?"
             raise UpstreamAuthError(hint, upstream=UPSTREAM)
         if status >= 500 or status in TRANSIENT_4XX:
-            raise TransientError(message, retry_after=_retry_after(response))
+            raise TransientError(message, retry_after=retry_after_seconds(response))
         raise PermanentError(message)
 
     def _text(self, text: str) -> str:
@@ -305,15 +305,6 @@ def _server_message(response: httpx.Response) -> str:
         text = re.sub(r"<[^>]*>", " ", text)
     text = " ".join(text.split())
     return text[:DETAIL_LIMIT] + ("..." if len(text) > DETAIL_LIMIT else "")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 # -- debouncing ------------------------------------------------------------------------------
