@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import wait_until
 
 from arrkestra.adapters.mounts import PROBE_PREFIX, MountChecker, MountSpec, MountState
 from arrkestra.core.errors import TransientError
@@ -63,11 +63,11 @@ class Rig:
             os.close(handle)
 
     def wait_until_nothing_hangs(self, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while any(checker.hanging() for checker in self.checkers):
-            assert time.monotonic() < deadline, "a mount-check thread never came back"
-            self.release()
-            time.sleep(0.01)
+        def released() -> bool:
+            self.release()  # a check may open a FIFO again after the last release
+            return not any(checker.hanging() for checker in self.checkers)
+
+        wait_until(released, timeout=timeout, interval=0.01)
 
 
 @pytest.fixture

@@ -7,13 +7,16 @@ in its query never reaches a log or an error message unmasked.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import httpx
 
 from arrkestra import __version__
+from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.redact import Redactor
 
 USER_AGENT = f"arrkestra/{__version__}"
+TRANSIENT_4XX = frozenset({408, 429})  # timeouts and rate limits: try again later
 
 
 def make_client(*, timeout: float, max_connections: int = 20) -> httpx.AsyncClient:
@@ -38,3 +41,31 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     except ValueError:
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def raise_for_upstream_status(
+    response: httpx.Response,
+    message: str,
+    *,
+    upstream: str,
+    credential: str,
+    redact: Callable[[str], str],
+) -> None:
+    """Translate a non-2xx answer into the error taxonomy (DESIGN.md, "Errors").
+
+    401/403 and redirects (an auth proxy in front, or a wrong URL) are credential
+    problems: the upstream's jobs wait. 5xx, 408 and 429 are transient, honouring
+    ``Retry-After``. Any other 4xx is permanent. ``message`` must already be redacted.
+    """
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status in (401, 403):
+        raise UpstreamAuthError(f"{message} (is {credential} right?)", upstream=upstream)
+    if 300 <= status < 400:
+        where = redact(response.headers.get("location", "?"))
+        hint = f"{message}, redirected to {where}: an auth proxy in front, or a wrong URL?"
+        raise UpstreamAuthError(hint, upstream=upstream)
+    if status >= 500 or status in TRANSIENT_4XX:
+        raise TransientError(message, retry_after=retry_after_seconds(response))
+    raise PermanentError(message)

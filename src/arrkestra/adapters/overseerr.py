@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from arrkestra.adapters.http import retry_after_seconds
+from arrkestra.adapters.http import raise_for_upstream_status
 from arrkestra.adapters.overseerr_models import (
     MEDIA_STATUS,
     REQUEST_STATUS,
@@ -40,7 +40,7 @@ from arrkestra.adapters.overseerr_models import (
     UserBody,
     match_row,
 )
-from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.redact import Redactor
 
 __all__ = [
@@ -58,7 +58,6 @@ UPSTREAM = "overseerr"
 API_ROOT = "/api/v1"
 # How Overseerr fails a lookup of a TMDB id it cannot resolve: 500 (404 kept for forks).
 LOOKUP_FALLBACK = frozenset({404, 500})
-TRANSIENT_4XX = frozenset({408, 429})
 MAX_PAGES = 10_000  # a server that never reports its last page must not loop forever
 DETAIL_LIMIT = 200
 
@@ -285,19 +284,12 @@ class OverseerrClient:
             raise TransientError(self._text(text)) from None
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
-        status = response.status_code
-        if 200 <= status < 300:
+        if 200 <= response.status_code < 300:
             return
         message = self._describe_failure(method, path, response)
-        if status in (401, 403):
-            raise UpstreamAuthError(f"{message} (is overseerr.api_key right?)", upstream=UPSTREAM)
-        if 300 <= status < 400:
-            where = self._text(response.headers.get("location", "?"))
-            hint = f"{message}, redirected to {where}: an auth proxy in front, or a wrong URL?"
-            raise UpstreamAuthError(hint, upstream=UPSTREAM)
-        if status >= 500 or status in TRANSIENT_4XX:
-            raise TransientError(message, retry_after=retry_after_seconds(response))
-        raise PermanentError(message)
+        raise_for_upstream_status(
+            response, message, upstream=UPSTREAM, credential="overseerr.api_key", redact=self._text
+        )
 
     def _describe_failure(self, method: str, path: str, response: httpx.Response) -> str:
         detail = _server_message(response)

@@ -27,14 +27,13 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from arrkestra.adapters.http import retry_after_seconds
-from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.adapters.http import raise_for_upstream_status
+from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.redact import Redactor
 
 __all__ = ["PlexClient", "ScanDebouncer", "Section"]
 
 UPSTREAM = "plex"
-TRANSIENT_4XX = frozenset({408, 429})
 DETAIL_LIMIT = 200
 _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")  # D:\Media, \\nas\share
 
@@ -281,15 +280,9 @@ class PlexClient:
         text = f"Plex GET {self._base}{path}: HTTP {status}"
         detail = _server_message(response)
         message = self._text(f"{text}: {detail}" if detail else text)
-        if status in (401, 403):
-            raise UpstreamAuthError(f"{message} (is plex.token right?)", upstream=UPSTREAM)
-        if 300 <= status < 400:
-            where = self._text(response.headers.get("location", "?"))
-            hint = f"{message}, redirected to {where}: an auth proxy in front, or a wrong URL?"
-            raise UpstreamAuthError(hint, upstream=UPSTREAM)
-        if status >= 500 or status in TRANSIENT_4XX:
-            raise TransientError(message, retry_after=retry_after_seconds(response))
-        raise PermanentError(message)
+        raise_for_upstream_status(
+            response, message, upstream=UPSTREAM, credential="plex.token", redact=self._text
+        )
 
     def _text(self, text: str) -> str:
         return self._redactor(text)
