@@ -101,9 +101,16 @@ async def test_the_deletion_budget_pauses_alerts_and_resume_releases(
             ).status_code == 202
 
         async def paused_after_two() -> bool:
+            # "2 deleted, 3 pending" also holds for a moment before the third job is
+            # claimed: wait for the pause itself (and its alert) as well
             states = await job_states(r)
+            pipelines = (await r.client.get("/api/v1/pipelines", headers=HEADERS)).json()
+            paused = any(p["name"] == "cleanup" and p["paused"] for p in pipelines)
+            alerted = any("paused" in m.title for m in notify.received("/alerts")[before:])
             return (
-                sum(s[2] == "deleted" for s in states) == 2
+                paused
+                and alerted
+                and sum(s[2] == "deleted" for s in states) == 2
                 and sum(s[0] == "pending" for s in states) == 3
             )
 
