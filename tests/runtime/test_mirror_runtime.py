@@ -61,7 +61,7 @@ def sections_for(tmp: Path, upstreams: Any, **mirror: Any) -> dict[str, Any]:
     return {
         "sonarr": {"hd": {"url": "http://sonarr:8989"}},
         "plex": {"url": p.url, "token": TOKEN, "scan_debounce": "1s"},
-        "notifications": {"urls": [f"json://127.0.0.1:{n.port}/alerts"]},
+        "notifications": {"urls": [f"json://127.0.0.1:{n.port}/alerts"], "coalesce_window": "1s"},
         "mirror": {
             "paths": [
                 {
@@ -109,6 +109,14 @@ async def test_a_season_pack_is_copied_with_subtitles_scanned_once_and_announced
             return len(plex.scans) >= 1
 
         await eventually(scanned, within=15)
+
+        def announced() -> list[Any]:
+            return [m for m in notify.received("/alerts") if "mirrored" in m.title]
+
+        async def has_announcement() -> bool:
+            return bool(announced())
+
+        await eventually(has_announcement, within=15)
         jobs = await mirror_jobs(r)
     copied = tmp_path / "dst" / "TV" / SHOW / "Season 01"
     names = sorted(p.name for p in copied.iterdir())
@@ -117,7 +125,9 @@ async def test_a_season_pack_is_copied_with_subtitles_scanned_once_and_announced
         assert hashlib.sha256((copied / name).read_bytes()).hexdigest() == digest
     assert plex.scans == [("2", f"/data/TV/{SHOW}/Season 01")]  # one scan for the folder
     assert {j["result"]["outcome"] for j in jobs} == {"copied"}
-    assert len([m for m in notify.received("/alerts") if "mirrored" in m.title]) == 10
+    (message,) = announced()  # one message for the season pack, listing every episode
+    assert f"{SHOW} (10 episodes)" in message.title
+    assert all(f"S01E{n:02d}" in message.message for n in range(1, 11))
 
 
 async def test_the_same_file_delivered_twice_is_copied_and_announced_once(

@@ -165,6 +165,10 @@ class SeriesEvent(Event):
         return self.series.tvdb_id if self.series else None
 
     @property
+    def year(self) -> int | None:
+        return (self.series.year or None) if self.series else None
+
+    @property
     def tmdb_id(self) -> int | None:
         return self.series.tmdb_id if self.series else None
 

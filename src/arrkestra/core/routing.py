@@ -133,6 +133,7 @@ def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec
                 "library_path": file.library_path,
                 "replace_existing": replace or file.is_upgrade,
                 "title": event.title,
+                "year": event.year,
                 "season": file.season_number,
                 "episodes": list(file.episode_numbers),
                 "episode_titles": list(file.episode_titles),

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from arrkestra.adapters.mounts import MountChecker, MountSpec
-from arrkestra.adapters.notify import Message
 from arrkestra.adapters.rsync import RsyncOptions, Transfer, TransferStats, run_transfer
 from arrkestra.core.errors import PermanentError
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path, sidecar_names
+from arrkestra.pipelines.mirror_messages import Mirrored
 
 NAME = "mirror"
 
@@ -35,6 +35,7 @@ class MirrorParams(BaseModel):
     library_path: str | None = None
     replace_existing: bool = False
     title: str | None = None
+    year: int | None = None
     season: int | None = None
     episodes: list[int] = []
     episode_titles: list[str] = []
@@ -50,7 +51,7 @@ class Deps:
     mount_specs: Callable[[PathRule], tuple[MountSpec, MountSpec]]  # (source, destination)
     rsync: RsyncOptions
     queue_scan: Callable[[MappedPath], Awaitable[None]] | None  # None: Plex not configured
-    announce: Callable[[Message], Awaitable[None]]
+    announce: Callable[[Mirrored], Awaitable[None]]  # coalesced per series by the caller
 
 
 def parse_params(job: Job) -> MirrorParams:
@@ -95,10 +96,20 @@ def describe(params: MirrorParams) -> str:
     return f"{title} ({params.quality})" if params.quality else title
 
 
-def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath) -> Message:
-    size = f"{stats.bytes_transferred / 1024**3:.2f} GB"
-    body = f"{describe(params)}\n{size} in {stats.seconds:.0f}s -> {mapped.destination_dir}"
-    return Message("arrkestra: mirrored", body)
+def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath) -> Mirrored:
+    return Mirrored(
+        instance=params.instance or "",
+        title=params.title or mapped.name,
+        year=params.year,
+        season=params.season,
+        episodes=tuple(params.episodes),
+        episode_titles=tuple(params.episode_titles),
+        quality=params.quality,
+        bytes=stats.bytes_transferred,
+        seconds=stats.seconds,
+        destination_dir=mapped.destination_dir,
+        file_name=mapped.name,
+    )
 
 
 async def run(job: Job, deps: Deps) -> JsonObject:

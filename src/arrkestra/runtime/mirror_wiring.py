@@ -8,7 +8,8 @@ import httpx
 
 from arrkestra.adapters.http import make_client
 from arrkestra.adapters.mounts import MountChecker, MountSpec
-from arrkestra.adapters.notify import Message, Notifier
+from arrkestra.adapters.notify import Notifier
+from arrkestra.adapters.notify_coalesce import Coalescer
 from arrkestra.adapters.plex import PlexClient
 from arrkestra.adapters.rsync import RsyncOptions
 from arrkestra.config import Settings
@@ -16,6 +17,7 @@ from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines import mirror, plex_scan
+from arrkestra.pipelines.mirror_messages import Mirrored, message_for
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.queue import Queue
@@ -30,6 +32,7 @@ class MirrorCapability:
     mounts: MountChecker
     specs: list[MountSpec]
     closers: list[httpx.AsyncClient] = field(default_factory=list)
+    coalescer: Coalescer[Mirrored] | None = None
 
     async def check_mounts(self, health: HealthRegistry) -> None:
         """Refresh every root's state on /health (``mount:<path>``)."""
@@ -100,8 +103,13 @@ def build_mirror(
             Pipeline(plex_scan.NAME, run_scan, 1, settings.retry_policy(mirror.NAME))
         )
 
-    async def announce(message: Message) -> None:
-        await notifier.send(message)
+    coalescer: Coalescer[Mirrored] = Coalescer(
+        notifier.send, message_for, window=settings.notifications.coalesce_window
+    )
+    capability.coalescer = coalescer
+
+    async def announce(item: Mirrored) -> None:
+        coalescer.add(item.group, item)
 
     deps = mirror.Deps(
         rules=rules,

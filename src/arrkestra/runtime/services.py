@@ -242,6 +242,8 @@ def register_mirror(services: Services) -> None:
         services.closers.append(client.aclose)
 
     async def close_mounts() -> None:
+        if capability.coalescer is not None:
+            await capability.coalescer.flush()  # what the drained jobs announced goes out
         capability.mounts.close()
 
     services.closers.append(close_mounts)
