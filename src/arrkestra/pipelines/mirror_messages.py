@@ -88,8 +88,8 @@ def message_for(items: Sequence[Mirrored]) -> Message:
     first = items[0]
     if len(items) == 1:
         subject = f"{first.title} {episode_code(first)}" if first.is_episode else first.title
-        body = f"{line(first)}\n-> {first.destination_dir}"
-        return Message(f"arrkestra: mirrored {subject}", body)
+        text = f"{line(first)}\n-> {first.destination_dir}"
+        return Message(f"arrkestra: mirrored {subject}", text)
     ordered = sorted(items, key=lambda i: (i.season or 0, i.episodes, i.file_name))
     total = sum(i.bytes for i in items)
     seconds = sum(i.seconds for i in items)
