@@ -18,6 +18,7 @@ from arrkestra.adapters.probes import probe_all
 from arrkestra.config import Settings, config_warnings, load_settings, resolve_config_path
 from arrkestra.core.errors import ConfigError
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
+from arrkestra.runtime.alerts import build_notifier, send_test
 from arrkestra.runtime.capabilities import describe_capabilities
 from arrkestra.runtime.logs import configure_history, configure_logging
 from arrkestra.runtime.services import Services, open_database, open_services, run_backup
@@ -41,8 +42,10 @@ jobs_app = typer.Typer(help="Inspect and steer the job queue.", no_args_is_help=
 db_app = typer.Typer(
     help="Database maintenance: backups and integrity checks.", no_args_is_help=True
 )
+notify_app = typer.Typer(help="Notifications: try the configured URLs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
+app.add_typer(notify_app, name="notify")
 
 ConfigOption = Annotated[
     Path | None,
@@ -302,6 +305,26 @@ def db_check(config: ConfigOption = None) -> None:
         )
         raise typer.Exit(1)
     typer.echo(f"database {storage.db_file}: ok")
+
+
+@notify_app.command("test")
+def notify_test(config: ConfigOption = None) -> None:
+    """Send a test message through notifications.urls (and fallback_urls if they all fail)."""
+    settings = _load(config)
+    notifier = build_notifier(settings, settings.redactor())
+    if not notifier.enabled:
+        _err("error: no notification URLs are configured (notifications.urls / fallback_urls)")
+        raise typer.Exit(2)
+    delivery = asyncio.run(send_test(notifier))
+    for label in delivery.sent:
+        typer.echo(f"sent:   {label}")
+    for label in delivery.failed:
+        typer.echo(f"failed: {label}")
+    if delivery.used_fallback:
+        typer.echo("every primary URL failed; the fallback URLs were used")
+    if not delivery.sent:
+        _err("error: no notification URL accepted the message (see the log lines above)")
+        raise typer.Exit(1)
 
 
 def main() -> None:

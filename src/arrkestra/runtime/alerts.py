@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from arrkestra.adapters.notify import Message, Notifier
+from arrkestra.adapters.notify import Delivery, Message, Notifier
+from arrkestra.config import Settings
 from arrkestra.core.jobs import Job
 from arrkestra.core.redact import Redactor
 from arrkestra.runtime.health import ComponentState, HealthRegistry
@@ -16,6 +17,26 @@ from arrkestra.runtime.queue import Queue
 
 log = logging.getLogger("arrkestra.alerts")
 AUTH_PAUSE_PREFIX = "auth failure: "
+
+
+TEST_MESSAGE = Message(
+    "arrkestra: test notification",
+    "If you can read this, arrkestra can reach you here.",
+)
+
+
+def build_notifier(settings: Settings, redactor: Redactor) -> Notifier:
+    notifications = settings.notifications
+    return Notifier(
+        [u.get_secret_value() for u in notifications.urls],
+        [u.get_secret_value() for u in notifications.fallback_urls],
+        redactor=redactor,
+    )
+
+
+async def send_test(notifier: Notifier) -> Delivery:
+    """sync-webhook's ``/test``: one info message through the normal primary/fallback rule."""
+    return await notifier.send(TEST_MESSAGE)
 
 
 class Alerts:

@@ -23,7 +23,7 @@ from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.core.retry import RandomSource
 from arrkestra.pipelines import selftest
-from arrkestra.runtime.alerts import Alerts
+from arrkestra.runtime.alerts import Alerts, build_notifier
 from arrkestra.runtime.cleanup_wiring import build_cleanup, cleanup_configured
 from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
 from arrkestra.runtime.health import ComponentState, HealthRegistry
@@ -191,12 +191,7 @@ def open_services(
     )
     redactor = settings.redactor()
     queue = Queue(db, clock, worker.wake, worker.abort)
-    notifications = settings.notifications
-    notifier = Notifier(
-        [u.get_secret_value() for u in notifications.urls],
-        [u.get_secret_value() for u in notifications.fallback_urls],
-        redactor=redactor,
-    )
+    notifier = build_notifier(settings, redactor)
     alerts = Alerts(notifier, queue, health, redactor)
     worker.set_hooks(WorkerHooks(job_dead=alerts.job_dead, auth_failed=alerts.auth_failed))
     services = Services(

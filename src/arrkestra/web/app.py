@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from arrkestra import __version__
 from arrkestra.config import Settings
 from arrkestra.runtime.services import Services, open_services
-from arrkestra.web import api, events_api, health, selftest, webhooks
+from arrkestra.web import api, events_api, health, notify_api, selftest, webhooks
 from arrkestra.web.errors import install_error_handlers
 from arrkestra.web.limits import BodyLimitMiddleware
 from arrkestra.web.ratelimit import RateLimitMiddleware, TokenBuckets
@@ -58,6 +58,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(api.router)
     app.include_router(events_api.router)
+    app.include_router(notify_api.router)
     if settings.selftest.enabled:
         app.include_router(selftest.router)
     return app

@@ -1,0 +1,42 @@
+"""Notification controls: a test message, and the daily summary on demand.
+
+``/api/v1/notifications/test`` and ``/api/v1/summary/send``, plus sync-webhook's ``/test``
+and ``/summary/send`` for its users' scripts. Both need credentials: they send messages.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from arrkestra.adapters.notify import Delivery
+from arrkestra.runtime.alerts import send_test
+from arrkestra.web.deps import ServicesDep, authenticated
+
+router = APIRouter(dependencies=[Depends(authenticated)], tags=["notifications"])
+NOT_CONFIGURED = "no notification URLs are configured (notifications.urls / fallback_urls)"
+
+
+class DeliveryOut(BaseModel):
+    """Where the message went; URLs appear only as redacted labels (``tgram://***``)."""
+
+    sent: list[str]
+    failed: list[str]
+    used_fallback: bool
+
+
+def delivery_answer(delivery: Delivery) -> JSONResponse:
+    """200 when some URL took the message, 502 when every URL failed it."""
+    body = DeliveryOut(
+        sent=list(delivery.sent), failed=list(delivery.failed), used_fallback=delivery.used_fallback
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if delivery.sent else 502)
+
+
+@router.post("/api/v1/notifications/test", response_model=DeliveryOut)
+@router.api_route("/test", methods=["GET", "POST"], response_model=DeliveryOut)
+async def notification_test(services: ServicesDep) -> JSONResponse:
+    if not services.notifier.enabled:
+        return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
+    return delivery_answer(await send_test(services.notifier))

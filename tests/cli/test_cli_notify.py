@@ -1,0 +1,51 @@
+"""``arrkestra notify test``: a real message to a local Apprise receiver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import base_config, write_config
+from typer.testing import CliRunner
+
+from arrkestra.cli import app
+from arrkestra.testing.fake_notify import FakeNotify
+from arrkestra.testing.loopback import LoopbackServer
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_ambient_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ARRKESTRA_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def config_with(tmp_path: Path, **notifications: object) -> str:
+    return str(write_config(tmp_path, base_config(tmp_path, notifications=notifications)))
+
+
+def test_notify_test_sends_one_message_and_names_urls_redacted(tmp_path: Path) -> None:
+    notify = FakeNotify()
+    with LoopbackServer(notify.app) as server:
+        url = f"json://127.0.0.1:{server.port}/chat-secret-42"
+        result = runner.invoke(app, ["notify", "test", "-c", config_with(tmp_path, urls=[url])])
+        received = notify.received("/chat-secret-42")
+    assert result.exit_code == 0, result.output
+    assert "sent:   json://***" in result.output and "chat-secret-42" not in result.output
+    assert [m.title for m in received] == ["arrkestra: test notification"]
+
+
+def test_notify_test_fails_when_no_url_takes_it(tmp_path: Path) -> None:
+    notify = FakeNotify()
+    notify.fail("/down")
+    with LoopbackServer(notify.app) as server:
+        url = f"json://127.0.0.1:{server.port}/down"
+        result = runner.invoke(app, ["notify", "test", "-c", config_with(tmp_path, urls=[url])])
+    assert result.exit_code == 1
+    assert "failed: json://***" in result.output
+
+
+def test_notify_test_without_urls_says_what_to_configure(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["notify", "test", "-c", config_with(tmp_path)])
+    assert result.exit_code == 2 and "notifications.urls" in result.output
