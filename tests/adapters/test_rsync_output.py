@@ -102,10 +102,15 @@ def test_upgrades_and_the_ignore_existing_setting_use_the_size_and_time_check() 
 
 def test_options_reach_the_argv() -> None:
     options = RsyncOptions(
-        excludes=("*.part",), dry_run=True, binary="/opt/bin/rsync", resume_partial=True
+        excludes=("*.part",),
+        dry_run=True,
+        binary="/opt/bin/rsync",
+        resume_partial=True,
+        bwlimit="50M",
     )
     argv = build_argv(media_transfer(), options)
     assert argv[0] == "/opt/bin/rsync"
+    assert "--bwlimit=50M" in argv
     assert "--dry-run" in argv
     assert [a for a in argv if a.startswith("--exclude")] == ["--exclude=*.part"]
     assert "--partial-dir=.arrkestra-partial" in argv

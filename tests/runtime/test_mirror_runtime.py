@@ -195,3 +195,45 @@ async def test_escapes_are_dead_and_a_missing_root_only_holds_its_own_jobs(
     assert waiting["status"] == "failed" and "destination root" in waiting["last_error"]
     assert health["nfs_status"] == "error" and health["status"] == "degraded"
     assert not (tmp_path / "etc").exists()
+
+
+async def test_a_running_transfer_shows_live_progress_and_feeds_the_metrics(
+    running_app: AppFactory, tmp_path: Path, upstreams: Any
+) -> None:
+    name = f"{SHOW} - S01E01.mkv"
+    digest = write(tmp_path / "src" / "tv" / SHOW / name, 6 * 1024 * 1024)
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    sections = sections_for(tmp_path, upstreams, bwlimit="2M")  # about 3 s for 6 MiB
+    async with running_app(**sections) as r:
+        ok = {
+            "eventType": "Download",
+            "series": {"id": 1, "title": SHOW, "path": f"/tv/{SHOW}"},
+            "episodeFile": {"id": 2, "relativePath": name},
+        }
+        (job_id,) = (await r.client.post("/webhook/sonarr/hd", json=ok)).json()["jobs"]
+        seen: list[dict[str, Any]] = []
+
+        async def progress_shown() -> bool:
+            job = (await r.client.get(f"/api/v1/jobs/{job_id}", headers=HEADERS)).json()
+            if job["status"] == "running" and job["progress"]:
+                seen.append(job["progress"])
+            return len(seen) >= 2
+
+        await eventually(progress_shown, within=30)
+
+        async def finished() -> bool:
+            job = (await r.client.get(f"/api/v1/jobs/{job_id}", headers=HEADERS)).json()
+            return job["status"] == "succeeded"
+
+        await eventually(finished, within=30)
+        done = (await r.client.get(f"/api/v1/jobs/{job_id}", headers=HEADERS)).json()
+        metrics = (await r.client.get("/metrics")).text
+    assert set(seen[-1]) == {"percent", "bytes_done", "rate", "eta"}
+    assert 0 <= seen[0]["percent"] <= seen[-1]["percent"] <= 100
+    assert done["progress"] is None  # only a running job has progress
+    copied = tmp_path / "dst" / "TV" / SHOW / name
+    assert hashlib.sha256(copied.read_bytes()).hexdigest() == digest
+    assert "arrkestra_mirror_bytes_transferred_total 6.291456e+06" in metrics
+    assert 'arrkestra_mirror_files_total{outcome="copied"} 1.0' in metrics
+    destination = tmp_path / "dst" / "TV"
+    assert f'arrkestra_mount_up{{path="{destination}",role="destination"}} 1.0' in metrics

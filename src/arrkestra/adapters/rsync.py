@@ -86,6 +86,7 @@ class RsyncOptions:
     partial_dir: str = ".arrkestra-partial"  # inside the destination folder; resume only
     resume_partial: bool = False  # --partial-dir + --no-whole-file (see the module doc)
     kill_grace: float = 10.0  # seconds between SIGTERM and SIGKILL
+    bwlimit: str | None = None  # rsync's --bwlimit value (validated by the config)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ def build_argv(transfer: Transfer, options: RsyncOptions) -> list[str]:
         argv.append("--ignore-existing")
     if options.dry_run:
         argv.append("--dry-run")
+    if options.bwlimit:
+        argv.append(f"--bwlimit={options.bwlimit}")
     return [*argv, "--", *sources, destination + "/"]
 
 

@@ -87,6 +87,7 @@ class MirrorSettings(PipelineSettings):
     timeout: Duration = Field(default=parse_duration("4h"), gt=0)
     excludes: list[str] = Field(default_factory=lambda: ["#recycle", "@eaDir", ".DS_Store"])
     ignore_existing: bool = True
+    bwlimit: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)?[KMGkmg]?$")
     propagate_deletes: bool = False
     propagate_renames: bool = False
     budget: Budget | None = Field(default_factory=lambda: Budget(deletions=50, per=3600.0))

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from arrkestra.adapters.mounts import MountChecker, MountSpec
 from arrkestra.adapters.rsync import RsyncOptions, Transfer, TransferStats, run_transfer
+from arrkestra.adapters.rsync_output import Progress
 from arrkestra.core.errors import PermanentError
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path, sidecar_names
@@ -52,6 +53,7 @@ class Deps:
     rsync: RsyncOptions
     queue_scan: Callable[[MappedPath], Awaitable[None]] | None  # None: Plex not configured
     announce: Callable[[Mirrored], Awaitable[None]]  # coalesced per series by the caller
+    progress: Callable[[int, Progress], None] | None = None  # (job id, live rsync progress)
 
 
 def parse_params(job: Job) -> MirrorParams:
@@ -122,7 +124,12 @@ async def run(job: Job, deps: Deps) -> JsonObject:
     sources = await asyncio.to_thread(collect_sources, mapped)
     await asyncio.to_thread(check_destination, mapped)
     transfer = Transfer(tuple(sources), mapped.destination_dir, params.replace_existing)
-    stats = await run_transfer(transfer, deps.rsync)
+    report = deps.progress
+    stats = await run_transfer(
+        transfer,
+        deps.rsync,
+        on_progress=None if report is None else (lambda update: report(job.id, update)),
+    )
     result: JsonObject = {
         "source": mapped.source,
         "destination": mapped.destination,

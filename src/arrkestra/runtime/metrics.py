@@ -74,6 +74,39 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.mirror_bytes = Counter(
+            "arrkestra_mirror_bytes_transferred",
+            "Bytes rsync transferred for mirror jobs",
+            registry=self.registry,
+        )
+        self.mirror_outcomes = Counter(
+            "arrkestra_mirror_files",
+            "Mirror jobs finished, by outcome (copied, already_present, dry_run)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.mirror_rate = Gauge(
+            "arrkestra_mirror_transfer_rate_bytes_per_second",
+            "Average rate of the last transfer that copied something",
+            registry=self.registry,
+        )
+        self.mount_up = Gauge(
+            "arrkestra_mount_up",
+            "1 when a mirror root passed its last mount check, else 0",
+            ["path", "role"],
+            registry=self.registry,
+        )
+
+    def observe_transfer(self, outcome: str, bytes_transferred: int, seconds: float) -> None:
+        self.mirror_outcomes.labels(outcome).inc()
+        if outcome == "copied":
+            self.mirror_bytes.inc(bytes_transferred)
+            if seconds > 0:
+                self.mirror_rate.set(bytes_transferred / seconds)
+
+    def set_mount(self, path: str, role: str, ok: bool) -> None:
+        self.mount_up.labels(path, role).set(1 if ok else 0)
+
     def count_webhook(self, kind: str, instance: str, event: str, outcome: str) -> None:
         self.webhooks.labels(kind, instance, event, outcome).inc()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import httpx
 
@@ -20,6 +20,8 @@ from arrkestra.pipelines import mirror, plex_scan
 from arrkestra.pipelines.mirror_messages import Mirrored, message_for
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import ComponentState, HealthRegistry
+from arrkestra.runtime.metrics import Metrics
+from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.worker import Pipeline
 
@@ -34,9 +36,10 @@ class MirrorCapability:
     closers: list[httpx.AsyncClient] = field(default_factory=list)
     coalescer: Coalescer[Mirrored] | None = None
 
-    async def check_mounts(self, health: HealthRegistry) -> None:
-        """Refresh every root's state on /health (``mount:<path>``)."""
+    async def check_mounts(self, health: HealthRegistry, metrics: Metrics) -> None:
+        """Refresh every root's state on /health (``mount:<path>``) and in the metrics."""
         for state in await self.mounts.check_all(self.specs):
+            metrics.set_mount(state.path, state.role, state.ok)
             name = f"mount:{state.path}"
             health.set(
                 name,
@@ -65,7 +68,14 @@ def core_rules(settings: Settings) -> tuple[PathRule, ...]:
 
 
 def build_mirror(
-    settings: Settings, *, clock: Clock, queue: Queue, notifier: Notifier, redactor: Redactor
+    settings: Settings,
+    *,
+    clock: Clock,
+    queue: Queue,
+    notifier: Notifier,
+    redactor: Redactor,
+    metrics: Metrics,
+    board: ProgressBoard,
 ) -> MirrorCapability:
     config = settings.mirror
     rules = core_rules(settings)
@@ -120,13 +130,24 @@ def build_mirror(
             ignore_existing=config.ignore_existing,
             dry_run=settings.pipeline_dry_run(mirror.NAME),
             timeout=config.timeout,
+            bwlimit=config.bwlimit,
         ),
         queue_scan=queue_scan,
         announce=announce,
+        progress=lambda job_id, p: board.report(job_id, asdict(p)),
     )
 
     async def run(job: Job) -> JsonObject:
-        return await mirror.run(job, deps)
+        try:
+            result = await mirror.run(job, deps)
+        finally:
+            board.clear(job.id)
+        metrics.observe_transfer(
+            str(result.get("outcome")),
+            int(result.get("bytes_transferred") or 0),
+            float(result.get("seconds") or 0.0),
+        )
+        return result
 
     capability.pipelines.insert(
         0, Pipeline(mirror.NAME, run, config.concurrency, settings.retry_policy(mirror.NAME))

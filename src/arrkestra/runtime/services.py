@@ -30,6 +30,7 @@ from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.intake import EventWriter
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.mirror_wiring import MOUNT_CHECK_INTERVAL, build_mirror, mirror_configured
+from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
 from arrkestra.runtime.worker import Pipeline, Worker, WorkerHooks
@@ -60,6 +61,7 @@ class Services:
     notifier: Notifier
     alerts: Alerts
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    progress: ProgressBoard = field(default_factory=ProgressBoard)
     version: str = __version__
     ready: bool = False
     _started: bool = field(default=False, repr=False)
@@ -230,6 +232,8 @@ def register_mirror(services: Services) -> None:
         queue=services.queue,
         notifier=services.notifier,
         redactor=services.redactor,
+        metrics=services.metrics,
+        board=services.progress,
     )
     for pipeline in capability.pipelines:
         services.worker.add_pipeline(pipeline)
@@ -244,7 +248,7 @@ def register_mirror(services: Services) -> None:
     services.closers.append(close_mounts)
 
     async def check_mounts() -> None:
-        await capability.check_mounts(services.health)
+        await capability.check_mounts(services.health, services.metrics)
 
     services.scheduler.every("mirror.mounts", MOUNT_CHECK_INTERVAL, check_mounts, run_now=True)
 

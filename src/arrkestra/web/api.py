@@ -37,9 +37,10 @@ class JobOut(BaseModel):
     lease_expires_at: str | None
     finished_at: str | None
     event_id: int | None
+    progress: dict[str, Any] | None = None  # a running transfer: percent, bytes_done, rate, eta
 
     @classmethod
-    def of(cls, job: Job, redactor: Redactor) -> JobOut:
+    def of(cls, job: Job, redactor: Redactor, progress: dict[str, Any] | None = None) -> JobOut:
         return cls(
             id=job.id,
             pipeline=job.pipeline,
@@ -57,6 +58,7 @@ class JobOut(BaseModel):
             lease_expires_at=iso(job.lease_expires_at),
             finished_at=iso(job.finished_at),
             event_id=job.event_id,
+            progress=progress if job.status == "running" else None,
         )
 
 
@@ -114,7 +116,10 @@ async def list_jobs(
 ) -> JobPage:
     jobs = await services.queue.list_jobs(JobFilter(status, pipeline, before, limit))
     next_before = jobs[-1].id if len(jobs) == limit else None
-    return JobPage(jobs=[JobOut.of(j, services.redactor) for j in jobs], next_before=next_before)
+    board, redactor = services.progress, services.redactor
+    return JobPage(
+        jobs=[JobOut.of(j, redactor, board.get(j.id)) for j in jobs], next_before=next_before
+    )
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail, summary="One job with its attempts")
@@ -123,7 +128,7 @@ async def get_job(job_id: RowId, services: ServicesDep) -> JobDetail:
         job, attempts = await services.queue.get(job_id)
     except JobNotFound:
         raise _not_found(job_id) from None
-    out = JobOut.of(job, services.redactor)
+    out = JobOut.of(job, services.redactor, services.progress.get(job.id))
     return JobDetail(
         **out.model_dump(), attempts_log=[AttemptOut.of(a, services.redactor) for a in attempts]
     )
