@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from arrkestra.core.events import Malformed, parse_event
-from arrkestra.core.routing import InstanceRef, jobs_for
+from arrkestra.core.instances import InstanceRef
+from arrkestra.core.routing import jobs_for
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 ALL = frozenset({"cleanup", "mirror", "selftest"})

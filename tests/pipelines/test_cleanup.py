@@ -14,10 +14,12 @@ import pytest
 from arrkestra.adapters.overseerr import OverseerrClient
 from arrkestra.core.errors import DeferredError, PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.events import parse_event
+from arrkestra.core.instances import InstanceRef
 from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.core.redact import Redactor
-from arrkestra.core.routing import InstanceRef, jobs_for
+from arrkestra.core.routing import jobs_for
 from arrkestra.pipelines import cleanup
+from arrkestra.pipelines.budget import Budget, BudgetGuard
 from arrkestra.testing.fake_overseerr import FakeOverseerr
 from arrkestra.testing.loopback import LoopbackServer
 
@@ -40,7 +42,7 @@ class World:
     paused: list[str] = field(default_factory=list)
     resumed: float = 0.0
 
-    def deps(self, *, dry_run: bool = False, budget: cleanup.Budget | None = None) -> cleanup.Deps:
+    def deps(self, *, dry_run: bool = False, budget: Budget | None = None) -> cleanup.Deps:
         async def deletions_since(since: float) -> int:
             return self.deleted
 
@@ -50,9 +52,16 @@ class World:
         async def pause(reason: str) -> None:
             self.paused.append(reason)
 
-        return cleanup.Deps(
-            self.client, dry_run, budget, lambda: 1000.0, deletions_since, resumed_at, pause
+        guard = BudgetGuard(
+            cleanup.NAME,
+            "Overseerr deletions",
+            budget,
+            lambda: 1000.0,
+            deletions_since,
+            resumed_at,
+            pause,
         )
+        return cleanup.Deps(self.client, dry_run, guard)
 
 
 @pytest.fixture
@@ -218,13 +227,13 @@ async def test_the_deletion_budget_pauses_instead_of_deleting(world: World) -> N
     world.deleted = 2
     with pytest.raises(DeferredError, match="budget"):
         await cleanup.run(
-            job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=cleanup.Budget(2, 3600))
+            job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=Budget(2, 3600))
         )
     assert world.fake.has_media(media) and len(world.paused) == 1
     world.resumed = 999.0  # after a resume, earlier deletions no longer count
     world.deleted = 0
     result = await cleanup.run(
-        job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=cleanup.Budget(2, 3600))
+        job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=Budget(2, 3600))
     )
     assert result["outcome"] == "deleted"
 

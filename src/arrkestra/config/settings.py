@@ -33,6 +33,7 @@ from arrkestra.config.models_upstreams import ArrInstance, OverseerrSettings, Pl
 from arrkestra.config.redaction import secrets_in
 from arrkestra.config.scalars import InstanceName
 from arrkestra.core.errors import ConfigProblem
+from arrkestra.core.instances import InstanceRef
 from arrkestra.core.redact import Redactor, redact_value
 from arrkestra.core.retry import RetryPolicy
 
@@ -96,6 +97,22 @@ class Settings(ConfigModel):
         if marked:
             return marked[0]
         return next(iter(instances)) if len(instances) == 1 else None
+
+    def instance_ref(self, kind: InstanceKind, name: str) -> InstanceRef | None:
+        """What routing needs to know about one configured instance (``None``: not configured)."""
+        instance = self.instances(kind).get(name)
+        if instance is None:
+            return None
+        return InstanceRef(
+            kind,
+            name,
+            is_4k=instance.is_4k,
+            cleanup=instance.cleanup,
+            mirror=instance.mirror,
+            cleanup_only_when_files_deleted=self.cleanup.only_when_files_deleted,
+            mirror_deletes=self.mirror.propagate_deletes,
+            mirror_renames=self.mirror.propagate_renames,
+        )
 
     def pipeline(self, name: str) -> PipelineSettings:
         if name not in PIPELINES:

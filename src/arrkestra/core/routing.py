@@ -14,38 +14,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from arrkestra.core.events import (
     ArrKind,
     Event,
     Malformed,
-    RadarrDownload,
     RadarrMovieDelete,
-    SonarrDownload,
-    SonarrImportComplete,
     SonarrSeriesDelete,
     Unsupported,
     known_id,
 )
+from arrkestra.core.instances import InstanceRef
 from arrkestra.core.jobs import JobSpec
-
-
-@dataclass(frozen=True)
-class InstanceRef:
-    """What routing needs to know about the instance a webhook came from."""
-
-    kind: ArrKind
-    name: str
-    is_4k: bool = False
-    cleanup: bool = True
-    mirror: bool = True
-    cleanup_only_when_files_deleted: bool = False
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.kind}.{self.name}"
-
+from arrkestra.core.routing_mirror import mirror_delete_jobs, mirror_jobs, mirror_rename_jobs
 
 JobBuilder = Callable[[Event | Malformed, InstanceRef], JobSpec | list[JobSpec] | None]
 """Builds one pipeline's job(s) for an event; None or [] when that pipeline does not want it."""
@@ -99,57 +80,15 @@ def cleanup_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec | No
     return JobSpec("cleanup", f"{instance.qualified}/{media_type}/{ident}", params)
 
 
-ImportEvent = SonarrDownload | SonarrImportComplete | RadarrDownload
-
-
-def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec]:
-    """Download -> one mirror job per imported file (a season pack gives one per file).
-
-    Keyed by instance and library path, so the same file arriving twice ("On File Import"
-    and "On Import Complete") while the first job waits is one job. Upgrades and Import
-    Complete files replace a same-name copy; plain imports keep ``ignore_existing``.
-    """
-    if not instance.mirror:
-        return []
-    if isinstance(event, Malformed) or not isinstance(event, ImportEvent):
-        problems = list(event.problems) if isinstance(event, Malformed) else ["not an import"]
-        return [JobSpec("mirror", f"{instance.qualified}/malformed", {"problems": problems})]
-    files = event.imported_files()
-    if not files:
-        problems = event.path_problems() or ["the import lists no file"]
-        return [
-            JobSpec("mirror", f"{instance.qualified}/no-path/{event.title}", {"problems": problems})
-        ]
-    replace = isinstance(event, SonarrImportComplete)
-    specs = []
-    for file in files:
-        if file.library_path is None:
-            problems = event.path_problems() or ["an imported file has no library path"]
-            params: dict[str, object] = {"problems": problems}
-            key = f"{instance.qualified}/no-path/{file.relative_path}"
-        else:
-            params = {
-                "instance": instance.qualified,
-                "library_path": file.library_path,
-                "replace_existing": replace or file.is_upgrade,
-                "title": event.title,
-                "year": event.year,
-                "season": file.season_number,
-                "episodes": list(file.episode_numbers),
-                "episode_titles": list(file.episode_titles),
-                "quality": file.quality,
-                "size": file.size,
-            }
-            key = f"{instance.qualified}/{file.library_path}"
-        specs.append(JobSpec("mirror", key, params))
-    return specs
-
-
 ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {
     ("sonarr", "SeriesDelete"): {"cleanup": cleanup_job},
     ("radarr", "MovieDelete"): {"cleanup": cleanup_job},
     ("sonarr", "Download"): {"mirror": mirror_jobs},
     ("radarr", "Download"): {"mirror": mirror_jobs},
+    ("sonarr", "EpisodeFileDelete"): {"mirror": mirror_delete_jobs},
+    ("radarr", "MovieFileDelete"): {"mirror": mirror_delete_jobs},
+    ("sonarr", "Rename"): {"mirror": mirror_rename_jobs},
+    ("radarr", "Rename"): {"mirror": mirror_rename_jobs},
 }
 """(kind, eventType) -> {pipeline: builder}."""
 EVERY_EVENT: Mapping[str, JobBuilder] = {"selftest": selftest_job}

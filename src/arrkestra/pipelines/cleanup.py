@@ -12,15 +12,15 @@ kept_blacklisted, dry_run. Everything else is an error for the job queue to hand
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from arrkestra.adapters.overseerr import Media, OverseerrClient
-from arrkestra.core.errors import DeferredError, PermanentError
+from arrkestra.core.errors import PermanentError
 from arrkestra.core.jobs import Job, JsonObject
+from arrkestra.pipelines.budget import BudgetGuard
 
 NAME = "cleanup"
 AVAILABLE = frozenset({4, 5})  # partially available, available
@@ -47,20 +47,10 @@ class CleanupParams(BaseModel):
 
 
 @dataclass(frozen=True)
-class Budget:
-    deletions: int
-    per: float
-
-
-@dataclass(frozen=True)
 class Deps:
     overseerr: OverseerrClient
     dry_run: bool
-    budget: Budget | None
-    now: Callable[[], float]
-    deletions_since: Callable[[float], Awaitable[int]]  # deleted outcomes since a time
-    resumed_at: Callable[[], Awaitable[float]]
-    pause: Callable[[str], Awaitable[None]]  # pause this pipeline (and alert once)
+    budget: BudgetGuard
 
 
 @dataclass(frozen=True)
@@ -109,22 +99,6 @@ async def find(params: CleanupParams, overseerr: OverseerrClient) -> Media | Non
         assert params.tmdb_id is not None  # checked in parse_params
         return await overseerr.find_movie(params.tmdb_id)
     return await overseerr.find_tv(tmdb_id=params.tmdb_id, tvdb_id=params.tvdb_id)
-
-
-async def check_budget(deps: Deps) -> None:
-    """Pause the pipeline instead of going over the deletion budget."""
-    if deps.budget is None:
-        return
-    since = max(deps.now() - deps.budget.per, await deps.resumed_at())
-    done = await deps.deletions_since(since)
-    if done >= deps.budget.deletions:
-        reason = (
-            f"deletion budget reached: {done} Overseerr deletions within the budget window "
-            f"(cleanup.budget: {deps.budget.deletions}); check them, then run "
-            "`arrkestra jobs resume cleanup`"
-        )
-        await deps.pause(reason)
-        raise DeferredError(reason)
 
 
 def _describe(params: CleanupParams, media: Media | None) -> JsonObject:
@@ -180,7 +154,7 @@ async def run(job: Job, deps: Deps) -> JsonObject:
             "note": STATUS4K_NOTE,
             "summary": summary,
         }
-    await check_budget(deps)
+    await deps.budget.check()
     existed = await deps.overseerr.delete_media(media.id)
     deps.overseerr.invalidate_index()
     outcome = "deleted" if existed else "not_in_overseerr"

@@ -12,6 +12,7 @@ from arrkestra.config import Settings
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines import cleanup
+from arrkestra.pipelines.budget import Budget, BudgetGuard
 from arrkestra.runtime.alerts import Alerts
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import HealthRegistry
@@ -62,11 +63,15 @@ def build_cleanup(
     deps = cleanup.Deps(
         overseerr=client,
         dry_run=settings.pipeline_dry_run(cleanup.NAME),
-        budget=cleanup.Budget(budget.deletions, budget.per) if budget else None,
-        now=clock.now,
-        deletions_since=deletions_since,
-        resumed_at=resumed_at,
-        pause=pause,
+        budget=BudgetGuard(
+            cleanup.NAME,
+            "Overseerr deletions",
+            Budget(budget.deletions, budget.per) if budget else None,
+            now=clock.now,
+            deletions_since=deletions_since,
+            resumed_at=resumed_at,
+            pause=pause,
+        ),
     )
 
     async def run(job: Job) -> JsonObject:

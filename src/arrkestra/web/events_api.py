@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from arrkestra.core.events import ArrKind
 from arrkestra.core.jobs import JobSpec
 from arrkestra.core.redact import redact_value
-from arrkestra.core.routing import InstanceRef, jobs_for
+from arrkestra.core.routing import jobs_for
 from arrkestra.store import events as event_store
 from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
 from arrkestra.web.api import iso
@@ -109,17 +109,9 @@ async def replay_event(event_id: RowId, services: ServicesDep) -> Replayed:
     if event.source not in KINDS:
         raise HTTPException(409, f"events from {event.source!r} cannot be replayed")
     kind: ArrKind = "sonarr" if event.source == "sonarr" else "radarr"
-    instance = services.settings.instances(kind).get(event.instance)
-    if instance is None:
+    ref = services.settings.instance_ref(kind, event.instance)
+    if ref is None:
         raise HTTPException(409, f"{kind}.{event.instance} is no longer configured")
-    ref = InstanceRef(
-        kind,
-        event.instance,
-        instance.is_4k,
-        instance.cleanup,
-        instance.mirror,
-        services.settings.cleanup.only_when_files_deleted,
-    )
     parsed = safe_parse(kind, json.loads(event.body))
     specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
     job_ids, created = [], []

@@ -26,7 +26,8 @@ from arrkestra.core.events import (
     Unsupported,
     parse_event,
 )
-from arrkestra.core.routing import InstanceRef, jobs_for
+from arrkestra.core.instances import InstanceRef
+from arrkestra.core.routing import jobs_for
 from arrkestra.runtime.services import Services
 from arrkestra.store.events import Accepted, IncomingEvent
 from arrkestra.web.auth import webhook_authorized
@@ -82,17 +83,10 @@ def _instance(services: Services, kind: ArrKind, name: str | None) -> InstanceRe
         if name is None:
             hint = f"mark one {kind} instance with default: true, or use /webhook/{kind}/NAME"
             raise HTTPException(404, f"no default {kind} instance is configured; {hint}")
-    instance = settings.instances(kind).get(name)
-    if instance is None:
+    ref = settings.instance_ref(kind, name)
+    if ref is None:
         raise HTTPException(404, f"no {kind} instance named {name!r} is configured")
-    return InstanceRef(
-        kind,
-        name,
-        instance.is_4k,
-        instance.cleanup,
-        instance.mirror,
-        services.settings.cleanup.only_when_files_deleted,
-    )
+    return ref
 
 
 def _answer(
