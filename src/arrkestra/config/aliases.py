@@ -289,18 +289,30 @@ ALIASES: tuple[Alias, ...] = (
             "genres.exclude",
             "genres.include",
             "types.include",
+            "types.exclude",
             "countries.include",
+            "countries.exclude",
             "languages.include",
+            "languages.exclude",
+            "networks.include",
+            "networks.exclude",
+            "web_channels.include",
+            "web_channels.exclude",
+            "status.include",
         )
     ),
     _alias("FILTERS_STATUS_EXCLUDE_ENDED", TVMAZE_SYNC, "discovery.filters.status.exclude_ended"),
-    _alias(
-        "FILTERS_PREMIERED_AFTER",
-        TVMAZE_SYNC,
-        "discovery.filters.premiered.after",
-        "a date, YYYY-MM-DD",
+    *(
+        _alias(
+            f"FILTERS_PREMIERED_{bound.upper()}",
+            TVMAZE_SYNC,
+            f"discovery.filters.premiered.{bound}",
+            "a date, YYYY-MM-DD",
+        )
+        for bound in ("after", "before")
     ),
     _alias("FILTERS_MIN_RUNTIME", TVMAZE_SYNC, "discovery.filters.min_runtime", "minutes"),
+    _alias("FILTERS_MIN_RATING", TVMAZE_SYNC, "discovery.filters.min_rating", "0 to 10"),
     _alias("SONARR_ROOT_FOLDER", TVMAZE_SYNC, "discovery.target.root_folder"),
     _alias("SONARR_QUALITY_PROFILE", TVMAZE_SYNC, "discovery.target.quality_profile"),
     _alias("SONARR_LANGUAGE_PROFILE", TVMAZE_SYNC, "discovery.target.language_profile"),

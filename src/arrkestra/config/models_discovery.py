@@ -15,6 +15,7 @@ from arrkestra.config.base import ConfigModel, overlay
 from arrkestra.config.models_pipelines import PipelineSettings
 from arrkestra.config.scalars import HttpUrl, InstanceName, Name, OptionalSecret
 from arrkestra.config.units import Duration, parse_duration
+from arrkestra.core.filters import FilterRules
 
 MonitorType = Literal[
     "all",
@@ -34,10 +35,6 @@ MonitorType = Literal[
 """Sonarr's ``MonitorTypes`` (its OpenAPI spec), minus ``unknown``."""
 
 
-def _include(*values: str) -> IncludeFilter:
-    return IncludeFilter(include=list(values))
-
-
 class GenreFilter(ConfigModel):
     exclude: list[Name] = Field(
         default_factory=lambda: ["Reality", "Talk Show", "Game Show", "News", "Sports"]
@@ -45,32 +42,75 @@ class GenreFilter(ConfigModel):
     include: list[Name] = Field(default_factory=list)
 
 
-class IncludeFilter(ConfigModel):
-    """An empty ``include`` accepts every value."""
+class NameFilter(ConfigModel):
+    """An empty ``include`` accepts every value, an empty ``exclude`` rejects none.
+
+    Each key has its own default (the subclasses), so ``countries: {exclude: [FR]}`` keeps
+    the default ``include`` list, as ``genres`` does.
+    """
 
     include: list[Name] = Field(default_factory=list)
+    exclude: list[Name] = Field(default_factory=list)
+
+
+class TypeFilter(NameFilter):
+    include: list[Name] = Field(default_factory=lambda: ["Scripted", "Animation", "Documentary"])
+
+
+class CountryFilter(NameFilter):
+    include: list[Name] = Field(default_factory=lambda: ["US", "GB", "CA", "AU", "NZ", "IE"])
+
+
+class LanguageFilter(NameFilter):
+    include: list[Name] = Field(default_factory=lambda: ["English"])
 
 
 class StatusFilter(ConfigModel):
+    include: list[Name] = Field(default_factory=list)
     exclude_ended: bool = True
 
 
 class PremieredFilter(ConfigModel):
     after: date | None = date(2010, 1, 1)
+    before: date | None = None
 
 
 class ShowFilters(ConfigModel):
+    """Which shows are accepted; core/filters.py says how each key is applied."""
+
     genres: GenreFilter = Field(default_factory=GenreFilter)
-    types: IncludeFilter = Field(
-        default_factory=lambda: _include("Scripted", "Animation", "Documentary")
-    )
-    countries: IncludeFilter = Field(
-        default_factory=lambda: _include("US", "GB", "CA", "AU", "NZ", "IE")
-    )
-    languages: IncludeFilter = Field(default_factory=lambda: _include("English"))
+    types: TypeFilter = Field(default_factory=TypeFilter)
+    countries: CountryFilter = Field(default_factory=CountryFilter)
+    languages: LanguageFilter = Field(default_factory=LanguageFilter)
+    networks: NameFilter = Field(default_factory=NameFilter)
+    web_channels: NameFilter = Field(default_factory=NameFilter)
     status: StatusFilter = Field(default_factory=StatusFilter)
     premiered: PremieredFilter = Field(default_factory=PremieredFilter)
     min_runtime: int | None = Field(default=20, ge=0)
+    min_rating: float | None = Field(default=None, ge=0, le=10)
+
+    def rules(self) -> FilterRules:
+        """These filters as the core's rules, compiled once per cycle rather than per show."""
+        return FilterRules(
+            genres_include=tuple(self.genres.include),
+            genres_exclude=tuple(self.genres.exclude),
+            types_include=tuple(self.types.include),
+            types_exclude=tuple(self.types.exclude),
+            countries_include=tuple(self.countries.include),
+            countries_exclude=tuple(self.countries.exclude),
+            languages_include=tuple(self.languages.include),
+            languages_exclude=tuple(self.languages.exclude),
+            networks_include=tuple(self.networks.include),
+            networks_exclude=tuple(self.networks.exclude),
+            web_channels_include=tuple(self.web_channels.include),
+            web_channels_exclude=tuple(self.web_channels.exclude),
+            status_include=tuple(self.status.include),
+            exclude_ended=self.status.exclude_ended,
+            premiered_after=self.premiered.after,
+            premiered_before=self.premiered.before,
+            min_runtime=self.min_runtime,
+            min_rating=self.min_rating,
+        )
 
 
 class DiscoveryTarget(ConfigModel):
