@@ -15,6 +15,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -24,6 +25,8 @@ from arrkestra.adapters.rsync_output import Progress
 from arrkestra.core.errors import PermanentError
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path, sidecar_names
+from arrkestra.pipelines import mirror_changes as changes
+from arrkestra.pipelines.budget import BudgetGuard
 from arrkestra.pipelines.mirror_messages import Mirrored
 
 NAME = "mirror"
@@ -32,6 +35,9 @@ NAME = "mirror"
 class MirrorParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
+    action: Literal["copy", "delete", "rename"] = "copy"
+    previous_path: str | None = None  # rename: where the file was
+    reason: str | None = None  # delete: why Sonarr/Radarr deleted it
     instance: str | None = None
     library_path: str | None = None
     replace_existing: bool = False
@@ -54,6 +60,7 @@ class Deps:
     queue_scan: Callable[[MappedPath], Awaitable[None]] | None  # None: Plex not configured
     announce: Callable[[Mirrored], Awaitable[None]]  # coalesced per series by the caller
     progress: Callable[[int, Progress], None] | None = None  # (job id, live rsync progress)
+    budget: BudgetGuard | None = None  # caps deletions at the destination
 
 
 def parse_params(job: Job) -> MirrorParams:
@@ -114,13 +121,26 @@ def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath)
     )
 
 
-async def run(job: Job, deps: Deps) -> JsonObject:
-    params = parse_params(job)
-    assert params.library_path is not None
-    mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+async def require_roots(mapped: MappedPath, deps: Deps) -> None:
+    """Both roots of the file's rule answer their mount check (else: transient, wait)."""
     source_spec, destination_spec = deps.mount_specs(mapped.rule)
     await deps.mounts.require(source_spec)
     await deps.mounts.require(destination_spec)
+
+
+async def run(job: Job, deps: Deps) -> JsonObject:
+    params = parse_params(job)
+    if params.action == "delete":
+        return await run_delete(params, deps)
+    if params.action == "rename":
+        return await run_rename(job, params, deps)
+    return await run_copy(job, params, deps)
+
+
+async def run_copy(job: Job, params: MirrorParams, deps: Deps) -> JsonObject:
+    assert params.library_path is not None
+    mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+    await require_roots(mapped, deps)
     sources = await asyncio.to_thread(collect_sources, mapped)
     await asyncio.to_thread(check_destination, mapped)
     transfer = Transfer(tuple(sources), mapped.destination_dir, params.replace_existing)
@@ -147,3 +167,70 @@ async def run(job: Job, deps: Deps) -> JsonObject:
         await deps.queue_scan(mapped)
     await deps.announce(announcement(params, stats, mapped))
     return {**result, "outcome": "copied"}
+
+
+async def run_delete(params: MirrorParams, deps: Deps) -> JsonObject:
+    """Remove the copy of a file Sonarr/Radarr deleted (``mirror.propagate_deletes``)."""
+    assert params.library_path is not None
+    mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+    await require_roots(mapped, deps)
+    plan = await asyncio.to_thread(changes.plan_removal, mapped)
+    title = params.title or mapped.name
+    base: JsonObject = {"destination": mapped.destination, "reason": params.reason}
+    if not plan.deleted:
+        outcome = "kept_source_present" if plan.kept else "already_absent"
+        summary = f"{title}: {mapped.name} " + (
+            "is at the source again, copy kept" if plan.kept else "was not at the destination"
+        )
+        return {**base, "outcome": outcome, "kept": list(plan.kept), "summary": summary}
+    if deps.rsync.dry_run:
+        summary = f"{title}: dry run, would delete {len(plan.deleted)} file(s)"
+        return {
+            **base,
+            "outcome": "dry_run",
+            "would_delete": list(plan.deleted),
+            "summary": summary,
+        }
+    if deps.budget is not None:
+        await deps.budget.check()
+    removed = await asyncio.to_thread(changes.remove_files, plan.deleted)
+    if deps.queue_scan is not None:
+        await deps.queue_scan(mapped)  # Plex drops the entry
+    summary = f"{title}: deleted {mapped.name} at the destination"
+    return {
+        **base,
+        "outcome": "deleted",
+        "deleted": removed,
+        "kept": list(plan.kept),
+        "summary": summary,
+    }
+
+
+async def run_rename(job: Job, params: MirrorParams, deps: Deps) -> JsonObject:
+    """Move the copy to its new name (``mirror.propagate_renames``); copy when it is absent."""
+    assert params.library_path is not None and params.previous_path is not None
+    new = map_path(params.library_path, deps.rules, instance=params.instance)
+    old = map_path(params.previous_path, deps.rules, instance=params.instance)
+    await require_roots(new, deps)
+    if old.rule != new.rule:
+        await require_roots(old, deps)
+    moves = await asyncio.to_thread(changes.plan_moves, old, new)
+    title = params.title or new.name
+    if not moves:  # nothing to move: the old copy never arrived; copy the new name instead
+        result = await run_copy(job, replace_action(params), deps)
+        return {**result, "note": f"{old.name} was not at the destination: copied instead"}
+    if deps.rsync.dry_run:
+        would: list[Any] = [[a, b] for a, b in moves]
+        return {"outcome": "dry_run", "would_move": would, "summary": f"{title}: dry run"}
+    moved = await asyncio.to_thread(changes.apply_moves, moves, new)
+    if deps.queue_scan is not None:
+        await deps.queue_scan(new)
+        if old.destination_dir != new.destination_dir:
+            await deps.queue_scan(old)
+    summary = f"{title}: renamed {old.name} -> {new.name} at the destination"
+    done: list[Any] = [list(pair) for pair in moved]
+    return {"outcome": "renamed", "moved": done, "summary": summary}
+
+
+def replace_action(params: MirrorParams) -> MirrorParams:
+    return params.model_copy(update={"action": "copy", "previous_path": None})

@@ -17,13 +17,18 @@ from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines import mirror, plex_scan
+from arrkestra.pipelines.budget import Budget, BudgetGuard
 from arrkestra.pipelines.mirror_messages import Mirrored, message_for
+from arrkestra.runtime.alerts import Alerts
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.worker import Pipeline
+from arrkestra.store import jobs as job_store
+from arrkestra.store import state as state_store
+from arrkestra.store.database import Database
 
 MOUNT_CHECK_INTERVAL = 60.0
 
@@ -67,6 +72,32 @@ def core_rules(settings: Settings) -> tuple[PathRule, ...]:
     )
 
 
+def deletion_budget(
+    settings: Settings, *, clock: Clock, db: Database, alerts: Alerts
+) -> BudgetGuard:
+    """``mirror.budget``: deleted outcomes since the window start (or the last resume)."""
+    budget = settings.mirror.budget
+
+    async def deletions_since(since: float) -> int:
+        return await db.run(job_store.count_outcome_since, mirror.NAME, "deleted", since)
+
+    async def resumed_at() -> float:
+        return await db.run(state_store.resumed_at, mirror.NAME)
+
+    async def pause(reason: str) -> None:
+        await alerts.paused(mirror.NAME, reason)
+
+    return BudgetGuard(
+        mirror.NAME,
+        "files deleted at the destination",
+        Budget(budget.deletions, budget.per) if budget else None,
+        now=clock.now,
+        deletions_since=deletions_since,
+        resumed_at=resumed_at,
+        pause=pause,
+    )
+
+
 def build_mirror(
     settings: Settings,
     *,
@@ -76,6 +107,8 @@ def build_mirror(
     redactor: Redactor,
     metrics: Metrics,
     board: ProgressBoard,
+    db: Database,
+    alerts: Alerts,
 ) -> MirrorCapability:
     config = settings.mirror
     rules = core_rules(settings)
@@ -135,6 +168,7 @@ def build_mirror(
         queue_scan=queue_scan,
         announce=announce,
         progress=lambda job_id, p: board.report(job_id, asdict(p)),
+        budget=deletion_budget(settings, clock=clock, db=db, alerts=alerts),
     )
 
     async def run(job: Job) -> JsonObject:

@@ -234,6 +234,8 @@ def register_mirror(services: Services) -> None:
         redactor=services.redactor,
         metrics=services.metrics,
         board=services.progress,
+        db=services.db,
+        alerts=services.alerts,
     )
     for pipeline in capability.pipelines:
         services.worker.add_pipeline(pipeline)
