@@ -169,7 +169,9 @@ async def test_the_deletion_budget_pauses_the_mirror(
 
         async def paused() -> bool:
             answer = await r.client.get("/api/v1/pipelines", headers=HEADERS)
-            return any(p["name"] == "mirror" and p["paused"] for p in answer.json())
+            is_paused = any(p["name"] == "mirror" and p["paused"] for p in answer.json())
+            statuses = [j["status"] for j in await mirror_jobs(r)]
+            return is_paused and len(statuses) == 4 and "running" not in statuses
 
         await eventually(paused, within=30)
         jobs = await mirror_jobs(r)

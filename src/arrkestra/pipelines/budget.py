@@ -3,12 +3,19 @@
 A bad mapping or a mass delete upstream should stop after ``deletions`` actions, not wipe
 a library: the pipeline pauses (its jobs stay pending), one alert goes out, and a user
 resumes it after checking. The window restarts at the resume.
+
+Jobs run concurrently and a job's outcome reaches the database only after it returns, so
+the database alone would let two jobs both pass the check for the last slot. Deletions
+therefore go one at a time through :meth:`BudgetGuard.deletion`, and the guard also
+remembers this process's own deletions: the count is the larger of the two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from arrkestra.core.errors import DeferredError
 
@@ -19,7 +26,7 @@ class Budget:
     per: float
 
 
-@dataclass(frozen=True)
+@dataclass
 class BudgetGuard:
     pipeline: str
     what: str  # e.g. "Overseerr deletions", "files deleted at the destination"
@@ -28,13 +35,24 @@ class BudgetGuard:
     deletions_since: Callable[[float], Awaitable[int]]  # deleting outcomes since a time
     resumed_at: Callable[[], Awaitable[float]]
     pause: Callable[[str], Awaitable[None]]  # pause this pipeline (and alert once)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _done: list[float] = field(default_factory=list, init=False, repr=False)
+
+    @asynccontextmanager
+    async def deletion(self) -> AsyncIterator[None]:
+        """Run one deletion inside the budget, or pause the pipeline (``DeferredError``)."""
+        async with self._lock:
+            await self.check()
+            yield
+            self._done.append(self.now())
 
     async def check(self) -> None:
         """Pause the pipeline (``DeferredError``) when the next deletion would exceed it."""
         if self.budget is None:
             return
         since = max(self.now() - self.budget.per, await self.resumed_at())
-        done = await self.deletions_since(since)
+        self._done = [at for at in self._done if at >= since]
+        done = max(await self.deletions_since(since), len(self._done))
         if done >= self.budget.deletions:
             reason = (
                 f"deletion budget reached: {done} {self.what} within the budget window "

@@ -154,8 +154,8 @@ async def run(job: Job, deps: Deps) -> JsonObject:
             "note": STATUS4K_NOTE,
             "summary": summary,
         }
-    await deps.budget.check()
-    existed = await deps.overseerr.delete_media(media.id)
+    async with deps.budget.deletion():
+        existed = await deps.overseerr.delete_media(media.id)
     deps.overseerr.invalidate_index()
     outcome = "deleted" if existed else "not_in_overseerr"
     return {**base, "outcome": outcome, "summary": f"{base['title']}: removed from Overseerr"}

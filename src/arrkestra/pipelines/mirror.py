@@ -191,9 +191,11 @@ async def run_delete(params: MirrorParams, deps: Deps) -> JsonObject:
             "would_delete": list(plan.deleted),
             "summary": summary,
         }
-    if deps.budget is not None:
-        await deps.budget.check()
-    removed = await asyncio.to_thread(changes.remove_files, plan.deleted)
+    if deps.budget is None:
+        removed = await asyncio.to_thread(changes.remove_files, plan.deleted)
+    else:
+        async with deps.budget.deletion():
+            removed = await asyncio.to_thread(changes.remove_files, plan.deleted)
     if deps.queue_scan is not None:
         await deps.queue_scan(mapped)  # Plex drops the entry
     summary = f"{title}: deleted {mapped.name} at the destination"
