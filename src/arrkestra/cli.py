@@ -26,6 +26,7 @@ from arrkestra.runtime.upstreams import probe_targets
 from arrkestra.store import maintenance
 from arrkestra.store.db import StoreError
 from arrkestra.store.jobs import JobFilter, JobNotFound
+from arrkestra.web.mirror_api import ManualSync, SyncRefused, media_type, plan_manual_sync
 from arrkestra.web.server import serve as run_server
 
 T = TypeVar("T")
@@ -179,6 +180,34 @@ def check(
 def version() -> None:
     """Print arrkestra's version."""
     typer.echo(f"arrkestra {__version__}")
+
+
+@app.command()
+def sync(
+    path: Annotated[
+        str, typer.Argument(help="The file as Sonarr/Radarr name it: /tv/Show/Season 01/x.mkv")
+    ],
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="movie or episode (default: told by the path)."),
+    ] = None,
+    instance: Annotated[
+        str | None, typer.Option(help="The instance it belongs to, e.g. sonarr.hd.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Mirror one file: queue the job an import of it would have queued (exit 2 if refused)."""
+    settings = _load(config)
+    redact = settings.redactor()
+    try:
+        plan = plan_manual_sync(settings, ManualSync(path, media_type(type_), instance))
+    except SyncRefused as exc:
+        _err(f"error: {redact(str(exc))}")
+        raise typer.Exit(2) from None
+    job, created = _with_services(config, lambda s: s.queue.enqueue(plan.spec))
+    verb = "queued" if created else "was already queued"
+    typer.echo(f"job {job.id} {verb}: {job.status.value}")
+    typer.echo(redact(f"  {plan.mapped.source} -> {plan.mapped.destination_dir}"))
 
 
 def _job_row(job: Job) -> list[str]:

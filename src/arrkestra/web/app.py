@@ -16,7 +16,16 @@ from fastapi import FastAPI
 from arrkestra import __version__
 from arrkestra.config import Settings
 from arrkestra.runtime.services import Services, open_services
-from arrkestra.web import api, events_api, health, notify_api, selftest, webhooks
+from arrkestra.web import (
+    api,
+    compat,
+    events_api,
+    health,
+    mirror_api,
+    notify_api,
+    selftest,
+    webhooks,
+)
 from arrkestra.web.errors import install_error_handlers
 from arrkestra.web.limits import BodyLimitMiddleware
 from arrkestra.web.ratelimit import RateLimitMiddleware, TokenBuckets
@@ -59,6 +68,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(events_api.router)
     app.include_router(notify_api.router)
+    app.include_router(mirror_api.router)
+    app.include_router(compat.router)  # sync-webhook's /stats, /jobs, /sync/manual ...
     if settings.selftest.enabled:
         app.include_router(selftest.router)
     return app

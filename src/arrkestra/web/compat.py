@@ -1,0 +1,240 @@
+"""sync-webhook's endpoints at their old paths, with their field names.
+
+Thin: every answer comes from arrkestra's own queue, stats and manual sync; this module
+only renames. They show mirror jobs only (sync-webhook knew nothing else) and, unlike
+sync-webhook's, need the API key (``X-Api-Key`` or Basic) like ``/api/v1``.
+
+Status names: sync-webhook's ``pending``, ``in_progress``, ``success`` and ``failed`` are
+arrkestra's ``pending``, ``running``, ``succeeded`` and ``failed`` (will retry) or
+``dead`` (gave up); ``cancelled`` is new. ``/jobs?status=`` takes either vocabulary.
+``/test`` and ``/summary/send`` live with the notifications.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
+from arrkestra.core.paths import PathRefused, PathRule, map_path
+from arrkestra.core.redact import Redactor
+from arrkestra.runtime.mirror_wiring import core_rules
+from arrkestra.runtime.queue import DAY
+from arrkestra.runtime.services import Services
+from arrkestra.store.jobs import JobFilter, JobNotFound, retryable_since
+from arrkestra.store.stats import PIPELINE, job_kind, job_title
+from arrkestra.web.api import iso
+from arrkestra.web.deps import RowId, ServicesDep, authenticated
+from arrkestra.web.mirror_api import (
+    ManualSync,
+    SyncRefused,
+    SyncStats,
+    enqueue_manual_sync,
+    media_type,
+    read_stats,
+    refused,
+)
+
+T = TypeVar("T")
+router = APIRouter(dependencies=[Depends(authenticated)], tags=["sync-webhook compatibility"])
+
+S = JobStatus
+STATUS_FILTERS: dict[str, tuple[JobStatus, ...]] = {
+    "pending": (S.PENDING,),
+    "in_progress": (S.RUNNING,),
+    "running": (S.RUNNING,),
+    "success": (S.SUCCEEDED,),
+    "completed": (S.SUCCEEDED,),
+    "succeeded": (S.SUCCEEDED,),
+    "failed": (S.FAILED, S.DEAD),
+    "dead": (S.DEAD,),
+    "cancelled": (S.CANCELLED,),
+}
+OLD_NAMES = {
+    S.PENDING: "pending",
+    S.RUNNING: "in_progress",
+    S.SUCCEEDED: "success",
+    S.FAILED: "failed",
+    S.DEAD: "failed",
+    S.CANCELLED: "cancelled",
+}
+
+
+class SyncJob(BaseModel):
+    """One row of sync-webhook's ``sync_jobs`` table, plus arrkestra's own status."""
+
+    id: int
+    job_type: str | None
+    source_path: str | None
+    dest_path: str | None
+    title: str
+    quality: str | None
+    file_size: int | None
+    status: str
+    error_message: str | None
+    created_at: str | None
+    completed_at: str | None
+    duration_seconds: float | None
+    retry_count: int
+    arrkestra_status: JobStatus
+    outcome: str | None
+    bytes_transferred: int | None
+
+
+class SyncJobList(BaseModel):
+    jobs: list[SyncJob]
+    count: int
+
+
+def _of_type(value: Any, kind: type[T]) -> T | None:
+    """``value`` if it is a ``kind`` (JSON from a job: never trusted to have a shape)."""
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
+def _seconds(value: Any) -> float | None:
+    number = _of_type(value, float)
+    return float(value) if number is None and _of_type(value, int) is not None else number
+
+
+def _paths(job: Job, rules: tuple[PathRule, ...]) -> tuple[str | None, str | None]:
+    """(source file, destination folder), as sync-webhook listed them."""
+    path, instance = job.params.get("library_path"), job.params.get("instance")
+    if isinstance(path, str):
+        try:
+            mapped = map_path(path, rules, instance=_of_type(instance, str))
+        except PathRefused:
+            pass
+        else:
+            return mapped.source, mapped.destination_dir
+    result = job.result or {}
+    destination = _of_type(result.get("destination"), str)
+    return _of_type(result.get("source"), str), destination and posixpath.dirname(destination)
+
+
+def sync_job(job: Job, rules: tuple[PathRule, ...], redactor: Redactor) -> SyncJob:
+    result = job.result or {}
+    source, destination = _paths(job, rules)
+    error = job.last_error
+    return SyncJob(
+        id=job.id,
+        job_type=job_kind(job.params),
+        source_path=source,
+        dest_path=destination,
+        title=redactor(job_title(job.id, job.params, job.result)),
+        quality=_of_type(job.params.get("quality"), str),
+        file_size=_of_type(job.params.get("size"), int),
+        status=OLD_NAMES[job.status],
+        error_message=None if error is None else redactor(error),
+        created_at=iso(job.created_at),
+        completed_at=iso(job.finished_at),
+        duration_seconds=_seconds(result.get("seconds")),
+        retry_count=max(job.attempts - 1, 0),
+        arrkestra_status=job.status,
+        outcome=_of_type(result.get("outcome"), str),
+        bytes_transferred=_of_type(result.get("bytes_transferred"), int),
+    )
+
+
+async def _mirror_job(services: Services, job_id: int) -> Job:
+    try:
+        job, _ = await services.queue.get(job_id)
+    except JobNotFound:
+        job = None
+    if job is None or job.pipeline != PIPELINE:
+        raise HTTPException(404, f"no sync job with id {job_id}")
+    return job
+
+
+@router.get("/stats", response_model=SyncStats, summary="sync-webhook: sync statistics")
+async def stats(services: ServicesDep) -> SyncStats:
+    found, _ = await read_stats(services, failed_limit=0, attention_limit=0)
+    return SyncStats(**SyncStats.fields_of(found))
+
+
+@router.get("/jobs", response_model=SyncJobList, summary="sync-webhook: recent sync jobs")
+async def list_jobs(
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    status: str | None = None,
+) -> SyncJobList:
+    if status is None:
+        statuses: tuple[JobStatus | None, ...] = (None,)
+    elif status.strip().lower() in STATUS_FILTERS:
+        statuses = STATUS_FILTERS[status.strip().lower()]
+    else:
+        names = ", ".join(STATUS_FILTERS)
+        raise HTTPException(400, f"unknown status {status!r}; use one of: {names}")
+    found: list[Job] = []
+    for wanted in statuses:  # newest of each, merged: at most two small queries
+        found += await services.queue.list_jobs(JobFilter(wanted, PIPELINE, None, limit))
+    newest = sorted(found, key=lambda j: j.id, reverse=True)[:limit]
+    rules = core_rules(services.settings)
+    jobs = [sync_job(j, rules, services.redactor) for j in newest]
+    return SyncJobList(jobs=jobs, count=len(jobs))
+
+
+@router.get("/jobs/{job_id}", response_model=SyncJob, summary="sync-webhook: one sync job")
+async def get_job(job_id: RowId, services: ServicesDep) -> SyncJob:
+    job = await _mirror_job(services, job_id)
+    return sync_job(job, core_rules(services.settings), services.redactor)
+
+
+@router.post("/jobs/{job_id}/retry", summary="sync-webhook: run a failed sync job again")
+async def retry_job(job_id: RowId, services: ServicesDep) -> dict[str, Any]:
+    await _mirror_job(services, job_id)
+    try:
+        await services.queue.retry(job_id)
+    except JobNotFound:
+        raise HTTPException(404, f"no sync job with id {job_id}") from None
+    except InvalidTransition as exc:  # sync-webhook answered 400 for a job not failed
+        raise HTTPException(400, str(exc)) from None
+    return {"status": "retry_started", "job_id": job_id}
+
+
+@router.post("/queue/retry-failed", summary="sync-webhook: retry the last 24 h's failed syncs")
+async def retry_failed(services: ServicesDep) -> dict[str, Any]:
+    since = services.clock.now() - DAY
+    candidates = await services.db.run(retryable_since, since)
+    retried = []
+    for job in candidates:
+        if job.pipeline != PIPELINE:
+            continue
+        try:
+            await services.queue.retry(job.id)
+        except (InvalidTransition, JobNotFound):
+            continue  # changed meanwhile (a worker retried it already)
+        retried.append(job.id)
+    status = "retries_started" if retried else "no_failed_jobs"
+    return {"status": status, "count": len(retried), "job_ids": retried}
+
+
+class ManualSyncBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    path: str = Field(min_length=1, max_length=4096)
+    type: str | None = None
+
+
+@router.post("/sync/manual", status_code=202, summary="sync-webhook: sync one file now")
+async def manual_sync(
+    body: ManualSyncBody, services: ServicesDep, response: Response
+) -> dict[str, Any]:
+    try:
+        request = ManualSync(body.path, media_type(body.type))
+        job, created = await enqueue_manual_sync(services, request)
+    except SyncRefused as exc:
+        raise refused(services, exc) from None
+    source, destination = _paths(job, core_rules(services.settings))
+    if not created:
+        response.status_code = 200
+    return {
+        "status": "accepted" if created else "already_queued",
+        "message": services.redactor(f"Sync queued for {body.path}"),
+        "job_id": job.id,
+        "job_status": job.status.value,
+        "source": source,
+        "dest": destination,
+    }
