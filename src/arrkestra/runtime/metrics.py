@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import platform
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
@@ -16,6 +18,14 @@ from arrkestra.store import jobs as job_store
 
 INTAKE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
+
+
+class Collector(Protocol):
+    """Gauges read from the database at scrape time, by a capability (e.g. discovery)."""
+
+    def read(self, conn: sqlite3.Connection) -> object: ...
+
+    def apply(self, snapshot: object, now: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ def queue_snapshot(conn: sqlite3.Connection) -> QueueSnapshot:
 class Metrics:
     def __init__(self, version: str) -> None:
         self.registry = CollectorRegistry()
+        self.collectors: list[Collector] = []
         Info("arrkestra_build", "arrkestra build information", registry=self.registry).info(
             {"version": version, "python": platform.python_version()}
         )
@@ -116,7 +127,13 @@ class Metrics:
     def observe_job(self, pipeline: str, outcome: str, seconds: float) -> None:
         self.job_duration.labels(pipeline, outcome).observe(seconds)
 
-    def render(self, snapshot: QueueSnapshot, now: float) -> bytes:
+    def read_all(self, conn: sqlite3.Connection) -> tuple[QueueSnapshot, list[object]]:
+        """Everything a scrape needs from the database, in one call on the store's thread."""
+        return queue_snapshot(conn), [collector.read(conn) for collector in self.collectors]
+
+    def render(self, snapshot: QueueSnapshot, now: float, extra: Sequence[object] = ()) -> bytes:
+        for collector, value in zip(self.collectors, extra, strict=False):
+            collector.apply(value, now)
         self.jobs.clear()
         self.queue_depth.clear()
         self.oldest_waiting.clear()

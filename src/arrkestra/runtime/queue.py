@@ -37,6 +37,13 @@ class Queue:
             self._wake()
         return job, created
 
+    async def make_due(self, pipeline: str) -> int:
+        """Run the pipeline's waiting jobs now rather than at their scheduled time."""
+        count = await self._db.run(job_store.make_due, pipeline, now=self._clock.now())
+        if count:
+            self._wake()
+        return count
+
     async def get(self, job_id: int) -> tuple[Job, list[job_store.Attempt]]:
         job = await self._db.run(job_store.get_job, job_id)
         return job, await self._db.run(job_store.list_attempts, job_id)

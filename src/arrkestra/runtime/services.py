@@ -22,10 +22,16 @@ from arrkestra.config import Settings
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.core.retry import RandomSource
-from arrkestra.pipelines import selftest
+from arrkestra.pipelines import discovery, selftest
 from arrkestra.runtime.alerts import Alerts, build_notifier
 from arrkestra.runtime.cleanup_wiring import build_cleanup, cleanup_configured
 from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
+from arrkestra.runtime.discovery_wiring import (
+    FIRST_CYCLE_DELAY,
+    DiscoveryCapability,
+    build_discovery,
+    discovery_configured,
+)
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.intake import EventWriter
 from arrkestra.runtime.metrics import Metrics
@@ -43,6 +49,7 @@ from arrkestra.store.lock import DatabaseLock
 
 log = logging.getLogger("arrkestra")
 PRUNE_INTERVAL = 6 * 3600.0
+DISCOVERY_TASK = "discovery.cycle"
 
 
 @dataclass
@@ -62,6 +69,7 @@ class Services:
     alerts: Alerts
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     progress: ProgressBoard = field(default_factory=ProgressBoard)
+    discovery: DiscoveryCapability | None = None
     version: str = __version__
     ready: bool = False
     _started: bool = field(default=False, repr=False)
@@ -221,6 +229,36 @@ def register_capabilities(services: Services) -> None:
     """The configured capabilities: their pipelines, monitors and periodic tasks."""
     register_cleanup(services)
     register_mirror(services)
+    register_discovery(services)
+
+
+def register_discovery(services: Services) -> None:
+    if not discovery_configured(services.settings):
+        return
+    capability = build_discovery(
+        services.settings,
+        db=services.db,
+        clock=services.clock,
+        health=services.health,
+        metrics=services.metrics,
+        notifier=services.notifier,
+        redactor=services.redactor,
+        next_run=lambda: services.scheduler.next_run(DISCOVERY_TASK),
+    )
+    services.worker.add_pipeline(capability.pipeline)
+    services.discovery = capability
+    for client in capability.clients:
+        services.closers.append(client.aclose)
+    started = False
+
+    async def queue_cycle() -> None:
+        nonlocal started
+        delay = 0.0 if started else FIRST_CYCLE_DELAY  # the first one: shortly after start
+        started = True
+        await services.queue.enqueue(discovery.cycle_job(delay=delay))
+
+    interval = services.settings.discovery.poll_interval
+    services.scheduler.every(DISCOVERY_TASK, interval, queue_cycle, run_now=True)
 
 
 def register_mirror(services: Services) -> None:

@@ -19,6 +19,7 @@ from arrkestra.runtime.services import Services, open_services
 from arrkestra.web import (
     api,
     compat,
+    discovery_api,
     events_api,
     health,
     mirror_api,
@@ -68,6 +69,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(events_api.router)
     app.include_router(notify_api.router)
+    app.include_router(discovery_api.router)
     app.include_router(mirror_api.router)
     app.include_router(compat.router)  # sync-webhook's /stats, /jobs, /sync/manual ...
     if settings.selftest.enabled:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from arrkestra.runtime.health import ComponentState, health_body
-from arrkestra.runtime.metrics import queue_snapshot
 from arrkestra.store import jobs as job_store
 from arrkestra.store import state as state_store
 from arrkestra.web.deps import ServicesDep, authenticated_if_protected
@@ -56,6 +55,6 @@ async def ping() -> dict[str, bool]:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(services: ServicesDep) -> Response:
-    snapshot = await services.db.run(queue_snapshot)
-    payload = services.metrics.render(snapshot, services.clock.now())
+    snapshot, extra = await services.db.run(services.metrics.read_all)
+    payload = services.metrics.render(snapshot, services.clock.now(), extra)
     return Response(payload, media_type="text/plain; version=0.0.4; charset=utf-8")

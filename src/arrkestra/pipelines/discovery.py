@@ -1,0 +1,184 @@
+"""discovery: TVMaze shows that pass the filters are added to Sonarr (TVMaze-Sync's job).
+
+One cycle is one job (key ``discovery/cycle``: a trigger while one waits or runs is the
+same job). A cycle:
+
+1. re-evaluates the cached shows when the filters changed (no request at all);
+2. validates Sonarr (each rule's target); a failure stops the cycle with the reason on
+   /health, and the next cycle tries again;
+3. syncs the catalogue: the full index page by page (each page stored with its
+   checkpoint in one transaction, so a restart resumes at the next page), or, once that
+   is complete, only what ``/updates/shows`` says changed (see core/discovery); a gap
+   longer than a month since the last successful sync means a full resync;
+4. adds the accepted shows (and due ``pending_tvdb`` retries) to Sonarr, after each page
+   during a full sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from arrkestra.adapters.sonarr import SonarrClient
+from arrkestra.adapters.tvmaze import TvmazeClient
+from arrkestra.core.discovery import DAY, Verdict, judge, update_window
+from arrkestra.core.filters import FilterRules
+from arrkestra.core.jobs import Job, JobSpec, JsonObject
+from arrkestra.core.shows import Show, ShowStatus
+from arrkestra.pipelines import discovery_catalogue as catalogue
+from arrkestra.pipelines.discovery_sonarr import (
+    SonarrView,
+    Target,
+    ValidationFailed,
+    add_show,
+    validate,
+    waiting_for_tvdb,
+)
+from arrkestra.store import shows as show_store
+from arrkestra.store.database import Database
+
+NAME = "discovery"
+CYCLE_KEY = "discovery/cycle"
+STATE_KEYS = catalogue.STATE_KEYS
+
+
+def cycle_job(*, delay: float = 0.0) -> JobSpec:
+    return JobSpec(NAME, CYCLE_KEY, {}, delay=delay)
+
+
+@dataclass(frozen=True)
+class Deps:
+    db: Database
+    tvmaze: TvmazeClient
+    sonarr: dict[str, SonarrClient]
+    rules: Sequence[FilterRules]
+    targets: Sequence[Target]  # by rule index
+    fingerprint: str  # of ``rules``: a change means re-evaluating the cache
+    now: Callable[[], float]
+    dry_run: bool
+    retry_delay: float
+    abandon_after: float
+    sonarr_state: Callable[[str | None], None]  # None: fine; else why adding is paused
+    counted: Callable[[str], None]  # one show processed, by result (added, exists, ...)
+    announce: Callable[[list[str]], Awaitable[None]]  # titles added this cycle
+
+
+@dataclass
+class Tally:
+    results: dict[str, int] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+
+    def count(self, result: str, deps: Deps) -> None:
+        self.results[result] = self.results.get(result, 0) + 1
+        deps.counted(result)
+
+
+def judge_with(rules: Sequence[FilterRules]) -> Callable[[Show], Verdict]:
+    return lambda show: judge(show, rules)
+
+
+async def refilter_if_changed(deps: Deps, state: dict[str, Any]) -> JsonObject | None:
+    """Filters changed since the cache was judged: re-evaluate it locally, in one go."""
+    if state.get(STATE_KEYS.filter_hash) == deps.fingerprint:
+        return None
+    return await refilter(deps)
+
+
+async def refilter(deps: Deps) -> JsonObject:
+    """Re-evaluate every cached show not yet in Sonarr; newly accepted ones wait to be added."""
+    evaluated, changed = await deps.db.run(
+        show_store.refilter,
+        judge_with(deps.rules),
+        now=deps.now(),
+        state={STATE_KEYS.filter_hash: deps.fingerprint},
+    )
+    return {"evaluated": evaluated, "changed": changed}
+
+
+async def add_waiting(deps: Deps, view: SonarrView, tally: Tally) -> None:
+    """Every accepted show not yet in Sonarr, and the ``pending_tvdb`` ones now due."""
+    now = deps.now()
+    statuses = (ShowStatus.PENDING, ShowStatus.PENDING_TVDB)
+    rows = await deps.db.run(
+        lambda conn: list(show_store.rows_with_status(conn, statuses, due_before=now))
+    )
+    for row in rows:
+        if row.show.tvdb_id is None:
+            outcome = waiting_for_tvdb(
+                row, now=now, retry_delay=deps.retry_delay, abandon_after=deps.abandon_after
+            )
+        elif deps.dry_run:
+            tally.count("dry_run", deps)
+            continue
+        else:
+            outcome = await add_show(row, deps.targets, view)
+        await deps.db.run(show_store.record_outcome, row.show.tvmaze_id, outcome, now=deps.now())
+        tally.count(outcome.status.value, deps)
+        if outcome.status is ShowStatus.ADDED:
+            tally.added.append(row.show.title)
+
+
+async def run(job: Job, deps: Deps) -> JsonObject:
+    started = deps.now()
+    state = await deps.db.run(catalogue.read_state)
+    result: JsonObject = {}
+    refiltered = await refilter_if_changed(deps, state)
+    if refiltered is not None:
+        result["refiltered"] = refiltered
+    try:
+        view = await validate(deps.sonarr, deps.targets)
+    except ValidationFailed as exc:
+        deps.sonarr_state(str(exc))
+        return {**result, "outcome": "paused", "reason": str(exc), "summary": str(exc)}
+    deps.sonarr_state(None)
+    tally = Tally()
+
+    async def after_page() -> None:
+        await add_waiting(deps, view, tally)
+
+    sync = await sync_catalogue(deps, state, started, after_page)
+    await add_waiting(deps, view, tally)
+    if tally.added:
+        await deps.announce(tally.added)
+    summary = f"{sync['mode']} sync: {sync['requests']} TVMaze request(s), " + (
+        ", ".join(f"{n} {k}" for k, n in sorted(tally.results.items())) or "nothing to add"
+    )
+    return {
+        **result,
+        **sync,
+        "results": dict(tally.results),
+        "outcome": "synced",
+        "summary": summary,
+    }
+
+
+async def sync_catalogue(
+    deps: Deps,
+    state: dict[str, Any],
+    started: float,
+    after_page: Callable[[], Awaitable[None]],
+) -> JsonObject:
+    """Full (or resumed) index sync until it is complete, else an incremental refresh."""
+    judge_show = judge_with(deps.rules)
+    last_success = state.get(STATE_KEYS.last_success)
+    window = None if last_success is None else update_window(started - float(last_success))
+    if state.get(STATE_KEYS.initial_complete) and window is not None:
+        return await catalogue.incremental(
+            deps.db, deps.tvmaze, judge_show, window, started, deps.now
+        )
+    mode = "full" if not state.get(STATE_KEYS.initial_complete) else "resync"
+    if mode == "resync":
+        await deps.db.run(catalogue.start_resync, now=deps.now())
+    # Pages may come from TVMaze's day-old edge cache: the next incremental covers that day.
+    done = await catalogue.full(deps.db, deps.tvmaze, judge_show, after_page, deps.now)
+    await deps.db.run(
+        show_store.put_state,
+        {
+            STATE_KEYS.initial_complete: True,
+            STATE_KEYS.last_full_sync: started,
+            STATE_KEYS.last_success: started - DAY,
+        },
+        now=deps.now(),
+    )
+    return {"mode": mode, **done}

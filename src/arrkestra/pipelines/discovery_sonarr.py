@@ -1,0 +1,129 @@
+"""discovery's Sonarr side: validate each target at the start of a cycle, then add shows.
+
+Validation reads, once per cycle and instance, what every add needs: the version (v3
+takes a language profile, v4 does not), the existing series (a show Sonarr already has
+costs no request), the import-list exclusions (honoured: such a show is ``skipped``)
+and each rule's target resolved to ids (root folder, profiles, tags).
+
+Adding, per accepted show: no TVDB id -> ``pending_tvdb`` (tried again after
+``retry_delay``, abandoned as ``skipped`` once the retries span ``abandon_after``);
+already in Sonarr -> ``exists``; else lookup ``tvdb:<id>`` and add. Each outcome is
+written before the next show is tried, so a restart never adds a show twice (and if the
+process dies between Sonarr's answer and the write, Sonarr's "already been added" makes
+the retry an ``exists``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from arrkestra.adapters.sonarr import (
+    AddKind,
+    ExistingSeries,
+    ResolvedTarget,
+    SonarrClient,
+    SonarrStatus,
+    TargetSpec,
+)
+from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.shows import ShowStatus
+from arrkestra.store.shows import Outcome, ShowRow
+
+
+@dataclass(frozen=True)
+class Target:
+    """One rule's destination: a Sonarr instance (``sonarr.hd``) and how to add there."""
+
+    instance: str
+    spec: TargetSpec
+
+
+@dataclass
+class InstanceView:
+    """What one Sonarr instance looked like at the start of this cycle."""
+
+    client: SonarrClient
+    status: SonarrStatus
+    tvdb_ids: set[int]
+    tvmaze_ids: set[int]
+    excluded: frozenset[int]
+
+
+@dataclass
+class SonarrView:
+    instances: dict[str, InstanceView] = field(default_factory=dict)
+    targets: list[ResolvedTarget] = field(default_factory=list)  # by rule index
+
+
+class ValidationFailed(Exception):
+    """Sonarr can't take shows this cycle; the message says why (for /health)."""
+
+
+async def _view(client: SonarrClient) -> InstanceView:
+    status = await client.system_status()
+    existing: ExistingSeries = await client.existing_series()
+    excluded = await client.excluded_tvdb_ids(status)
+    return InstanceView(client, status, set(existing.tvdb_ids), set(existing.tvmaze_ids), excluded)
+
+
+async def validate(clients: Mapping[str, SonarrClient], targets: Sequence[Target]) -> SonarrView:
+    """Read every instance the targets use and resolve each target, or say what is wrong."""
+    view = SonarrView()
+    try:
+        for target in targets:
+            if target.instance not in clients:
+                raise ValidationFailed(f"{target.instance} is not a configured Sonarr instance")
+            if target.instance not in view.instances:
+                view.instances[target.instance] = await _view(clients[target.instance])
+            instance = view.instances[target.instance]
+            view.targets.append(await instance.client.resolve_target(target.spec, instance.status))
+    except UpstreamAuthError as exc:
+        raise ValidationFailed(f"Sonarr rejected the API key: {exc}") from None
+    except TransientError as exc:
+        raise ValidationFailed(f"Sonarr is unreachable: {exc}") from None
+    except PermanentError as exc:
+        raise ValidationFailed(f"Sonarr target invalid: {exc}") from None
+    return view
+
+
+def waiting_for_tvdb(
+    row: ShowRow, *, now: float, retry_delay: float, abandon_after: float
+) -> Outcome:
+    """No TVDB id yet: try again later, or give up once the retries span ``abandon_after``."""
+    count = row.retry_count + 1
+    if count >= max(1, math.ceil(abandon_after / max(retry_delay, 1.0))):
+        return Outcome(
+            ShowStatus.SKIPPED, error="abandoned: TVMaze has no TVDB id", retry_count=count
+        )
+    return Outcome(
+        ShowStatus.PENDING_TVDB,
+        error="TVMaze has no TVDB id yet (Sonarr needs one)",
+        retry_after=now + retry_delay,
+        retry_count=count,
+    )
+
+
+async def add_show(row: ShowRow, targets: Sequence[Target], view: SonarrView) -> Outcome:
+    """Add one accepted show (that has a TVDB id) through its rule's target."""
+    show, index = row.show, row.rule or 0
+    instance = view.instances[targets[index].instance]
+    tvdb = show.tvdb_id
+    assert tvdb is not None
+    if tvdb in instance.tvdb_ids or show.tvmaze_id in instance.tvmaze_ids:
+        return Outcome(ShowStatus.EXISTS)
+    if tvdb in instance.excluded:
+        return Outcome(ShowStatus.SKIPPED, error="on Sonarr's import list exclusions")
+    lookup = await instance.client.lookup_tvdb(tvdb)
+    if lookup is None:
+        return Outcome(ShowStatus.FAILED, error=f"Sonarr's lookup found nothing for tvdb:{tvdb}")
+    if lookup.series_id is not None:
+        instance.tvdb_ids.add(tvdb)
+        return Outcome(ShowStatus.EXISTS, sonarr_series_id=lookup.series_id)
+    outcome = await instance.client.add_series(lookup, view.targets[index])
+    if outcome.kind is AddKind.FAILED:
+        return Outcome(ShowStatus.FAILED, error=outcome.detail or "Sonarr refused the series")
+    instance.tvdb_ids.add(tvdb)  # a second TVMaze entry with this TVDB id is an ``exists``
+    status = ShowStatus.ADDED if outcome.kind is AddKind.ADDED else ShowStatus.EXISTS
+    return Outcome(status, sonarr_series_id=outcome.series_id)

@@ -1,0 +1,254 @@
+"""The ``shows`` table: the TVMaze cache and what discovery made of each show.
+
+Shows are written together with the ``state`` rows that describe them (the checkpoint
+page, the filter fingerprint) in one transaction, so a checkpoint can never run ahead of
+(or behind) the data. A refresh of a show Sonarr already has (``added``/``exists``)
+updates its data but keeps its status; a show still waiting for a TVDB id keeps its
+retry clock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from arrkestra.core.discovery import Verdict
+from arrkestra.core.shows import Show, ShowStatus
+from arrkestra.store import state as state_store
+from arrkestra.store.db import write_transaction
+
+DATA_COLUMNS = (
+    "tvmaze_id, tvdb_id, imdb_id, title, language, country, type, status, premiered, ended, "
+    "network, web_channel, genres, runtime, rating, tvmaze_updated_at"
+)
+UPSERT_SQL = f"""
+INSERT INTO shows ({DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule,
+                   last_checked, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (tvmaze_id) DO UPDATE SET
+    tvdb_id = excluded.tvdb_id, imdb_id = excluded.imdb_id, title = excluded.title,
+    language = excluded.language, country = excluded.country, type = excluded.type,
+    status = excluded.status, premiered = excluded.premiered, ended = excluded.ended,
+    network = excluded.network, web_channel = excluded.web_channel, genres = excluded.genres,
+    runtime = excluded.runtime, rating = excluded.rating,
+    tvmaze_updated_at = excluded.tvmaze_updated_at, last_checked = excluded.last_checked,
+    updated_at = excluded.updated_at,
+    processing_status = CASE WHEN shows.processing_status IN ('added', 'exists')
+        THEN shows.processing_status ELSE excluded.processing_status END,
+    filter_code = CASE WHEN shows.processing_status IN ('added', 'exists')
+        THEN shows.filter_code ELSE excluded.filter_code END,
+    filter_reason = CASE WHEN shows.processing_status IN ('added', 'exists')
+        THEN shows.filter_reason ELSE excluded.filter_reason END,
+    rule = CASE WHEN shows.processing_status IN ('added', 'exists')
+        THEN shows.rule ELSE excluded.rule END
+"""
+RESULT_SQL = """
+UPDATE shows SET processing_status = ?, sonarr_series_id = COALESCE(?, sonarr_series_id),
+    added_to_sonarr_at = COALESCE(?, added_to_sonarr_at), error_message = ?, retry_after = ?,
+    retry_count = ?, last_checked = ?, updated_at = ?
+WHERE tvmaze_id = ?
+"""
+SELECT_COLUMNS = (
+    f"{DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule, sonarr_series_id, "
+    "added_to_sonarr_at, last_checked, retry_after, retry_count, error_message, created_at, "
+    "updated_at"
+)
+
+
+@dataclass(frozen=True)
+class ShowRow:
+    show: Show
+    status: ShowStatus
+    filter_code: str | None
+    filter_reason: str | None
+    rule: int | None
+    sonarr_series_id: int | None
+    added_to_sonarr_at: float | None
+    last_checked: float | None
+    retry_after: float | None
+    retry_count: int
+    error_message: str | None
+    created_at: float
+    updated_at: float
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _data(show: Show) -> tuple[Any, ...]:
+    return (
+        show.tvmaze_id, show.tvdb_id, show.imdb_id, show.title, show.language, show.country,
+        show.type, show.status, _day(show.premiered), _day(show.ended), show.network,
+        show.web_channel, json.dumps(list(show.genres)), show.runtime, show.rating, show.updated,
+    )  # fmt: skip
+
+
+def _show(row: Sequence[Any]) -> Show:
+    return Show(
+        tvmaze_id=row[0], tvdb_id=row[1], imdb_id=row[2], title=row[3], language=row[4],
+        country=row[5], type=row[6], status=row[7],
+        premiered=date.fromisoformat(row[8]) if row[8] else None,
+        ended=date.fromisoformat(row[9]) if row[9] else None,
+        network=row[10], web_channel=row[11], genres=tuple(json.loads(row[12])),
+        runtime=row[13], rating=row[14], updated=row[15],
+    )  # fmt: skip
+
+
+def _row(row: Sequence[Any]) -> ShowRow:
+    return ShowRow(_show(row), ShowStatus(row[16]), *row[17:])
+
+
+def save_shows(
+    conn: sqlite3.Connection,
+    judged: Sequence[tuple[Show, Verdict]],
+    *,
+    now: float,
+    state: Mapping[str, Any] | None = None,
+) -> None:
+    """Store shows with their verdicts, and ``state`` rows, in one transaction."""
+    rows = [(*_data(s), v.status.value, v.code, v.reason, v.rule, now, now, now) for s, v in judged]
+    with write_transaction(conn):
+        conn.executemany(UPSERT_SQL, rows)
+        for key, value in (state or {}).items():
+            state_store.put(conn, key, value, now=now)
+
+
+def put_state(conn: sqlite3.Connection, values: Mapping[str, Any], *, now: float) -> None:
+    with write_transaction(conn):
+        for key, value in values.items():
+            state_store.put(conn, key, value, now=now)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What Sonarr made of one show."""
+
+    status: ShowStatus
+    sonarr_series_id: int | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    retry_count: int = 0
+
+
+def record_outcome(
+    conn: sqlite3.Connection, tvmaze_id: int, outcome: Outcome, *, now: float
+) -> None:
+    added_at = now if outcome.status is ShowStatus.ADDED else None
+    with write_transaction(conn):
+        conn.execute(
+            RESULT_SQL,
+            (
+                outcome.status.value, outcome.sonarr_series_id, added_at, outcome.error,
+                outcome.retry_after, outcome.retry_count, now, now, tvmaze_id,
+            ),
+        )  # fmt: skip
+
+
+def known_updates(conn: sqlite3.Connection) -> dict[int, int]:
+    """Every cached show's TVMaze ``updated``: what an updates list is compared with."""
+    return dict(conn.execute("SELECT tvmaze_id, tvmaze_updated_at FROM shows"))
+
+
+def highest_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(tvmaze_id), 0) FROM shows").fetchone()[0])
+
+
+def rows_with_status(
+    conn: sqlite3.Connection, statuses: Sequence[ShowStatus], *, due_before: float | None = None
+) -> Iterator[ShowRow]:
+    """Rows in these statuses (oldest id first); ``due_before`` limits to due retries."""
+    marks = ", ".join("?" for _ in statuses)
+    sql = f"SELECT {SELECT_COLUMNS} FROM shows WHERE processing_status IN ({marks})"
+    args: list[Any] = [s.value for s in statuses]
+    if due_before is not None:
+        sql += " AND (retry_after IS NULL OR retry_after <= ?)"
+        args.append(due_before)
+    for row in conn.execute(sql + " ORDER BY tvmaze_id", args):
+        yield _row(row)
+
+
+def list_shows(
+    conn: sqlite3.Connection, status: ShowStatus | None, *, limit: int, offset: int = 0
+) -> list[ShowRow]:
+    sql = f"SELECT {SELECT_COLUMNS} FROM shows"
+    args: list[Any] = []
+    if status is not None:
+        sql += " WHERE processing_status = ?"
+        args.append(status.value)
+    sql += " ORDER BY tvmaze_id LIMIT ? OFFSET ?"
+    return [_row(r) for r in conn.execute(sql, [*args, limit, offset])]
+
+
+REFILTER_SQL = f"""
+SELECT {DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule
+FROM shows WHERE processing_status IN ('pending', 'filtered', 'pending_tvdb')
+"""
+WAITING = frozenset({"pending", "pending_tvdb"})  # accepted, not in Sonarr yet
+
+
+def refilter(
+    conn: sqlite3.Connection,
+    judge_show: Callable[[Show], Verdict],
+    *,
+    now: float,
+    state: Mapping[str, Any] | None = None,
+) -> tuple[int, int]:
+    """Re-evaluate the cached shows not yet in Sonarr, with no request to anyone.
+
+    Only rows whose verdict changes are written, together with ``state`` (the new filter
+    fingerprint) in one transaction. A show accepted again keeps its waiting status (and
+    retry clock). Shows Sonarr decided on (added, exists, failed) and abandoned ones stay
+    as they are: a refresh of their data reopens them. Returns (evaluated, changed).
+    """
+    changes = []
+    evaluated = 0
+    for row in conn.execute(REFILTER_SQL):
+        evaluated += 1
+        verdict = judge_show(_show(row))
+        old_status, old_reason, old_rule = row[16], row[18], row[19]
+        if verdict.status is ShowStatus.PENDING and old_status in WAITING:
+            if verdict.rule == old_rule:
+                continue
+            new_status = old_status
+        elif verdict.status.value == old_status and verdict.reason == old_reason:
+            continue
+        else:
+            new_status = verdict.status.value
+        changes.append((new_status, verdict.code, verdict.reason, verdict.rule, now, row[0]))
+    with write_transaction(conn):
+        conn.executemany(
+            "UPDATE shows SET processing_status = ?, filter_code = ?, filter_reason = ?, "
+            "rule = ?, updated_at = ? WHERE tvmaze_id = ?",
+            changes,
+        )
+        for key, value in (state or {}).items():
+            state_store.put(conn, key, value, now=now)
+    return evaluated, len(changes)
+
+
+def count_by_status(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT processing_status, COUNT(*) FROM shows GROUP BY 1"))
+
+
+def count_filtered_by_reason(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(
+        conn.execute(
+            "SELECT COALESCE(filter_code, 'unknown'), COUNT(*) FROM shows "
+            "WHERE processing_status = 'filtered' GROUP BY 1"
+        )
+    )
+
+
+def count_pending_retry(conn: sqlite3.Connection) -> dict[str, int]:
+    """Shows waiting to be tried again, by why (``pending_tvdb``, ``failed``)."""
+    return dict(
+        conn.execute(
+            "SELECT processing_status, COUNT(*) FROM shows "
+            "WHERE processing_status = 'pending_tvdb' GROUP BY 1"
+        )
+    )
