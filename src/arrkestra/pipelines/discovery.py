@@ -68,6 +68,7 @@ class Deps:
 class Tally:
     results: dict[str, int] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
+    dry_run_seen: set[int] = field(default_factory=set)  # counted once per cycle
 
     def count(self, result: str, deps: Deps) -> None:
         self.results[result] = self.results.get(result, 0) + 1
@@ -109,7 +110,9 @@ async def add_waiting(deps: Deps, view: SonarrView, tally: Tally) -> None:
                 row, now=now, retry_delay=deps.retry_delay, abandon_after=deps.abandon_after
             )
         elif deps.dry_run:
-            tally.count("dry_run", deps)
+            if row.show.tvmaze_id not in tally.dry_run_seen:
+                tally.dry_run_seen.add(row.show.tvmaze_id)
+                tally.count("dry_run", deps)
             continue
         else:
             outcome = await add_show(row, deps.targets, view)

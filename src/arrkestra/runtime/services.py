@@ -44,7 +44,7 @@ from arrkestra.store import events as event_store
 from arrkestra.store import jobs as job_store
 from arrkestra.store import maintenance
 from arrkestra.store.database import Database
-from arrkestra.store.db import StoreError
+from arrkestra.store.db import DatabaseDamaged, StoreError
 from arrkestra.store.lock import DatabaseLock
 
 log = logging.getLogger("arrkestra")
@@ -143,8 +143,15 @@ def open_database(settings: Settings, *, daemon: bool) -> tuple[Database, Databa
     lock = DatabaseLock(settings.storage.db_file) if daemon else None
     if lock is not None:
         lock.acquire()
+    storage = settings.storage
     try:
-        db = Database.open(settings.storage.db_file)
+        try:
+            db = Database.open(storage.db_file)
+        except DatabaseDamaged as exc:
+            message = maintenance.corruption_message(
+                storage.db_file, storage.backup_dir, (str(exc),)
+            )
+            raise StoreError(message) from exc
         report = db.call(maintenance.check_integrity, full=False)
         if not report.ok:
             db.close()

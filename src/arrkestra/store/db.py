@@ -22,6 +22,15 @@ class StoreError(Exception):
     """The database cannot be used: corrupt, too new, locked by another daemon, unreadable."""
 
 
+class DatabaseDamaged(StoreError):
+    """SQLite says the file itself is damaged (malformed image, not a database)."""
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    # OperationalError (locked, read-only, I/O) is a subclass: only the plain class is damage.
+    return type(exc) is sqlite3.DatabaseError
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -40,7 +49,8 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
+        kind = DatabaseDamaged if _damaged(exc) else StoreError
+        raise kind(f"{path} is not a usable SQLite database: {exc}") from exc
     if str(mode).lower() != "wal":
         conn.close()
         raise StoreError(f"{path}: could not switch to WAL mode (got {mode}); is it on NFS?")
@@ -102,6 +112,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise StoreError(f"migration {migration.name} failed: {exc}") from exc
+            kind = DatabaseDamaged if _damaged(exc) else StoreError
+            raise kind(f"migration {migration.name} failed: {exc}") from exc
         applied.append(migration.name)
     return applied

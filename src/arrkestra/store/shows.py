@@ -161,12 +161,14 @@ def highest_id(conn: sqlite3.Connection) -> int:
 def rows_with_status(
     conn: sqlite3.Connection, statuses: Sequence[ShowStatus], *, due_before: float | None = None
 ) -> Iterator[ShowRow]:
-    """Rows in these statuses (oldest id first); ``due_before`` limits to due retries."""
+    """Rows in these statuses (oldest id first); ``due_before``: only due ``pending_tvdb``."""
     marks = ", ".join("?" for _ in statuses)
     sql = f"SELECT {SELECT_COLUMNS} FROM shows WHERE processing_status IN ({marks})"
     args: list[Any] = [s.value for s in statuses]
     if due_before is not None:
-        sql += " AND (retry_after IS NULL OR retry_after <= ?)"
+        sql += (
+            " AND (processing_status != 'pending_tvdb' OR retry_after IS NULL OR retry_after <= ?)"
+        )
         args.append(due_before)
     for row in conn.execute(sql + " ORDER BY tvmaze_id", args):
         yield _row(row)
