@@ -17,11 +17,12 @@ from tests.web.conftest import Running
 from arrkestra.config import load_settings
 from arrkestra.core import jobs as machine
 from arrkestra.core.jobs import JobSpec
+from arrkestra.pipelines.mirror_messages import human_bytes as bytes_human
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.runtime.services import open_services
+from arrkestra.runtime.summary import day_start
 from arrkestra.store import jobs as job_store
 from arrkestra.web.app import create_app
-from arrkestra.web.mirror_api import bytes_human, day_start
 
 KEY = {"X-Api-Key": API_KEY}
 EPISODE = "/tv/Show (2020)/Season 01/Show (2020) - S01E01.mkv"

@@ -83,3 +83,42 @@ async def test_it_needs_credentials(running_app: AppFactory, receiver: Any) -> N
     async with running_app(notifications={"urls": urls(server, "/primary")}) as r:
         answer = await r.client.post("/test")
     assert answer.status_code == 401 and len(notify.received()) == before
+
+
+async def test_the_daily_summary_on_demand_lists_counts_failures_and_attention(
+    running_app: AppFactory, receiver: Any
+) -> None:
+    from arrkestra.core.jobs import JobSpec
+    from arrkestra.store import jobs as job_store
+
+    notify, server = receiver
+    before = len(notify.received("/primary"))
+    async with running_app(notifications={"urls": urls(server, "/primary")}) as r:
+        db, now = r.services.db, r.services.clock.now()
+        params = {"instance": "sonarr.hd", "title": "Severance", "season": 1, "episodes": [1]}
+        done, _ = await db.run(job_store.enqueue, JobSpec("mirror", "a", params), now=now)
+        dead, _ = await db.run(
+            job_store.enqueue, JobSpec("mirror", "b", {"title": "Dune", "instance": "radarr.hd"}),
+            now=now,
+        )  # fmt: skip
+
+        def finish(conn: Any) -> None:
+            result = '{"outcome": "copied", "bytes_transferred": 3221225472}'
+            conn.execute(
+                "UPDATE jobs SET status = 'succeeded', result = ?, finished_at = ? WHERE id = ?",
+                (result, now, done.id),
+            )
+            conn.execute(
+                "UPDATE jobs SET status = 'dead', last_error = 'rsync: No space left on device',"
+                " finished_at = ? WHERE id = ?",
+                (now, dead.id),
+            )
+
+        await db.run(finish)
+        answer = await r.client.post("/summary/send", headers=HEADERS)
+    assert answer.status_code == 200, answer.text
+    (message,) = notify.received("/primary")[before:]
+    assert message.title.startswith("arrkestra: daily summary")
+    assert "1 episode(s), 0 movie(s), 3.0 GB" in message.message
+    assert "Needs attention (1 job(s) gave up)" in message.message
+    assert "Dune: rsync: No space left on device" in message.message

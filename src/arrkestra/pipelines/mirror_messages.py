@@ -42,12 +42,17 @@ class Mirrored:
         return f"{self.instance}/{self.destination_dir}/{self.title}"
 
 
+UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
 def human_bytes(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(count) < 1024 or unit == "TB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    raise AssertionError("unreachable")
+    """Binary units, one decimal, as sync-webhook printed them: ``139.7 GB``."""
+    value = float(count)
+    for unit in UNITS[:-1]:
+        if abs(value) < 1024:
+            return f"{count:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} {UNITS[-1]}"
 
 
 def human_seconds(seconds: float) -> str:

@@ -39,6 +39,7 @@ from arrkestra.runtime.mirror_wiring import MOUNT_CHECK_INTERVAL, build_mirror, 
 from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
+from arrkestra.runtime.summary import SUMMARY_TASK, send_summary
 from arrkestra.runtime.worker import Pipeline, Worker, WorkerHooks
 from arrkestra.store import events as event_store
 from arrkestra.store import jobs as job_store
@@ -237,6 +238,21 @@ def register_capabilities(services: Services) -> None:
     register_cleanup(services)
     register_mirror(services)
     register_discovery(services)
+    register_summary(services)
+
+
+def register_summary(services: Services) -> None:
+    """The daily summary, when notifications and ``notifications.daily_summary`` are set."""
+    summary = services.settings.notifications.daily_summary
+    if summary is None or not services.notifier.enabled:
+        return
+    hour, minute = (int(part) for part in summary.at.split(":"))
+
+    async def send() -> None:
+        await send_summary(services)
+
+    zone = ZoneInfo(summary.timezone)
+    services.scheduler.cron(SUMMARY_TASK, f"{minute} {hour} * * *", send, timezone=zone)
 
 
 def register_discovery(services: Services) -> None:

@@ -24,6 +24,7 @@ from arrkestra.core.redact import Redactor
 from arrkestra.runtime.mirror_wiring import core_rules
 from arrkestra.runtime.queue import DAY
 from arrkestra.runtime.services import Services
+from arrkestra.runtime.summary import read_stats
 from arrkestra.store.jobs import JobFilter, JobNotFound, retryable_since
 from arrkestra.store.stats import PIPELINE, job_kind, job_title
 from arrkestra.web.api import iso
@@ -34,7 +35,6 @@ from arrkestra.web.mirror_api import (
     SyncStats,
     enqueue_manual_sync,
     media_type,
-    read_stats,
     refused,
 )
 

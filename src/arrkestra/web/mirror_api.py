@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,9 +22,11 @@ from arrkestra.core.events import ArrKind
 from arrkestra.core.jobs import Job, JobSpec
 from arrkestra.core.paths import MappedPath, PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
+from arrkestra.pipelines.mirror_messages import human_bytes
 from arrkestra.runtime.mirror_wiring import core_rules, mirror_configured
 from arrkestra.runtime.services import Services
-from arrkestra.store.stats import FailedJob, MirrorStats, mirror_stats
+from arrkestra.runtime.summary import read_stats, summary_zone
+from arrkestra.store.stats import FailedJob, MirrorStats
 from arrkestra.web.api import JobOut, iso
 from arrkestra.web.deps import ServicesDep, authenticated
 
@@ -43,51 +44,9 @@ TYPE_NAMES: dict[str, MediaType | None] = {
     "": None,
 }
 EPISODE_NAME = re.compile(r"\bS\d{1,4}E\d{1,4}|[\\/]Season \d+[\\/]", re.IGNORECASE)
-UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
 # --- stats -----------------------------------------------------------------------------
-
-
-def bytes_human(size: int) -> str:
-    """sync-webhook's ``bytes_transferred_human``: binary units, one decimal (``139.7 GB``)."""
-    value = float(size)
-    for unit in UNITS[:-1]:
-        if abs(value) < 1024:
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} {UNITS[-1]}"
-
-
-def summary_zone(settings: Settings) -> ZoneInfo:
-    """ "Today" is the daily summary's day, so its counts and ``/stats`` agree."""
-    summary = settings.notifications.daily_summary
-    return ZoneInfo(summary.timezone if summary is not None else settings.storage.timezone)
-
-
-def day_start(now: float, zone: ZoneInfo) -> float:
-    """Unix time of the last local midnight in ``zone`` at ``now``."""
-    local = datetime.fromtimestamp(now, zone)
-    return datetime.combine(local.date(), time(), zone).timestamp()
-
-
-async def read_stats(
-    services: Services,
-    *,
-    since: float | None = None,
-    failed_limit: int = 5,
-    attention_limit: int = 20,
-) -> tuple[MirrorStats, float]:
-    """The mirror stats now, and the ``day_start`` their ``today_*`` counts start at."""
-    start = day_start(services.clock.now(), summary_zone(services.settings))
-    stats = await services.db.run(
-        mirror_stats,
-        day_start=start,
-        since=since,
-        failed_limit=failed_limit,
-        attention_limit=attention_limit,
-    )
-    return stats, start
 
 
 class SyncStats(BaseModel):
@@ -110,7 +69,7 @@ class SyncStats(BaseModel):
             "episodes_synced": stats.episodes_synced,
             "failures": stats.failures,
             "bytes_transferred": stats.bytes_transferred,
-            "bytes_transferred_human": bytes_human(stats.bytes_transferred),
+            "bytes_transferred_human": human_bytes(stats.bytes_transferred),
             "total_successful": stats.total_successful,
             "total_failed": stats.total_failed,
             "today_successful": stats.today_successful,

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from arrkestra.adapters.notify import Delivery
 from arrkestra.runtime.alerts import send_test
+from arrkestra.runtime.summary import send_summary
 from arrkestra.web.deps import ServicesDep, authenticated
 
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["notifications"])
@@ -40,3 +41,12 @@ async def notification_test(services: ServicesDep) -> JSONResponse:
     if not services.notifier.enabled:
         return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
     return delivery_answer(await send_test(services.notifier))
+
+
+@router.post("/api/v1/summary/send", response_model=DeliveryOut)
+@router.api_route("/summary/send", methods=["GET", "POST"], response_model=DeliveryOut)
+async def summary_send(services: ServicesDep) -> JSONResponse:
+    """The daily summary of the last 24 hours, now (sync-webhook's ``/summary/send``)."""
+    if not services.notifier.enabled:
+        return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
+    return delivery_answer(await send_summary(services))
