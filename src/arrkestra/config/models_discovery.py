@@ -136,6 +136,7 @@ class DiscoveryRule(ConfigModel):
 class TvmazeSettings(ConfigModel):
     url: HttpUrl = "https://api.tvmaze.com"
     api_key: OptionalSecret = None
+    username: str | None = None
     rate_limit: int = Field(default=20, ge=1)
     per: Duration = Field(default=10.0, gt=0)
 

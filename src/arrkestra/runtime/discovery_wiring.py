@@ -95,6 +95,7 @@ def build_discovery(
         config.tvmaze.url,
         client=http,
         api_key=key,
+        username=config.tvmaze.username or "",
         rate_limit=config.tvmaze.rate_limit,
         per=config.tvmaze.per,
         on_request=lambda endpoint, status: gauges.count_request("tvmaze", endpoint, status),
