@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from tests.runtime.discovery_rig import HEADERS, Rig, cycle, rig, shows  # noqa: F401
+from datetime import datetime
+
+from tests.conftest import eventually
+from tests.runtime.discovery_rig import HEADERS, SONARR_KEY, Rig, cycle, rig, shows  # noqa: F401
 from tests.web.conftest import AppFactory
 
+from arrkestra.testing.fake_sonarr import V3_VERSION, FakeSonarr
 from arrkestra.testing.fake_tvmaze_catalogue import Catalogue
+from arrkestra.testing.loopback import LoopbackServer
 
 
 def seed(rig: Rig) -> None:  # noqa: F811
@@ -80,7 +85,8 @@ async def test_incremental_refresh_costs_the_updates_list_and_the_touched_pages(
 
 
 async def test_a_stale_index_page_is_corrected_show_by_show(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     for n in range(1, 6):
         rig.show(n, f"Show {n}")
@@ -100,7 +106,8 @@ async def test_a_stale_index_page_is_corrected_show_by_show(
 
 
 async def test_a_rate_limited_request_is_retried_in_the_same_cycle(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     for n in (1, 260, 520):
         rig.show(n, f"Show {n}")
@@ -113,7 +120,8 @@ async def test_a_rate_limited_request_is_retried_in_the_same_cycle(
 
 
 async def test_an_invalid_target_pauses_discovery_with_the_reason_on_health(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     rig.show(1, "Accepted Drama")
     sections = rig.sections(target={"root_folder": "/nowhere", "quality_profile": "Nope"})
@@ -131,7 +139,8 @@ async def test_an_invalid_target_pauses_discovery_with_the_reason_on_health(
 
 
 async def test_a_filter_change_re_evaluates_the_cache_without_asking_tvmaze(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     rig.show(1, "Accepted Drama")
     rig.show(2, "Old Show", premiered="2001-05-05")
@@ -150,7 +159,8 @@ async def test_a_filter_change_re_evaluates_the_cache_without_asking_tvmaze(
 
 
 async def test_shows_without_a_tvdb_id_wait_then_are_added_once_tvmaze_has_one(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     rig.show(4, "No TVDB", externals={"tvrage": None, "thetvdb": None, "imdb": None})
     rig.sonarr.state.add_to_catalogue(100_004, "No TVDB", tvmaze_id=4)
@@ -166,7 +176,8 @@ async def test_shows_without_a_tvdb_id_wait_then_are_added_once_tvmaze_has_one(
 
 
 async def test_a_show_that_never_gets_a_tvdb_id_is_abandoned(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     rig.show(4, "No TVDB", externals={"tvrage": None, "thetvdb": None, "imdb": None})
     sections = rig.sections(retry_delay="1s", abandon_after="2s")
@@ -184,10 +195,6 @@ async def test_a_show_that_never_gets_a_tvdb_id_is_abandoned(
 
 
 async def _wait_past(iso: str) -> None:
-    from datetime import datetime
-
-    from tests.conftest import eventually
-
     due = datetime.fromisoformat(iso).timestamp()
 
     async def passed() -> bool:
@@ -197,7 +204,8 @@ async def _wait_past(iso: str) -> None:
 
 
 async def test_a_sync_gap_longer_than_a_month_walks_the_index_again(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     rig.show(1, "Accepted Drama")
     async with running_app(**rig.sections()) as r:
@@ -223,12 +231,9 @@ async def test_dry_run_adds_nothing(running_app: AppFactory, rig: Rig) -> None: 
 
 
 async def test_rules_send_shows_to_several_instances(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
-    from arrkestra.testing.fake_sonarr import V3_VERSION, FakeSonarr
-    from arrkestra.testing.loopback import LoopbackServer
-    from tests.runtime.discovery_rig import SONARR_KEY
-
     anime = FakeSonarr(SONARR_KEY, version=V3_VERSION)
     anime.state.add_root_folder("/anime")
     rig.show(1, "Drama", genres=["Drama"])
@@ -254,7 +259,8 @@ async def test_rules_send_shows_to_several_instances(
 
 
 async def test_trigger_refilter_state_and_shows_need_the_api_key(
-    running_app: AppFactory, rig: Rig  # noqa: F811
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
 ) -> None:
     async with running_app(**rig.sections()) as r:
         answers = [

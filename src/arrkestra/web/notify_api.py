@@ -36,7 +36,8 @@ def delivery_answer(delivery: Delivery) -> JSONResponse:
 
 
 @router.post("/api/v1/notifications/test", response_model=DeliveryOut)
-@router.api_route("/test", methods=["GET", "POST"], response_model=DeliveryOut)
+@router.post("/test", response_model=DeliveryOut, operation_id="compat_test_post")
+@router.get("/test", response_model=DeliveryOut, operation_id="compat_test_get")
 async def notification_test(services: ServicesDep) -> JSONResponse:
     if not services.notifier.enabled:
         return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
@@ -44,7 +45,8 @@ async def notification_test(services: ServicesDep) -> JSONResponse:
 
 
 @router.post("/api/v1/summary/send", response_model=DeliveryOut)
-@router.api_route("/summary/send", methods=["GET", "POST"], response_model=DeliveryOut)
+@router.post("/summary/send", response_model=DeliveryOut, operation_id="compat_summary_post")
+@router.get("/summary/send", response_model=DeliveryOut, operation_id="compat_summary_get")
 async def summary_send(services: ServicesDep) -> JSONResponse:
     """The daily summary of the last 24 hours, now (sync-webhook's ``/summary/send``)."""
     if not services.notifier.enabled:
