@@ -114,7 +114,7 @@ def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath)
         episodes=tuple(params.episodes),
         episode_titles=tuple(params.episode_titles),
         quality=params.quality,
-        bytes=stats.bytes_transferred,
+        bytes=stats.bytes_transferred or params.size or 0,
         seconds=stats.seconds,
         destination_dir=mapped.destination_dir,
         file_name=mapped.name,
@@ -162,7 +162,12 @@ async def run_copy(job: Job, params: MirrorParams, deps: Deps) -> JsonObject:
     if stats.dry_run:
         return {**result, "outcome": "dry_run"}
     if stats.files_transferred == 0:
-        return {**result, "outcome": "already_present"}
+        if job.attempts <= 1:
+            return {**result, "outcome": "already_present"}
+        # A retry: an earlier attempt of this job (its rsync outlived a killed daemon, or
+        # the daemon died after the copy) may have made the copy. Scan and announce it,
+        # since nobody did: at least once, never never.
+        result["note"] = "the copy was already complete: finished by an earlier attempt"
     if deps.queue_scan is not None:
         await deps.queue_scan(mapped)
     await deps.announce(announcement(params, stats, mapped))
