@@ -11,11 +11,11 @@ show than the updates list announces: :func:`stale_ids` finds those, to fetch on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from arrkestra.core.filters import Accepted, FilterRules, evaluate
+from arrkestra.core.filters import Accepted, FilterRules, Rejected, evaluate
 from arrkestra.core.shows import Show, ShowStatus, page_of
 
 DAY = 86400.0
@@ -57,6 +57,37 @@ def judge(show: Show, rules: Sequence[FilterRules]) -> Verdict:
         return Verdict(ShowStatus.FILTERED, first.code, first.reason)
     reason = "; ".join(f"rule {n + 1}: {r.reason}" for n, r in enumerate(rejections))
     return Verdict(ShowStatus.FILTERED, first.code, reason)
+
+
+VERDICTS_KEPT = 8192  # distinct rejections remembered by a ``judge_with`` judge
+
+
+def judge_with(rules: Sequence[FilterRules]) -> Callable[[Show], Verdict]:
+    """``judge`` bound to ``rules``, for judging a whole catalogue (a full sync or a
+    refilter judges ~90,000 shows): the same verdicts, cheaper. With one rule set (the
+    usual config) the first rejection is the verdict, and each distinct rejection (the
+    filters hand out the same ``Rejected`` for the same value) becomes a ``Verdict`` once.
+    """
+    bound = tuple(rules)
+    if len(bound) != 1:
+        return lambda show: judge(show, bound)
+    only = bound[0]
+    accepted = Verdict(ShowStatus.PENDING, rule=0)
+    verdicts: dict[Rejected, Verdict] = {}
+
+    def judge_one(show: Show) -> Verdict:
+        outcome = evaluate(show, only)
+        if isinstance(outcome, Accepted):
+            return accepted
+        verdict = verdicts.get(outcome)
+        if verdict is None:
+            if len(verdicts) >= VERDICTS_KEPT:
+                verdicts.clear()
+            verdict = Verdict(ShowStatus.FILTERED, outcome.code, outcome.reason)
+            verdicts[outcome] = verdict
+        return verdict
+
+    return judge_one
 
 
 def update_window(seconds_since_last_sync: float) -> UpdateWindow | None:

@@ -10,22 +10,26 @@ same job). A cycle:
    checkpoint in one transaction, so a restart resumes at the next page), or, once that
    is complete, only what ``/updates/shows`` says changed (see core/discovery); a gap
    longer than a month since the last successful sync means a full resync;
-4. adds the accepted shows (and due ``pending_tvdb`` retries) to Sonarr, after each page
-   during a full sync.
+4. adds the accepted shows (and due ``pending_tvdb`` retries) to Sonarr: during a full
+   sync alongside the walk, in a background task woken after each stored page (Sonarr's
+   lookups and adds, often a second each, must not hold back the TVMaze side, which is
+   paced on its own), then once more at the end.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from arrkestra.adapters.sonarr import SonarrClient
 from arrkestra.adapters.tvmaze import TvmazeClient
-from arrkestra.core.discovery import DAY, Verdict, judge, update_window
+from arrkestra.core.discovery import DAY, judge_with, update_window
 from arrkestra.core.filters import FilterRules
 from arrkestra.core.jobs import Job, JobSpec, JsonObject
-from arrkestra.core.shows import Show, ShowStatus
+from arrkestra.core.shows import ShowStatus
 from arrkestra.pipelines import discovery_catalogue as catalogue
 from arrkestra.pipelines.discovery_sonarr import (
     SonarrView,
@@ -75,10 +79,6 @@ class Tally:
         deps.counted(result)
 
 
-def judge_with(rules: Sequence[FilterRules]) -> Callable[[Show], Verdict]:
-    return lambda show: judge(show, rules)
-
-
 async def refilter_if_changed(deps: Deps, state: dict[str, Any]) -> JsonObject | None:
     """Filters changed since the cache was judged: re-evaluate it locally, in one go."""
     if state.get(STATE_KEYS.filter_hash) == deps.fingerprint:
@@ -122,6 +122,45 @@ async def add_waiting(deps: Deps, view: SonarrView, tally: Tally) -> None:
             tally.added.append(row.show.title)
 
 
+class Adding:
+    """``add_waiting`` in a background task while the catalogue syncs.
+
+    ``wake`` (after each stored page) asks for a pass; wakes during a pass make one more
+    pass, not one each. ``finish`` makes a last pass over everything still waiting and
+    waits for it. An adding failure fails the sync at its next page (and ``finish``).
+    """
+
+    def __init__(self, deps: Deps, view: SonarrView, tally: Tally) -> None:
+        self._deps, self._view, self._tally = deps, view, tally
+        self._wanted = asyncio.Event()
+        self._finishing = False
+        self._task = asyncio.create_task(self._passes(), name="discovery-adding")
+
+    async def _passes(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            last = self._finishing  # asked after the sync ended: this pass sees it all
+            await add_waiting(self._deps, self._view, self._tally)
+            if last:
+                return
+
+    async def wake(self) -> None:
+        if self._task.done():
+            self._task.result()  # adding failed: so does the sync
+        self._wanted.set()
+
+    async def finish(self) -> None:
+        self._finishing = True
+        self._wanted.set()
+        await self._task
+
+    async def cancel(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+
+
 async def run(job: Job, deps: Deps) -> JsonObject:
     started = deps.now()
     state = await deps.db.run(catalogue.read_state)
@@ -136,12 +175,13 @@ async def run(job: Job, deps: Deps) -> JsonObject:
         return {**result, "outcome": "paused", "reason": str(exc), "summary": str(exc)}
     deps.sonarr_state(None)
     tally = Tally()
-
-    async def after_page() -> None:
-        await add_waiting(deps, view, tally)
-
-    sync = await sync_catalogue(deps, state, started, after_page)
-    await add_waiting(deps, view, tally)
+    adding = Adding(deps, view, tally)
+    try:
+        sync = await sync_catalogue(deps, state, started, adding.wake)
+    except BaseException:
+        await adding.cancel()
+        raise
+    await adding.finish()
     if tally.added:
         await deps.announce(tally.added)
     summary = f"{sync['mode']} sync: {sync['requests']} TVMaze request(s), " + (
