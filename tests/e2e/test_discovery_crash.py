@@ -142,11 +142,11 @@ def test_sigkill_during_the_initial_sync_resumes_at_the_checkpoint_and_adds_noth
     wait_until(lambda: state(first)["last_tvmaze_page"] >= PAGES_BEFORE_KILL - 1, timeout=60)
     first.signal(signal.SIGKILL)
     assert first.wait_exit(10) == -signal.SIGKILL
-    killed_at = time.monotonic()  # the fake's clock: later arrivals are the second daemon's
     posted_at_kill = len(sonarr.state.series_posts)
     resume_at = checkpoint(tmp_path / "data" / "arrkestra.db")
     assert PAGES_BEFORE_KILL <= resume_at <= last_page  # killed during the sync, not after
 
+    restarted_at = time.monotonic()  # the fake's clock: later arrivals are the second daemon's
     second = Daemon(config, tmp_path / "daemon.log").start()
     daemons.append(second)
     second.wait_ready()
@@ -161,8 +161,8 @@ def test_sigkill_during_the_initial_sync_resumes_at_the_checkpoint_and_adds_noth
 
     wait_until(cycle_done, timeout=90)
     final = state(second)
-    before = pages_requested(tvmaze, before=killed_at)
-    after = pages_requested(tvmaze, after=killed_at)
+    before = pages_requested(tvmaze, before=restarted_at)
+    after = pages_requested(tvmaze, after=restarted_at)
 
     # resumed at the checkpoint: nothing below it again, only the page in flight twice
     assert after[0] == resume_at, (resume_at, after)
