@@ -6,9 +6,10 @@ After a restart on the same database the job runs exactly once more and the mirr
 a complete, identical copy: no rsync temp file (``.name.XXXXXX``), no partial folder,
 nothing else. Two ways to die are covered: the whole service at once (the daemon and the
 rsync it started, as a container kill, the OOM killer in a container or a power cut do)
-and the daemon alone. The rsync of the second case outlives the daemon (it runs in its
-own session) and may finish the copy by itself; the restarted job (a retry) then finds
-the file complete and still scans and announces it, since nobody did.
+and the daemon alone. In the second case Linux stops the daemon's rsync too (it runs in
+its own session, but with PR_SET_PDEATHSIG), so no orphan copies on beside the restart;
+and a retry that finds the copy complete (an earlier attempt finished it) still scans
+and announces it, since nobody did.
 
 Season pack: a Sonarr "On Import Complete" Download with 10 episode files, each with an
 ``.srt``, gives 10 copies with their subtitles, one Plex scan of the season folder (fake
@@ -330,13 +331,13 @@ def test_sigkill_of_the_daemon_alone_mid_copy_then_restart_leaves_an_exact_copy(
     daemons: list[Daemon],
     rsync_groups: list[int],
 ) -> None:
-    """Only the daemon dies. Its rsync may still be copying when the restart runs the job;
-    whichever copy lands, the mirror ends up exact and clean."""
+    """Only the daemon dies. Linux then sends its rsync SIGTERM (PR_SET_PDEATHSIG): rsync
+    stops and removes its temp file itself, so no orphan copies on beside the restart."""
     crash = crash_mid_copy(tmp_path, big_file, movie_upstreams, daemons, rsync_groups)
+    wait_until(lambda: not group_alive(crash.rsync), timeout=10)
+    assert leftovers(tmp_path / "mirror") == []  # rsync cleaned up after itself
     done = restart_and_check(tmp_path, crash, daemons)
-    # a retry reports "copied" whichever rsync finished the file: it is scanned and announced
     assert done["result"]["outcome"] == "copied"
-    kill_group(crash.rsync)  # if it still runs, its temp file was removed: nothing can land
     assert leftovers(tmp_path / "mirror") == []
     assert sha256_of(crash.destination / MOVIE_FILE) == crash.digest
 

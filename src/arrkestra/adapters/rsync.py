@@ -25,8 +25,11 @@ Decisions:
   at once would break each other: the caller runs one job per destination file.)
 - rsync runs in its own session (``start_new_session``): a signal meant for the daemon
   (Ctrl-C, SIGTERM at shutdown) does not reach it, so a transfer the drain timeout would
-  let finish is not cut short. Timeout and cancellation stop the whole process group:
-  SIGTERM (+ SIGCONT, so a stopped rsync acts on it), SIGKILL after ``kill_grace``.
+  let finish is not cut short. On Linux it also gets SIGTERM when the daemon dies
+  (``PR_SET_PDEATHSIG``; SIGKILL, the OOM killer): an orphaned rsync would otherwise
+  copy on alone, beside the restarted daemon's copy of the same file. Timeout and
+  cancellation stop the whole process group: SIGTERM (+ SIGCONT, so a stopped rsync acts
+  on it), SIGKILL after ``kill_grace``.
 - The destination folder is created (``mkdir -p``) by :func:`os.makedirs` in a thread
   rather than by ``--mkpath``, which needs rsync >= 3.2.3. A dry run creates nothing.
 - Paths must be absolute and normalised; ``--`` ends the options and ``-s``
@@ -42,6 +45,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import errno
 import os
 import re
@@ -60,6 +65,8 @@ from arrkestra.adapters.rsync_output import (
     parse_stats,
 )
 from arrkestra.core.errors import PermanentError, TransientError
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 __all__ = [
     "DEFAULT_EXCLUDES",
@@ -214,6 +221,26 @@ async def _execute(argv: list[str], reader: OutputReader, tail: StderrTail, grac
         raise
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to SIGTERM the child when the daemon dies (else None).
+
+    SIGTERM, not SIGKILL: rsync then removes its temp file itself.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arrange() -> None:  # runs in the child between fork and exec: keep it minimal
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the daemon died before prctl took effect
+            os._exit(1)
+
+    return arrange
+
+
 async def _spawn(argv: list[str], grace: float) -> asyncio.subprocess.Process:
     starting = asyncio.ensure_future(
         asyncio.create_subprocess_exec(
@@ -222,6 +249,7 @@ async def _spawn(argv: list[str], grace: float) -> asyncio.subprocess.Process:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # its own session and process group (see module doc)
+            preexec_fn=_die_with_parent(),
         )
     )
     try:
