@@ -67,6 +67,18 @@ class JobSpec:
     params: JsonObject
     event_id: int | None = None
     delay: float = 0.0  # seconds before the first attempt (e.g. a debounced Plex scan)
+    # A repeat while the job still waits for its first attempt pushes that attempt back to
+    # ``delay`` after the repeat (a sliding window), but never past DEBOUNCE_HOLD delays
+    # after the job was created: a steady stream of repeats still gets its turn.
+    debounce: bool = False
+
+
+DEBOUNCE_HOLD = 10
+
+
+def debounced_due(created_at: float, due: float, delay: float, *, now: float) -> float:
+    """When a debounced job that was asked for again at ``now`` should first run."""
+    return max(due, min(now + delay, created_at + DEBOUNCE_HOLD * delay))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def scan_job(folder: str, section: int | str | None, *, debounce: float) -> JobS
         f"{section or 'auto'}:{folder}",
         {"folder": folder, "section": section},
         delay=debounce,
+        debounce=True,  # scans of one folder within the window become one
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from arrkestra.core import jobs as machine
-from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate
+from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate, debounced_due
 from arrkestra.store.db import write_transaction
 
 JOB_COLUMNS = (
@@ -128,7 +128,10 @@ def insert_jobs(
     for spec in specs:
         row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
         if row is not None:
-            out.append((row_to_job(row), False))
+            existing = row_to_job(row)
+            if spec.debounce and existing.status is JobStatus.PENDING and existing.attempts == 0:
+                existing = _debounce(conn, existing, spec.delay, now=now)
+            out.append((existing, False))
             continue
         params = json.dumps(spec.params, separators=(",", ":"), sort_keys=True)
         cur = conn.execute(
@@ -137,6 +140,14 @@ def insert_jobs(
         )
         out.append((_load(conn, int(cur.lastrowid or 0)), True))
     return out
+
+
+def _debounce(conn: sqlite3.Connection, job: Job, delay: float, *, now: float) -> Job:
+    due = debounced_due(job.created_at, job.next_attempt_at, delay, now=now)
+    if due == job.next_attempt_at:
+        return job
+    conn.execute("UPDATE jobs SET next_attempt_at = ? WHERE id = ?", (due, job.id))
+    return _load(conn, job.id)
 
 
 def enqueue(conn: sqlite3.Connection, spec: JobSpec, *, now: float) -> tuple[Job, bool]:
