@@ -20,6 +20,7 @@ from arrkestra.core.errors import ConfigError
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.runtime.alerts import build_notifier, send_test
 from arrkestra.runtime.capabilities import describe_capabilities
+from arrkestra.runtime.discovery_wiring import check_discovery_targets, discovery_configured
 from arrkestra.runtime.logs import configure_history, configure_logging
 from arrkestra.runtime.services import Services, open_database, open_services, run_backup
 from arrkestra.runtime.upstreams import probe_targets
@@ -172,7 +173,11 @@ def check(
         ["UPSTREAM", "URL", "RESULT", "DETAIL"],
         [[r.name, r.url, r.outcome.value, r.detail] for r in results],
     )
-    if not all(r.ok for r in results):
+    problem = None
+    if discovery_configured(settings):
+        problem = asyncio.run(check_discovery_targets(settings, settings.redactor()))
+        typer.echo(f"discovery targets: {problem or 'ok'}")
+    if not all(r.ok for r in results) or problem:
         raise typer.Exit(1)
 
 

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from arrkestra.cli import app
 from arrkestra.testing.fake_notify import FakeNotify
+from arrkestra.testing.fake_sonarr import FakeSonarr
+from arrkestra.testing.fake_tvmaze import FakeTvmaze
 from arrkestra.testing.loopback import LoopbackServer
 
 runner = CliRunner()
@@ -49,3 +51,30 @@ def test_notify_test_fails_when_no_url_takes_it(tmp_path: Path) -> None:
 def test_notify_test_without_urls_says_what_to_configure(tmp_path: Path) -> None:
     result = runner.invoke(app, ["notify", "test", "-c", config_with(tmp_path)])
     assert result.exit_code == 2 and "notifications.urls" in result.output
+
+
+def test_check_online_validates_discovery_targets_without_changing_sonarr(
+    tmp_path: Path,
+) -> None:
+    key = "k" * 32
+    sonarr, tvmaze = FakeSonarr(key), FakeTvmaze()
+    sonarr.state.add_root_folder("/tv")
+    with LoopbackServer(sonarr.app) as s, LoopbackServer(tvmaze.app) as t:
+
+        def check(target: dict[str, object]) -> object:
+            sections = {
+                "sonarr": {"hd": {"url": s.url, "api_key": key}},
+                "discovery": {"enabled": True, "tvmaze": {"url": t.url}, "target": target},
+            }
+            path = write_config(tmp_path, base_config(tmp_path, **sections))
+            return runner.invoke(app, ["check", "--online", "-c", str(path)])
+
+        good = check(
+            {"root_folder": "/tv", "quality_profile": "Any", "tags": ["auto"], "create_tags": True}
+        )
+        bad = check({"root_folder": "/nowhere", "quality_profile": "Nope"})
+    assert "discovery targets: ok" in good.output  # type: ignore[attr-defined]
+    assert sonarr.state.tags == []  # check creates nothing
+    assert bad.exit_code == 1  # type: ignore[attr-defined]
+    assert "/nowhere" in bad.output and "Nope" in bad.output  # type: ignore[attr-defined]
+    assert key not in bad.output  # type: ignore[attr-defined]

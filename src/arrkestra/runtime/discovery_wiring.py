@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -25,7 +25,7 @@ from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines import discovery
 from arrkestra.pipelines.discovery_catalogue import STATE_KEYS
-from arrkestra.pipelines.discovery_sonarr import Target
+from arrkestra.pipelines.discovery_sonarr import Target, ValidationFailed, validate
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.discovery_metrics import DiscoveryMetrics
 from arrkestra.runtime.health import ComponentState, HealthRegistry
@@ -69,6 +69,22 @@ def _target(target: DiscoveryTarget, default: str) -> Target:
     return Target(f"sonarr.{target.instance or default}", spec)
 
 
+def sonarr_clients(
+    settings: Settings, http: httpx.AsyncClient, redactor: Redactor
+) -> dict[str, SonarrClient]:
+    """One client per configured Sonarr instance, by qualified name (``sonarr.hd``)."""
+    return {
+        f"sonarr.{name}": SonarrClient(
+            instance.url,
+            instance.api_key.get_secret_value() if instance.api_key else "",
+            client=http,
+            instance=f"sonarr.{name}",
+            redactor=redactor,
+        )
+        for name, instance in settings.sonarr.items()
+    }
+
+
 def build_discovery(
     settings: Settings,
     *,
@@ -101,16 +117,7 @@ def build_discovery(
         on_request=lambda endpoint, status: gauges.count_request("tvmaze", endpoint, status),
         redactor=redactor,
     )
-    sonarr = {
-        f"sonarr.{name}": SonarrClient(
-            instance.url,
-            instance.api_key.get_secret_value() if instance.api_key else "",
-            client=http,
-            instance=f"sonarr.{name}",
-            redactor=redactor,
-        )
-        for name, instance in settings.sonarr.items()
-    }
+    sonarr = sonarr_clients(settings, http, redactor)
     rules = [rule.filters.rules() for rule in config.effective_rules()]
 
     def sonarr_state(problem: str | None) -> None:
@@ -160,3 +167,20 @@ def build_discovery(
 
     policy = settings.retry_policy(discovery.NAME)
     return DiscoveryCapability(Pipeline(discovery.NAME, run, 1, policy), gauges, [http], deps)
+
+
+async def check_discovery_targets(settings: Settings, redactor: Redactor) -> str | None:
+    """``check --online``: validate each rule's Sonarr target as a cycle would (None: ok).
+
+    Read-only: tags that ``create_tags`` would create are not created (nor checked) here.
+    """
+    targets = [
+        Target(t.instance, replace(t.spec, tags=(), create_tags=False)) if t.spec.create_tags else t
+        for t in targets_of(settings)
+    ]
+    async with make_client(timeout=30.0) as http:
+        try:
+            await validate(sonarr_clients(settings, http, redactor), targets)
+        except ValidationFailed as exc:
+            return redactor(str(exc))
+    return None
