@@ -9,6 +9,7 @@ from arrkestra.core.discovery import (
     DAY,
     changed_shows,
     judge,
+    judge_with,
     plan_refresh,
     stale_ids,
     update_window,
@@ -62,3 +63,35 @@ def test_the_first_accepting_rule_wins_and_rejections_name_every_rule() -> None:
     assert verdict.reason.startswith("rule 1: ") and "rule 2: " in verdict.reason
     single = judge(show(3, language="French"), [english])
     assert single.reason is not None and not single.reason.startswith("rule")
+
+
+SHOWS = st.builds(
+    Show,
+    tvmaze_id=st.integers(min_value=1, max_value=10**6),
+    title=st.text(max_size=10),
+    updated=st.integers(min_value=0),
+    language=st.sampled_from([None, "English", "German", "french"]),
+    country=st.sampled_from([None, "US", "GB", "DE"]),
+    type=st.sampled_from([None, "Scripted", "Reality"]),
+    genres=st.lists(st.sampled_from(["Drama", "Reality", "Anime"]), max_size=3).map(tuple),
+    runtime=st.one_of(st.none(), st.integers(min_value=0, max_value=120)),
+)
+RULE_SETS = st.lists(
+    st.builds(
+        FilterRules,
+        languages_include=st.sampled_from([(), ("English",), ("German", "French")]),
+        countries_exclude=st.sampled_from([(), ("DE",)]),
+        genres_exclude=st.sampled_from([(), ("Reality",)]),
+        min_runtime=st.sampled_from([None, 20]),
+    ),
+    max_size=3,
+)
+
+
+@given(st.lists(SHOWS, max_size=30), RULE_SETS)
+def test_judge_with_gives_the_same_verdicts_as_judge(
+    shows: list[Show], rules: list[FilterRules]
+) -> None:
+    judge_show = judge_with(rules)
+    for item in shows:
+        assert judge_show(item) == judge(item, rules)

@@ -8,6 +8,7 @@ from tests.conftest import eventually
 from tests.runtime.discovery_rig import HEADERS, SONARR_KEY, Rig, cycle, rig, shows  # noqa: F401
 from tests.web.conftest import AppFactory
 
+from arrkestra.runtime.discovery_wiring import FIRST_CYCLE_DELAY
 from arrkestra.testing.fake_sonarr import V3_VERSION, FakeSonarr
 from arrkestra.testing.fake_tvmaze_catalogue import Catalogue
 from arrkestra.testing.loopback import LoopbackServer
@@ -279,3 +280,16 @@ async def test_without_discovery_the_routes_say_how_to_enable_it(running_app: Ap
     async with running_app() as r:
         answer = await r.client.post("/trigger", headers=HEADERS)
     assert answer.status_code == 409 and "discovery.enabled" in answer.json()["detail"]
+
+
+async def test_a_trigger_right_after_start_runs_the_first_cycle_at_once(
+    running_app: AppFactory,
+    rig: Rig,  # noqa: F811
+) -> None:
+    rig.show(1, "Accepted Drama")
+    async with running_app(**rig.sections()) as r:
+        job = await cycle(r)
+        detail = (await r.client.get(f"/api/v1/jobs/{job['id']}", headers=HEADERS)).json()
+    created = datetime.fromisoformat(detail["created_at"]).timestamp()
+    started = datetime.fromisoformat(detail["attempts_log"][0]["started_at"]).timestamp()
+    assert started - created < FIRST_CYCLE_DELAY  # not held back by the start-up delay

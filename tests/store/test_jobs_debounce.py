@@ -41,3 +41,10 @@ def test_without_debounce_a_repeat_changes_nothing(conn: sqlite3.Connection) -> 
     job_store.enqueue(conn, scan(), now=0.0)
     again, _ = job_store.enqueue(conn, scan(), now=20.0)
     assert again.next_attempt_at == 30.0
+
+
+def test_run_now_moves_only_a_waiting_job(conn: sqlite3.Connection) -> None:
+    job, _ = job_store.enqueue(conn, JobSpec("discovery", "discovery/cycle", {}, delay=5), now=0.0)
+    assert job_store.run_now(conn, job.id, now=1.0)
+    assert job_store.get_job(conn, job.id).next_attempt_at == 1.0
+    assert not job_store.run_now(conn, job.id, now=2.0)  # already due

@@ -12,24 +12,27 @@ is neither copied nor announced again.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from arrkestra.adapters.mounts import MountChecker, MountSpec
-from arrkestra.adapters.rsync import RsyncOptions, Transfer, TransferStats, run_transfer
+from arrkestra.adapters.rsync import RsyncOptions, Transfer, run_transfer
 from arrkestra.adapters.rsync_output import Progress
 from arrkestra.core.errors import PermanentError
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path, sidecar_names
+from arrkestra.core.sidecars import split_extension
 from arrkestra.pipelines import mirror_changes as changes
 from arrkestra.pipelines.budget import BudgetGuard
 from arrkestra.pipelines.mirror_messages import Mirrored
 
 NAME = "mirror"
+RETRY_NOTE = "the copy was already complete: finished by an earlier attempt"
 
 
 class MirrorParams(BaseModel):
@@ -75,14 +78,32 @@ def parse_params(job: Job) -> MirrorParams:
     return params
 
 
-def collect_sources(mapped: MappedPath) -> list[str]:
-    """Blocking: the media file and its sidecars, after the symlink-escape check."""
+def sidecars_in(name: str, entries: Sequence[str]) -> list[str]:
+    """``sidecar_names(name, entries)`` for ``entries`` sorted: only names that start with
+    the media file's base name can be its sidecars or decide against it (a video with a
+    longer base name starts with it too), so only those are looked at. A folder of n
+    files then costs O(log n) per file instead of O(n) (O(n^2) for a season batch).
+    """
+    stem = split_extension(name)[0]
+    start = bisect.bisect_left(entries, stem)
+    stop = start
+    while stop < len(entries) and entries[stop].startswith(stem):
+        stop += 1
+    return sidecar_names(name, entries[start:stop])
+
+
+def collect_sources(mapped: MappedPath, entries: Sequence[str] | None = None) -> list[str]:
+    """Blocking: the media file and its sidecars, after the symlink-escape check.
+
+    ``entries``: the source folder's names, sorted, when the caller listed it already.
+    """
     rule = mapped.rule
     ensure_inside(os.path.realpath(mapped.source), os.path.realpath(rule.source_root))
     if not os.path.isfile(mapped.source):
         raise PermanentError(f"the imported file is not in the source folder: {mapped.source}")
-    entries = os.listdir(mapped.source_dir)
-    names = [mapped.name, *sidecar_names(mapped.name, entries)]
+    if entries is None:
+        entries = sorted(os.listdir(mapped.source_dir))
+    names = [mapped.name, *sidecars_in(mapped.name, entries)]
     return [os.path.join(mapped.source_dir, name) for name in names]
 
 
@@ -105,7 +126,9 @@ def describe(params: MirrorParams) -> str:
     return f"{title} ({params.quality})" if params.quality else title
 
 
-def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath) -> Mirrored:
+def announcement(
+    params: MirrorParams, mapped: MappedPath, *, bytes_copied: int, seconds: float
+) -> Mirrored:
     return Mirrored(
         instance=params.instance or "",
         title=params.title or mapped.name,
@@ -114,8 +137,8 @@ def announcement(params: MirrorParams, stats: TransferStats, mapped: MappedPath)
         episodes=tuple(params.episodes),
         episode_titles=tuple(params.episode_titles),
         quality=params.quality,
-        bytes=stats.bytes_transferred or params.size or 0,
-        seconds=stats.seconds,
+        bytes=bytes_copied or params.size or 0,
+        seconds=seconds,
         destination_dir=mapped.destination_dir,
         file_name=mapped.name,
     )
@@ -137,10 +160,22 @@ async def run(job: Job, deps: Deps) -> JsonObject:
     return await run_copy(job, params, deps)
 
 
-async def run_copy(job: Job, params: MirrorParams, deps: Deps) -> JsonObject:
+async def run_copy(
+    job: Job, params: MirrorParams, deps: Deps, *, resumed: bool = False
+) -> JsonObject:
     assert params.library_path is not None
     mapped = map_path(params.library_path, deps.rules, instance=params.instance)
     await require_roots(mapped, deps)
+    return await copy_file(job, params, mapped, deps, resumed=resumed)
+
+
+async def copy_file(
+    job: Job, params: MirrorParams, mapped: MappedPath, deps: Deps, *, resumed: bool
+) -> JsonObject:
+    """One file and its sidecars, one rsync run (its roots are checked already).
+
+    ``resumed``: the job's attempt before this one was released (drain, failed batch).
+    """
     sources = await asyncio.to_thread(collect_sources, mapped)
     await asyncio.to_thread(check_destination, mapped)
     transfer = Transfer(tuple(sources), mapped.destination_dir, params.replace_existing)
@@ -162,15 +197,18 @@ async def run_copy(job: Job, params: MirrorParams, deps: Deps) -> JsonObject:
     if stats.dry_run:
         return {**result, "outcome": "dry_run"}
     if stats.files_transferred == 0:
-        if job.attempts <= 1:
+        if job.attempts <= 1 and not resumed:
             return {**result, "outcome": "already_present"}
         # A retry: an earlier attempt of this job (its rsync outlived a killed daemon, or
         # the daemon died after the copy) may have made the copy. Scan and announce it,
         # since nobody did: at least once, never never.
-        result["note"] = "the copy was already complete: finished by an earlier attempt"
+        result["note"] = RETRY_NOTE
     if deps.queue_scan is not None:
         await deps.queue_scan(mapped)
-    await deps.announce(announcement(params, stats, mapped))
+    copied = announcement(
+        params, mapped, bytes_copied=stats.bytes_transferred, seconds=stats.seconds
+    )
+    await deps.announce(copied)
     return {**result, "outcome": "copied"}
 
 

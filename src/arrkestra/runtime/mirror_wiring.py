@@ -16,13 +16,14 @@ from arrkestra.config import Settings
 from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.paths import MappedPath, PathRule
 from arrkestra.core.redact import Redactor
-from arrkestra.pipelines import mirror, plex_scan
+from arrkestra.pipelines import mirror, mirror_batch, plex_scan
 from arrkestra.pipelines.budget import Budget, BudgetGuard
 from arrkestra.pipelines.mirror_messages import Mirrored, message_for
 from arrkestra.runtime.alerts import Alerts
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 from arrkestra.runtime.metrics import Metrics
+from arrkestra.runtime.mirror_batch_wiring import SiblingLeases
 from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.worker import Pipeline
@@ -51,6 +52,21 @@ class MirrorCapability:
                 ComponentState.OK if state.ok else ComponentState.DOWN,
                 "" if state.ok else state.detail,
             )
+
+
+def observe(metrics: Metrics, result: JsonObject) -> None:
+    """A finished copy in the metrics; a batch's rate is the whole run's."""
+    outcome = str(result.get("outcome"))
+    size = int(result.get("bytes_transferred") or 0)
+    seconds = float(result.get("seconds") or 0.0)
+    batch = result.get("batch")
+    if not isinstance(batch, dict):
+        metrics.observe_transfer(outcome, size, seconds)
+        return
+    metrics.observe_transfer(outcome, size, 0.0)  # the siblings count their own bytes
+    total = int(batch.get("bytes_transferred") or 0)
+    if total and seconds > 0:
+        metrics.mirror_rate.set(total / seconds)
 
 
 def mirror_configured(settings: Settings) -> bool:
@@ -171,16 +187,18 @@ def build_mirror(
         budget=deletion_budget(settings, clock=clock, db=db, alerts=alerts),
     )
 
+    batching = SiblingLeases(db, clock, metrics, settings.queue.lease).batching()
+
     async def run(job: Job) -> JsonObject:
         try:
-            result = await mirror.run(job, deps)
+            params = mirror.parse_params(job)
+            if params.action == "copy":
+                result = await mirror_batch.run_copy(job, params, deps, batching)
+            else:
+                result = await mirror.run(job, deps)
         finally:
             board.clear(job.id)
-        metrics.observe_transfer(
-            str(result.get("outcome")),
-            int(result.get("bytes_transferred") or 0),
-            float(result.get("seconds") or 0.0),
-        )
+        observe(metrics, result)
         return result
 
     capability.pipelines.insert(

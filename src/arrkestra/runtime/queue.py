@@ -37,12 +37,12 @@ class Queue:
             self._wake()
         return job, created
 
-    async def make_due(self, pipeline: str) -> int:
-        """Run the pipeline's waiting jobs now rather than at their scheduled time."""
-        count = await self._db.run(job_store.make_due, pipeline, now=self._clock.now())
-        if count:
+    async def run_now(self, job_id: int) -> bool:
+        """A waiting job runs now rather than at its scheduled time (a manual trigger)."""
+        moved = await self._db.run(job_store.run_now, job_id, now=self._clock.now())
+        if moved:
             self._wake()
-        return count
+        return moved
 
     async def get(self, job_id: int) -> tuple[Job, list[job_store.Attempt]]:
         job = await self._db.run(job_store.get_job, job_id)

@@ -322,6 +322,10 @@ MAKE_DUE = """
 UPDATE jobs SET next_attempt_at = ?, updated_at = ?
 WHERE pipeline = ? AND status = 'failed' AND next_attempt_at > ?
 """
+RUN_NOW = """
+UPDATE jobs SET next_attempt_at = ?, updated_at = ?
+WHERE id = ? AND status IN ('pending', 'failed') AND next_attempt_at > ?
+"""
 COUNT_OUTCOME_SINCE = """
 SELECT COUNT(*) FROM jobs
 WHERE pipeline = ? AND status = 'succeeded' AND finished_at >= ?
@@ -335,7 +339,22 @@ def make_due(conn: sqlite3.Connection, pipeline: str, *, now: float) -> int:
         return int(conn.execute(MAKE_DUE, (now, now, pipeline, now)).rowcount)
 
 
+def run_now(conn: sqlite3.Connection, job_id: int, *, now: float) -> bool:
+    """A waiting job runs now rather than at its scheduled time (a manual trigger)."""
+    with write_transaction(conn):
+        return conn.execute(RUN_NOW, (now, now, job_id, now)).rowcount > 0
+
+
 def count_outcome_since(conn: sqlite3.Connection, pipeline: str, outcome: str, since: float) -> int:
     """How many jobs of a pipeline succeeded with this ``result.outcome`` since a time."""
     row = conn.execute(COUNT_OUTCOME_SINCE, (pipeline, since, outcome)).fetchone()
     return int(row[0])
+
+
+def apply_update(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
+    """Write ``update`` over ``job`` (as it was read) inside the caller's write transaction.
+
+    The row must still hold the status and lease owner it was read with (else ``LeaseLost``);
+    attempt rows are opened and closed as for :func:`transition`.
+    """
+    _write(conn, job, update)

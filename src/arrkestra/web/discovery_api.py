@@ -51,7 +51,7 @@ async def _running(services: Services) -> bool:
 async def trigger(services: ServicesDep) -> dict[str, Any]:
     _capability(services)
     job, created = await services.queue.enqueue(discovery.cycle_job())
-    await services.queue.make_due(discovery.NAME)  # a cycle waiting for its time runs now
+    await services.queue.run_now(job.id)  # a cycle waiting for its time runs now
     return {"status": "triggered" if created else "already_queued", "job": job.id}
 
 
@@ -61,8 +61,8 @@ async def trigger_compat(services: ServicesDep) -> JSONResponse:
     if await _running(services):
         body = {"status": "already_running", "error": "Already running - sync cycle in progress"}
         return JSONResponse(body, status_code=409)
-    await services.queue.enqueue(discovery.cycle_job())
-    await services.queue.make_due(discovery.NAME)
+    job, _ = await services.queue.enqueue(discovery.cycle_job())
+    await services.queue.run_now(job.id)
     return JSONResponse({"status": "triggered"})
 
 
@@ -143,6 +143,6 @@ async def shows(
 async def refilter(services: ServicesDep) -> dict[str, Any]:
     capability = _capability(services)
     counts = await discovery.refilter(capability.deps)
-    await services.queue.enqueue(discovery.cycle_job())  # newly accepted shows get added
-    await services.queue.make_due(discovery.NAME)
+    job, _ = await services.queue.enqueue(discovery.cycle_job())  # add what now passes
+    await services.queue.run_now(job.id)
     return {"status": "complete", "refiltered": counts["evaluated"], "changed": counts["changed"]}

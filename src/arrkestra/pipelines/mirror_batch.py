@@ -1,0 +1,295 @@
+"""mirror, batched: the copies waiting for one folder go out in one rsync run.
+
+One job per file stays the rule (a file has its own key, status, outcome and history),
+but rsync costs about 45 ms a run however little it copies (its local-mode exit waits
+in 20 ms steps), so a season pack or an "On Import Complete" of a hundred files would
+spend seconds just starting and stopping rsync. When a copy job starts, its runtime
+also leases the other due, ``pending`` copy jobs of the same instance and source folder
+with the same ``replace_existing`` (up to :data:`BATCH_LIMIT`, :class:`Batching`), and
+one rsync copies every file with its sidecars.
+
+Per job, as if it had run alone:
+
+- outcome: a file already complete at the destination before the run (with
+  ``ignore_existing``: present; otherwise: same size and modification time, rsync's own
+  quick check) is ``already_present``, else ``copied``, with its own files and bytes. A
+  complete file whose job ran before (a retry, or its last attempt was released) is
+  ``copied`` with a note, as a lone job would be: nobody announced it yet.
+- each copied job is announced (coalesced per series by the caller); the folder's Plex
+  scan is queued once (scans are debounced per folder anyway).
+- the siblings finish together (one transaction), each result naming ``batch_of``.
+
+A sibling whose own checks fail (source gone, symlink escape) is released before the
+run, to fail on its own. When the run fails (any exception, cancellation included) the
+siblings are released, their attempt given back, and only the job that started the run
+goes through the normal failure path. Live progress stays on that job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
+from arrkestra.core.errors import ArrkestraError, PermanentError
+from arrkestra.core.jobs import Job, JsonObject
+from arrkestra.core.paths import MappedPath, map_path
+from arrkestra.pipelines import mirror
+from arrkestra.pipelines.mirror import Deps, MirrorParams
+
+BATCH_LIMIT = 1000  # siblings leased with one job
+ARGV_BUDGET = 512 * 1024  # bytes of source paths on one rsync command line
+PATHS_PER_FILE = 3  # a media file and, usually, two sidecars: the estimate before listing
+
+
+@dataclass(frozen=True)
+class Claimed:
+    jobs: list[Job]  # the siblings, now running under the main job's lease owner
+    resumed: frozenset[int]  # of those and the main job: the attempt before was released
+
+
+ClaimSiblings = Callable[[Job, str | None, Callable[[Job], bool], int], Awaitable[Claimed]]
+
+
+@dataclass(frozen=True)
+class Batching:
+    """What the runtime does for a batch: the job store lives there."""
+
+    # (main job, key prefix or None for no siblings, accept, limit)
+    claim: ClaimSiblings
+    finish: Callable[[Job, list[tuple[Job, JsonObject]]], Awaitable[None]]  # succeeded
+    release: Callable[[Job, list[Job]], Awaitable[None]]  # back to pending, attempt given back
+    limit: int = BATCH_LIMIT
+
+
+@dataclass(frozen=True)
+class Member:
+    job: Job
+    params: MirrorParams
+    mapped: MappedPath
+
+
+@dataclass(frozen=True)
+class Prepared:
+    member: Member
+    sources: list[str]
+    pending_files: int  # of its sources, not complete at the destination before the run
+    pending_bytes: int
+
+
+def key_prefix(params: MirrorParams) -> str | None:
+    """The keys of copies into the same folder (``core/routing_mirror``: instance/path)."""
+    path = params.library_path or ""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    if params.instance is None or cut < 0:
+        return None
+    return f"{params.instance}/{path[: cut + 1]}"
+
+
+def as_sibling(job: Job, main: Member, deps: Deps) -> Member | None:
+    """``job`` as a member of ``main``'s batch, or None when it does not belong there."""
+    try:
+        params = MirrorParams.model_validate(job.params)
+    except ValidationError:
+        return None
+    path, folder = params.library_path, key_prefix(main.params)
+    if (
+        params.action != "copy"
+        or params.problems
+        or path is None
+        or params.instance != main.params.instance
+        or params.replace_existing != main.params.replace_existing
+        or key_prefix(params) != folder
+    ):
+        return None
+    try:
+        mapped = map_path(path, deps.rules, instance=params.instance)
+    except ArrkestraError:
+        return None
+    same_place = mapped.rule == main.mapped.rule and mapped.source_dir == main.mapped.source_dir
+    if not same_place or mapped.destination_dir != main.mapped.destination_dir:
+        return None
+    return Member(job, params, mapped)
+
+
+def sibling_filter(main: Member, deps: Deps) -> tuple[Callable[[Job], bool], dict[int, Member]]:
+    """``accept`` for the claim, and the members it took (filled while the claim runs)."""
+    taken: dict[int, Member] = {}
+    used = PATHS_PER_FILE * (len(main.mapped.source) + 1)
+
+    def accept(job: Job) -> bool:
+        nonlocal used
+        member = as_sibling(job, main, deps)
+        if member is None:
+            return False
+        cost = PATHS_PER_FILE * (len(member.mapped.source) + 1)
+        if used + cost > ARGV_BUDGET:
+            return False
+        used += cost
+        taken[job.id] = member
+        return True
+
+    return accept, taken
+
+
+async def run_copy(job: Job, params: MirrorParams, deps: Deps, batching: Batching) -> JsonObject:
+    """Copy the job's file, and with it the waiting files of its folder (see the module doc)."""
+    assert params.library_path is not None
+    mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+    await mirror.require_roots(mapped, deps)
+    main = Member(job, params, mapped)
+    accept, taken = sibling_filter(main, deps)
+    claimed = await batching.claim(job, key_prefix(params), accept, batching.limit)
+    if not claimed.jobs:
+        resumed = job.id in claimed.resumed
+        return await mirror.copy_file(job, params, mapped, deps, resumed=resumed)
+    held = {j.id: Member(j, taken[j.id].params, taken[j.id].mapped) for j in claimed.jobs}
+    try:
+        return await run_batch(main, held, claimed.resumed, deps, batching)
+    except BaseException:
+        if held:
+            await batching.release(job, [m.job for m in held.values()])
+        raise
+
+
+async def run_batch(
+    main: Member,
+    held: dict[int, Member],
+    resumed: frozenset[int],
+    deps: Deps,
+    batching: Batching,
+) -> JsonObject:
+    """Copy ``main`` and its siblings (``held``: emptied as they are released or finished)."""
+    prepared = await asyncio.to_thread(prepare, [main, *held.values()], deps)
+    first = prepared[0]
+    if isinstance(first, Dropped):
+        raise first.error  # the siblings are released by the caller
+    dropped = [held.pop(p.job.id).job for p in prepared[1:] if isinstance(p, Dropped)]
+    if dropped:
+        await batching.release(main.job, dropped)
+    if not held:  # alone after all: exactly as an unbatched job
+        resumed_main = main.job.id in resumed
+        return await mirror.copy_file(
+            main.job, main.params, main.mapped, deps, resumed=resumed_main
+        )
+    ready = [p for p in prepared if isinstance(p, Prepared)]
+    sources = list(dict.fromkeys(s for p in ready for s in p.sources))  # shared sidecars once
+    transfer = Transfer(tuple(sources), main.mapped.destination_dir, main.params.replace_existing)
+    report, main_id = deps.progress, main.job.id
+    stats = await run_transfer(
+        transfer,
+        deps.rsync,
+        on_progress=None if report is None else (lambda update: report(main_id, update)),
+    )
+    results = [result_of(p, stats, p.member.job.id in resumed) for p in ready]
+    await publish(ready, results, stats, deps)
+    pairs = zip(ready[1:], results[1:], strict=True)
+    siblings = [(p.member.job, {**r, "batch_of": main_id}) for p, r in pairs]
+    await batching.finish(main.job, siblings)
+    held.clear()
+    batch = {
+        "jobs": len(ready),
+        "files_transferred": stats.files_transferred,
+        "bytes_transferred": stats.bytes_transferred,
+    }
+    return {**results[0], "batch": batch}
+
+
+@dataclass(frozen=True)
+class Dropped:
+    job: Job
+    error: BaseException
+
+
+def prepare(members: list[Member], deps: Deps) -> list[Prepared | Dropped]:
+    """Blocking: each member's sources (one listing of the folder) and what is left to copy.
+
+    The first member is the main job. Members whose sources do not fit the command line
+    are dropped too (released: they go in a later run).
+    """
+    main = members[0].mapped
+    entries = sorted(os.listdir(main.source_dir))
+    mirror.check_destination(main)
+    ignore = deps.rsync.ignore_existing and not members[0].params.replace_existing
+    out: list[Prepared | Dropped] = []
+    used = 0
+    for member in members:
+        try:
+            sources = mirror.collect_sources(member.mapped, entries)
+            files, size = pending(sources, main.destination_dir, ignore_existing=ignore)
+        except (ArrkestraError, OSError) as exc:
+            out.append(Dropped(member.job, exc))
+            continue
+        cost = sum(len(s) + 1 for s in sources)
+        if out and used + cost > ARGV_BUDGET:
+            out.append(Dropped(member.job, PermanentError("over the command line budget")))
+            continue
+        used += cost
+        out.append(Prepared(member, sources, files, size))
+    return out
+
+
+def pending(sources: list[str], destination_dir: str, *, ignore_existing: bool) -> tuple[int, int]:
+    """Blocking: (files, bytes) of ``sources`` rsync will copy: not complete at the
+    destination (present, with ``ignore_existing``; else same size and mtime)."""
+    files = size = 0
+    for source in sources:
+        have = os.stat(source)
+        try:
+            there = os.stat(os.path.join(destination_dir, os.path.basename(source)))
+        except FileNotFoundError:
+            there = None
+        if there is not None and (
+            ignore_existing
+            or (there.st_size == have.st_size and there.st_mtime_ns == have.st_mtime_ns)
+        ):
+            continue
+        files += 1
+        size += have.st_size
+    return files, size
+
+
+def result_of(prepared: Prepared, stats: TransferStats, resumed: bool) -> JsonObject:
+    """One job's result: its own files and bytes, the run's duration."""
+    member = prepared.member
+    result: JsonObject = {
+        "source": member.mapped.source,
+        "destination": member.mapped.destination,
+        "files": [os.path.basename(s) for s in prepared.sources],
+        "files_transferred": prepared.pending_files,
+        "bytes_transferred": prepared.pending_bytes,
+        "seconds": round(stats.seconds, 3),
+        "summary": mirror.describe(member.params),
+    }
+    if stats.dry_run:
+        return {**result, "outcome": "dry_run"}
+    if prepared.pending_files == 0:
+        if member.job.attempts <= 1 and not resumed:
+            return {**result, "outcome": "already_present"}
+        result["note"] = mirror.RETRY_NOTE
+    return {**result, "outcome": "copied"}
+
+
+async def publish(
+    ready: list[Prepared], results: list[JsonObject], stats: TransferStats, deps: Deps
+) -> None:
+    """Queue the folder's Plex scan once and announce each copied file."""
+    copied = [p for p, r in zip(ready, results, strict=True) if r["outcome"] == "copied"]
+    if not copied:
+        return
+    if deps.queue_scan is not None:
+        await deps.queue_scan(copied[0].member.mapped)  # one folder, one rule: one scan
+    for item in copied:
+        member = item.member
+        await deps.announce(
+            mirror.announcement(
+                member.params,
+                member.mapped,
+                bytes_copied=item.pending_bytes,
+                seconds=stats.seconds,
+            )
+        )

@@ -1,0 +1,134 @@
+"""Several jobs of one pipeline claimed, renewed and finished together.
+
+A pipeline that can do the work of many waiting jobs in one go (the mirror copies the
+files of one folder with one rsync run) still keeps one job per unit of work: each job
+keeps its own status, attempts, attempt rows, result and history. These functions move
+many such jobs in one write transaction, under the same rules as ``store.jobs``: a
+transition is the pure one from ``core.jobs``, written only while the job still holds
+the status and lease owner it was read with.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from arrkestra.core import jobs as machine
+from arrkestra.core.jobs import Job, JobStatus
+from arrkestra.store.db import write_transaction
+from arrkestra.store.jobs import (
+    JOB_COLUMNS,
+    SELECT_JOB,
+    Transition,
+    apply_update,
+    get_job,
+    row_to_job,
+)
+
+# ``status IN (...)`` lets SQLite use the partial index jobs_active_key (pipeline, key).
+SELECT_DUE_PENDING_KEYS = f"""
+SELECT {JOB_COLUMNS} FROM jobs
+WHERE pipeline = ? AND key >= ? AND key < ? AND status IN ('pending', 'running', 'failed')
+  AND status = 'pending' AND next_attempt_at <= ?
+ORDER BY next_attempt_at, id
+"""
+SELECT_RELEASED_ATTEMPT = """
+SELECT 1 FROM job_attempts
+WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND started_at >= ? LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What :func:`transition_many` did: the jobs as they now are, and those it skipped."""
+
+    jobs: list[Job]
+    skipped: list[tuple[int, str]]  # (job id, why)
+
+
+def key_range(prefix: str) -> tuple[str, str]:
+    """``lower <= key < upper`` holds exactly for the keys starting with ``prefix``.
+
+    SQLite compares TEXT bytewise (UTF-8 keeps code point order), so the keys starting
+    with ``prefix`` are those from ``prefix`` up to its last character's successor.
+    """
+    if not prefix:
+        raise ValueError("a key prefix must not be empty")
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def claim_matching(
+    conn: sqlite3.Connection,
+    pipeline: str,
+    *,
+    key_prefix: str,
+    accept: Callable[[Job], bool],
+    limit: int,
+    now: float,
+    owner: str,
+    lease: float,
+) -> list[Job]:
+    """Lease to ``owner``, in one transaction, up to ``limit`` due ``pending`` jobs of
+    ``pipeline`` whose key starts with ``key_prefix`` and that ``accept`` takes (asked in
+    due order, at most once per job, inside the transaction). Each gets its attempt row,
+    exactly as ``store.jobs.claim_next`` would give it.
+    """
+    lower, upper = key_range(key_prefix)
+    claimed: list[Job] = []
+    with write_transaction(conn):
+        rows = conn.execute(SELECT_DUE_PENDING_KEYS, (pipeline, lower, upper, now)).fetchall()
+        for row in rows:
+            if len(claimed) >= limit:
+                break
+            job = row_to_job(row)
+            if accept(job):
+                apply_update(conn, job, machine.claim(job, now=now, owner=owner, lease=lease))
+                claimed.append(get_job(conn, job.id))
+    return claimed
+
+
+def transition_many(
+    conn: sqlite3.Connection, changes: Sequence[tuple[int, Transition]], *, owner: str
+) -> Applied:
+    """Apply one transition to each job in one transaction; each must be leased to ``owner``.
+
+    A job that is no longer leased to ``owner`` (cancelled, reclaimed) or that the state
+    machine refuses is skipped and reported, never an error for the others.
+    """
+    done: list[Job] = []
+    skipped: list[tuple[int, str]] = []
+    with write_transaction(conn):
+        for job_id, change in changes:
+            row = conn.execute(SELECT_JOB, (job_id,)).fetchone()
+            if row is None:
+                skipped.append((job_id, "no such job"))
+                continue
+            job = row_to_job(row)
+            if job.status is not JobStatus.RUNNING or job.lease_owner != owner:
+                skipped.append((job_id, f"no longer leased to {owner} ({job.status})"))
+                continue
+            try:
+                update = change(job)
+            except machine.InvalidTransition as exc:
+                skipped.append((job_id, str(exc)))
+                continue
+            apply_update(conn, job, update)
+            done.append(get_job(conn, job_id))
+    return Applied(done, skipped)
+
+
+def released_before(conn: sqlite3.Connection, jobs: Iterable[Job]) -> set[int]:
+    """Ids of the running ``jobs`` whose current attempt follows a released one.
+
+    A release (drain, or a batch run that failed) gives the attempt back, so the attempt
+    after it has the same number: the job ran before, though ``attempts`` may say 1.
+    Attempts before a manual retry do not count.
+    """
+    found = set()
+    for job in jobs:
+        since = job.retried_at if job.retried_at is not None else job.created_at
+        args = (job.id, job.attempts, since)
+        if conn.execute(SELECT_RELEASED_ATTEMPT, args).fetchone() is not None:
+            found.add(job.id)
+    return found
