@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+import stat
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -37,7 +38,7 @@ from pydantic import ValidationError
 from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
 from arrkestra.core.errors import ArrkestraError, PermanentError
 from arrkestra.core.jobs import Job, JsonObject
-from arrkestra.core.paths import MappedPath, map_path
+from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path
 from arrkestra.pipelines import mirror
 from arrkestra.pipelines.mirror import Deps, MirrorParams
 
@@ -49,7 +50,9 @@ PATHS_PER_FILE = 3  # a media file and, usually, two sidecars: the estimate befo
 @dataclass(frozen=True)
 class Claimed:
     jobs: list[Job]  # the siblings, now running under the main job's lease owner
-    resumed: frozenset[int]  # of those and the main job: the attempt before was released
+    # Of those and the main job: the attempt before this one was released, with the
+    # release's note (None at a drain; else the run it was part of failed).
+    released: dict[int, str | None]
 
 
 ClaimSiblings = Callable[[Job, str | None, Callable[[Job], bool], int], Awaitable[Claimed]]
@@ -59,10 +62,12 @@ ClaimSiblings = Callable[[Job, str | None, Callable[[Job], bool], int], Awaitabl
 class Batching:
     """What the runtime does for a batch: the job store lives there."""
 
-    # (main job, key prefix or None for no siblings, accept, limit)
+    # (main job, key prefix or None for no siblings, accept, limit); no siblings for a
+    # main job whose last attempt was released with a note
     claim: ClaimSiblings
     finish: Callable[[Job, list[tuple[Job, JsonObject]]], Awaitable[None]]  # succeeded
-    release: Callable[[Job, list[Job]], Awaitable[None]]  # back to pending, attempt given back
+    # back to pending, the attempt given back; with a note, each runs alone next time
+    release: Callable[[Job, list[Job], str | None], Awaitable[None]]
     limit: int = BATCH_LIMIT
 
 
@@ -81,6 +86,13 @@ class Prepared:
     pending_bytes: int
 
 
+@dataclass(frozen=True)
+class Dropped:
+    job: Job
+    error: BaseException
+    note: str | None  # None: it may go with a later batch (it did not fit this one)
+
+
 def key_prefix(params: MirrorParams) -> str | None:
     """The keys of copies into the same folder (``core/routing_mirror``: instance/path)."""
     path = params.library_path or ""
@@ -90,7 +102,7 @@ def key_prefix(params: MirrorParams) -> str | None:
     return f"{params.instance}/{path[: cut + 1]}"
 
 
-def as_sibling(job: Job, main: Member, deps: Deps) -> Member | None:
+def as_sibling(job: Job, main: Member, rules: Sequence[PathRule]) -> Member | None:
     """``job`` as a member of ``main``'s batch, or None when it does not belong there."""
     try:
         params = MirrorParams.model_validate(job.params)
@@ -107,7 +119,7 @@ def as_sibling(job: Job, main: Member, deps: Deps) -> Member | None:
     ):
         return None
     try:
-        mapped = map_path(path, deps.rules, instance=params.instance)
+        mapped = map_path(path, rules, instance=params.instance)
     except ArrkestraError:
         return None
     same_place = mapped.rule == main.mapped.rule and mapped.source_dir == main.mapped.source_dir
@@ -123,7 +135,7 @@ def sibling_filter(main: Member, deps: Deps) -> tuple[Callable[[Job], bool], dic
 
     def accept(job: Job) -> bool:
         nonlocal used
-        member = as_sibling(job, main, deps)
+        member = as_sibling(job, main, deps.rules)
         if member is None:
             return False
         cost = PATHS_PER_FILE * (len(member.mapped.source) + 1)
@@ -145,64 +157,89 @@ async def run_copy(job: Job, params: MirrorParams, deps: Deps, batching: Batchin
     accept, taken = sibling_filter(main, deps)
     claimed = await batching.claim(job, key_prefix(params), accept, batching.limit)
     if not claimed.jobs:
-        resumed = job.id in claimed.resumed
+        resumed = job.id in claimed.released
         return await mirror.copy_file(job, params, mapped, deps, resumed=resumed)
     held = {j.id: Member(j, taken[j.id].params, taken[j.id].mapped) for j in claimed.jobs}
+    run = BatchRun(main, held, claimed.released, deps, batching)
     try:
-        return await run_batch(main, held, claimed.resumed, deps, batching)
-    except BaseException:
-        if held:
-            await batching.release(job, [m.job for m in held.values()])
+        return await run.copy()
+    except Exception as exc:
+        if run.own_failure:
+            raise
+        await run.release_all(f"released: the batch run of job {job.id} failed: {exc}")
+        if not isinstance(exc, PermanentError):
+            raise  # the job's own failure, as if it had run alone: it retries alone
+        # A permanent error may be any file's (an unreadable sidecar): not a reason for
+        # this job to die. It runs alone now, and fails only for its own file.
+        resumed = run.touched_main or job.id in claimed.released
+        return await mirror.copy_file(job, params, mapped, deps, resumed=resumed)
+    except BaseException:  # cancelled (drain, the job cancelled): no fault of the siblings
+        await run.release_all(None)
         raise
 
 
-async def run_batch(
-    main: Member,
-    held: dict[int, Member],
-    resumed: frozenset[int],
-    deps: Deps,
-    batching: Batching,
-) -> JsonObject:
-    """Copy ``main`` and its siblings (``held``: emptied as they are released or finished)."""
-    prepared = await asyncio.to_thread(prepare, [main, *held.values()], deps)
-    first = prepared[0]
-    if isinstance(first, Dropped):
-        raise first.error  # the siblings are released by the caller
-    dropped = [held.pop(p.job.id).job for p in prepared[1:] if isinstance(p, Dropped)]
-    if dropped:
-        await batching.release(main.job, dropped)
-    if not held:  # alone after all: exactly as an unbatched job
-        resumed_main = main.job.id in resumed
-        return await mirror.copy_file(
-            main.job, main.params, main.mapped, deps, resumed=resumed_main
+@dataclass
+class BatchRun:
+    main: Member
+    held: dict[int, Member]  # the siblings still leased here: emptied as they go
+    released: dict[int, str | None]
+    deps: Deps
+    batching: Batching
+    touched_main: bool = False  # rsync ran while the main file was incomplete
+    own_failure: bool = False  # the main job's file failed its checks: nobody else's fault
+
+    async def release_all(self, note: str | None) -> None:
+        if self.held:
+            jobs = [m.job for m in self.held.values()]
+            self.held.clear()
+            await self.batching.release(self.main.job, jobs, note)
+
+    async def copy(self) -> JsonObject:
+        main, deps = self.main, self.deps
+        prepared = await asyncio.to_thread(prepare, [main, *self.held.values()], deps)
+        first = prepared[0]
+        if isinstance(first, Dropped):  # its own failure: the siblings may go on together
+            self.own_failure = True
+            await self.release_all(None)
+            raise first.error
+        await self.drop([p for p in prepared[1:] if isinstance(p, Dropped)])
+        resumed = main.job.id in self.released
+        if not self.held:  # alone after all: exactly as an unbatched job
+            return await mirror.copy_file(main.job, main.params, main.mapped, deps, resumed=resumed)
+        ready = [p for p in prepared if isinstance(p, Prepared)]
+        self.touched_main = resumed or ready[0].pending_files > 0
+        stats = await self.transfer(ready)
+        results = [result_of(p, stats, p.member.job.id in self.released) for p in ready]
+        await publish(ready, results, stats, deps)
+        pairs = zip(ready[1:], results[1:], strict=True)
+        siblings = [(p.member.job, {**r, "batch_of": main.job.id}) for p, r in pairs]
+        self.held.clear()
+        await self.batching.finish(main.job, siblings)
+        batch = {
+            "jobs": len(ready),
+            "files_transferred": stats.files_transferred,
+            "bytes_transferred": stats.bytes_transferred,
+        }
+        return {**results[0], "batch": batch}
+
+    async def drop(self, dropped: list[Dropped]) -> None:
+        """Release the siblings that cannot go in this run, before it starts."""
+        for note in {d.note for d in dropped}:
+            jobs = [self.held.pop(d.job.id).job for d in dropped if d.note == note]
+            await self.batching.release(self.main.job, jobs, note)
+
+    async def transfer(self, ready: list[Prepared]) -> TransferStats:
+        sources = list(dict.fromkeys(s for p in ready for s in p.sources))  # sidecars once
+        main = self.main
+        transfer = Transfer(
+            tuple(sources), main.mapped.destination_dir, main.params.replace_existing
         )
-    ready = [p for p in prepared if isinstance(p, Prepared)]
-    sources = list(dict.fromkeys(s for p in ready for s in p.sources))  # shared sidecars once
-    transfer = Transfer(tuple(sources), main.mapped.destination_dir, main.params.replace_existing)
-    report, main_id = deps.progress, main.job.id
-    stats = await run_transfer(
-        transfer,
-        deps.rsync,
-        on_progress=None if report is None else (lambda update: report(main_id, update)),
-    )
-    results = [result_of(p, stats, p.member.job.id in resumed) for p in ready]
-    await publish(ready, results, stats, deps)
-    pairs = zip(ready[1:], results[1:], strict=True)
-    siblings = [(p.member.job, {**r, "batch_of": main_id}) for p, r in pairs]
-    await batching.finish(main.job, siblings)
-    held.clear()
-    batch = {
-        "jobs": len(ready),
-        "files_transferred": stats.files_transferred,
-        "bytes_transferred": stats.bytes_transferred,
-    }
-    return {**results[0], "batch": batch}
-
-
-@dataclass(frozen=True)
-class Dropped:
-    job: Job
-    error: BaseException
+        report, main_id = self.deps.progress, main.job.id
+        return await run_transfer(
+            transfer,
+            self.deps.rsync,
+            on_progress=None if report is None else (lambda update: report(main_id, update)),
+        )
 
 
 def prepare(members: list[Member], deps: Deps) -> list[Prepared | Dropped]:
@@ -214,23 +251,41 @@ def prepare(members: list[Member], deps: Deps) -> list[Prepared | Dropped]:
     main = members[0].mapped
     entries = sorted(os.listdir(main.source_dir))
     mirror.check_destination(main)
+    real_dir = os.path.realpath(main.source_dir)
+    ensure_inside(real_dir, os.path.realpath(main.rule.source_root), allow_root=True)
     ignore = deps.rsync.ignore_existing and not members[0].params.replace_existing
     out: list[Prepared | Dropped] = []
     used = 0
     for member in members:
         try:
-            sources = mirror.collect_sources(member.mapped, entries)
+            sources = sources_of(member.mapped, entries)
             files, size = pending(sources, main.destination_dir, ignore_existing=ignore)
         except (ArrkestraError, OSError) as exc:
-            out.append(Dropped(member.job, exc))
+            note = f"released: cannot be copied with job {members[0].job.id}: {exc}"
+            out.append(Dropped(member.job, exc, note))
             continue
         cost = sum(len(s) + 1 for s in sources)
         if out and used + cost > ARGV_BUDGET:
-            out.append(Dropped(member.job, PermanentError("over the command line budget")))
+            out.append(Dropped(member.job, PermanentError("over the argv budget"), None))
             continue
         used += cost
         out.append(Prepared(member, sources, files, size))
     return out
+
+
+def sources_of(mapped: MappedPath, entries: list[str]) -> list[str]:
+    """Blocking: ``mirror.collect_sources`` for a file of a folder checked already (its real
+    path is inside the root): a regular file there needs no check of its own; anything
+    else (a symlink, gone) gets the full checks and their errors.
+    """
+    try:
+        mode = os.lstat(mapped.source).st_mode
+    except OSError:
+        mode = 0
+    if not stat.S_ISREG(mode):
+        return mirror.collect_sources(mapped, entries)
+    names = [mapped.name, *mirror.sidecars_in(mapped.name, entries)]
+    return [os.path.join(mapped.source_dir, name) for name in names]
 
 
 def pending(sources: list[str], destination_dir: str, *, ignore_existing: bool) -> tuple[int, int]:

@@ -59,28 +59,29 @@ class SiblingLeases:
         owner = main.lease_owner
         assert owner is not None, "the main job is running, so it is leased"
 
-        def work(conn: sqlite3.Connection) -> tuple[list[Job], set[int]]:
-            jobs: list[Job] = []
-            if prefix is not None and limit > 0:
-                jobs = job_batches.claim_matching(
-                    conn,
-                    mirror.NAME,
-                    key_prefix=prefix,
-                    accept=accept,
-                    limit=limit,
-                    now=self.clock.now(),
-                    owner=owner,
-                    lease=self.lease,
-                )
-            return jobs, job_batches.released_before(conn, [main, *jobs])
+        def work(conn: sqlite3.Connection) -> tuple[list[Job], dict[int, str | None]]:
+            released = job_batches.released_before(conn, [main])
+            if prefix is None or limit <= 0 or released.get(main.id) is not None:
+                return [], released  # released with a note: its batch failed, it runs alone
+            jobs = job_batches.claim_matching(
+                conn,
+                mirror.NAME,
+                key_prefix=prefix,
+                accept=accept,
+                limit=limit,
+                now=self.clock.now(),
+                owner=owner,
+                lease=self.lease,
+            )
+            return jobs, released | job_batches.released_before(conn, jobs)
 
-        jobs, resumed = await self.db.run(work)
+        jobs, released = await self.db.run(work)
         if jobs:
             held = _Held(owner, {j.id for j in jobs})
             held.keeper = asyncio.create_task(self._keep_leases(main.id, held))
             self._held[main.id] = held
             log.info("job %d copies %d waiting job(s) of its folder with it", main.id, len(jobs))
-        return Claimed(jobs, frozenset(resumed))
+        return Claimed(jobs, released)
 
     async def finish(self, main: Job, results: list[tuple[Job, JsonObject]]) -> None:
         """The siblings succeeded: one transaction, then a history line and metrics each."""
@@ -100,15 +101,20 @@ class SiblingLeases:
         for job_id, why in applied.skipped:
             log.warning("result of job %d (copied with job %d) discarded: %s", job_id, main.id, why)
 
-    async def release(self, main: Job, jobs: list[Job]) -> None:
-        """Back to pending, the attempt given back: they run again (maybe batched) soon."""
-        now = self.clock.now()
-        applied = await self._apply(
-            main, [(j.id, lambda j: machine.release(j, now=now)) for j in jobs]
-        )
+    async def release(self, main: Job, jobs: list[Job], note: str | None) -> None:
+        """Back to pending, the attempt given back: they run again soon (alone with a note)."""
+        held = self._held.get(main.id)
+        owner = held.owner if held is not None else (main.lease_owner or "")
+        ids = [job.id for job in jobs]
+        try:
+            applied = await self.db.run(
+                job_batches.release_many, ids, owner=owner, now=self.clock.now(), note=note
+            )
+        finally:
+            self._forget(main.id, ids)
         if applied.jobs:
-            ids = [j.id for j in applied.jobs]
-            log.info("job %d released %d job(s) it was to copy: %s", main.id, len(ids), ids)
+            done = [j.id for j in applied.jobs]
+            log.info("job %d released %d job(s) it was to copy: %s", main.id, len(done), done)
         for job_id, why in applied.skipped:
             log.info("job %d (copied with job %d) was not released: %s", job_id, main.id, why)
 
@@ -119,10 +125,14 @@ class SiblingLeases:
         try:
             return await self.db.run(job_batches.transition_many, changes, owner=owner)
         finally:
-            if held is not None:
-                held.ids.difference_update(job_id for job_id, _ in changes)
-                if not held.ids:
-                    self._stop(main.id)
+            self._forget(main.id, [job_id for job_id, _ in changes])
+
+    def _forget(self, main_id: int, ids: list[int]) -> None:
+        held = self._held.get(main_id)
+        if held is not None:
+            held.ids.difference_update(ids)
+            if not held.ids:
+                self._stop(main_id)
 
     def _stop(self, main_id: int) -> None:
         held = self._held.pop(main_id, None)

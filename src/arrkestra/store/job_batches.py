@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from arrkestra.core import jobs as machine
 from arrkestra.core.jobs import Job, JobStatus
@@ -22,20 +22,31 @@ from arrkestra.store.jobs import (
     SELECT_JOB,
     Transition,
     apply_update,
-    get_job,
     row_to_job,
 )
 
+# A job whose last attempt was given back with a note (its shared run failed) runs alone.
+NOT_RELEASED_WITH_NOTE = """
+NOT EXISTS (SELECT 1 FROM job_attempts a
+            WHERE a.job_id = jobs.id AND a.attempt = jobs.attempts + 1
+              AND a.outcome = 'released' AND a.error IS NOT NULL
+              AND a.started_at >= COALESCE(jobs.retried_at, jobs.created_at))
+"""
 # ``status IN (...)`` lets SQLite use the partial index jobs_active_key (pipeline, key).
 SELECT_DUE_PENDING_KEYS = f"""
 SELECT {JOB_COLUMNS} FROM jobs
 WHERE pipeline = ? AND key >= ? AND key < ? AND status IN ('pending', 'running', 'failed')
-  AND status = 'pending' AND next_attempt_at <= ?
+  AND status = 'pending' AND next_attempt_at <= ? AND {NOT_RELEASED_WITH_NOTE}
 ORDER BY next_attempt_at, id
 """
 SELECT_RELEASED_ATTEMPT = """
-SELECT 1 FROM job_attempts
-WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND started_at >= ? LIMIT 1
+SELECT error FROM job_attempts
+WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND started_at >= ?
+ORDER BY id DESC LIMIT 1
+"""
+NOTE_RELEASED = """
+UPDATE job_attempts SET error = ?
+WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND finished_at = ?
 """
 
 
@@ -45,6 +56,11 @@ class Applied:
 
     jobs: list[Job]
     skipped: list[tuple[int, str]]  # (job id, why)
+
+
+def updated(job: Job, update: machine.JobUpdate) -> Job:
+    """The job as ``update`` leaves it (what reading the row back would give)."""
+    return replace(job, **{f.name: getattr(update, f.name) for f in fields(update)})
 
 
 def key_range(prefix: str) -> tuple[str, str]:
@@ -72,7 +88,8 @@ def claim_matching(
     """Lease to ``owner``, in one transaction, up to ``limit`` due ``pending`` jobs of
     ``pipeline`` whose key starts with ``key_prefix`` and that ``accept`` takes (asked in
     due order, at most once per job, inside the transaction). Each gets its attempt row,
-    exactly as ``store.jobs.claim_next`` would give it.
+    exactly as ``store.jobs.claim_next`` would give it. Jobs released with a note by
+    :func:`release_many` are left to run on their own.
     """
     lower, upper = key_range(key_prefix)
     claimed: list[Job] = []
@@ -83,8 +100,9 @@ def claim_matching(
                 break
             job = row_to_job(row)
             if accept(job):
-                apply_update(conn, job, machine.claim(job, now=now, owner=owner, lease=lease))
-                claimed.append(get_job(conn, job.id))
+                update = machine.claim(job, now=now, owner=owner, lease=lease)
+                apply_update(conn, job, update)
+                claimed.append(updated(job, update))
     return claimed
 
 
@@ -96,39 +114,71 @@ def transition_many(
     A job that is no longer leased to ``owner`` (cancelled, reclaimed) or that the state
     machine refuses is skipped and reported, never an error for the others.
     """
+    with write_transaction(conn):
+        return _apply_each(conn, changes, owner)
+
+
+def release_many(
+    conn: sqlite3.Connection,
+    job_ids: Sequence[int],
+    *,
+    owner: str,
+    now: float,
+    note: str | None = None,
+) -> Applied:
+    """Give these jobs back (pending, due now, the attempt not counted), in one transaction.
+
+    ``note`` (why: the shared run failed) goes on each released attempt row, where the
+    audit trail shows it; such a job is not claimed by :func:`claim_matching` next time.
+    """
+
+    def give_back(job: Job) -> machine.JobUpdate:
+        return machine.release(job, now=now)
+
+    with write_transaction(conn):
+        applied = _apply_each(conn, [(job_id, give_back) for job_id in job_ids], owner)
+        if note is not None:
+            for job in applied.jobs:
+                conn.execute(NOTE_RELEASED, (note, job.id, job.attempts + 1, now))
+    return applied
+
+
+def _apply_each(
+    conn: sqlite3.Connection, changes: Sequence[tuple[int, Transition]], owner: str
+) -> Applied:
     done: list[Job] = []
     skipped: list[tuple[int, str]] = []
-    with write_transaction(conn):
-        for job_id, change in changes:
-            row = conn.execute(SELECT_JOB, (job_id,)).fetchone()
-            if row is None:
-                skipped.append((job_id, "no such job"))
-                continue
-            job = row_to_job(row)
-            if job.status is not JobStatus.RUNNING or job.lease_owner != owner:
-                skipped.append((job_id, f"no longer leased to {owner} ({job.status})"))
-                continue
-            try:
-                update = change(job)
-            except machine.InvalidTransition as exc:
-                skipped.append((job_id, str(exc)))
-                continue
-            apply_update(conn, job, update)
-            done.append(get_job(conn, job_id))
+    for job_id, change in changes:
+        row = conn.execute(SELECT_JOB, (job_id,)).fetchone()
+        if row is None:
+            skipped.append((job_id, "no such job"))
+            continue
+        job = row_to_job(row)
+        if job.status is not JobStatus.RUNNING or job.lease_owner != owner:
+            skipped.append((job_id, f"no longer leased to {owner} ({job.status})"))
+            continue
+        try:
+            update = change(job)
+        except machine.InvalidTransition as exc:
+            skipped.append((job_id, str(exc)))
+            continue
+        apply_update(conn, job, update)
+        done.append(updated(job, update))
     return Applied(done, skipped)
 
 
-def released_before(conn: sqlite3.Connection, jobs: Iterable[Job]) -> set[int]:
-    """Ids of the running ``jobs`` whose current attempt follows a released one.
+def released_before(conn: sqlite3.Connection, jobs: Iterable[Job]) -> dict[int, str | None]:
+    """For the running ``jobs`` whose current attempt follows a released one: job id ->
+    the note of that release (None: a plain release, at a drain).
 
-    A release (drain, or a batch run that failed) gives the attempt back, so the attempt
-    after it has the same number: the job ran before, though ``attempts`` may say 1.
-    Attempts before a manual retry do not count.
+    A release gives the attempt back, so the attempt after it has the same number: the
+    job ran before, though ``attempts`` may say 1. Attempts before a manual retry do not
+    count.
     """
-    found = set()
+    found: dict[int, str | None] = {}
     for job in jobs:
         since = job.retried_at if job.retried_at is not None else job.created_at
-        args = (job.id, job.attempts, since)
-        if conn.execute(SELECT_RELEASED_ATTEMPT, args).fetchone() is not None:
-            found.add(job.id)
+        row = conn.execute(SELECT_RELEASED_ATTEMPT, (job.id, job.attempts, since)).fetchone()
+        if row is not None:
+            found[job.id] = row[0]
     return found
