@@ -212,6 +212,7 @@ async def test_a_failed_batch_releases_its_jobs_which_then_succeed_or_fail_on_th
 async def test_a_sibling_cancelled_while_its_batch_runs_stays_cancelled(
     running_app: AppFactory, tmp_path: Path, upstreams: Any
 ) -> None:
+    _, _, notify, _ = upstreams
     season(tmp_path, 3)
     write(tmp_path / "src" / "tv" / SHOW / SEASON / episode(1), 4 * 1024 * 1024)
     sections = sections_for(tmp_path, upstreams, concurrency=1, bwlimit="2M")
@@ -225,9 +226,15 @@ async def test_a_sibling_cancelled_while_its_batch_runs_stays_cancelled(
         answer = await r.client.post(f"/api/v1/jobs/{ids[2]}/cancel", headers=HEADERS)
         assert answer.status_code == 200, answer.text
         jobs = {j["id"]: j for j in await settle(r, 3)}
+
+        async def announced() -> bool:
+            return sum(announced_episodes(notify).values()) >= 2
+
+        await eventually(announced, within=15)
     assert [jobs[i]["status"] for i in ids] == ["succeeded", "succeeded", "cancelled"]
     assert jobs[ids[1]]["result"]["batch_of"] == ids[0]
     assert jobs[ids[2]]["result"] is None
+    assert announced_episodes(notify) == Counter({"S01E01": 1, "S01E02": 1})  # not E03
 
 
 async def test_a_file_that_fails_its_own_checks_leaves_the_batch_and_dies_alone(

@@ -15,9 +15,9 @@ Per job, as if it had run alone:
   quick check) is ``already_present``, else ``copied``, with its own files and bytes. A
   complete file whose job ran before (a retry, or its last attempt was released) is
   ``copied`` with a note, as a lone job would be: nobody announced it yet.
-- each copied job is announced (coalesced per series by the caller); the folder's Plex
-  scan is queued once (scans are debounced per folder anyway).
-- the siblings finish together (one transaction), each result naming ``batch_of``.
+- the siblings finish together (one transaction), each result naming ``batch_of``; then
+  each copied job is announced (coalesced per series by the caller; a sibling cancelled
+  meanwhile is not) and the folder's Plex scan is queued once (debounced per folder).
 
 A sibling whose own checks fail (source gone, symlink escape) is released before the
 run, to fail on its own. When the run fails (any exception, cancellation included) the
@@ -65,7 +65,8 @@ class Batching:
     # (main job, key prefix or None for no siblings, accept, limit); no siblings for a
     # main job whose last attempt was released with a note
     claim: ClaimSiblings
-    finish: Callable[[Job, list[tuple[Job, JsonObject]]], Awaitable[None]]  # succeeded
+    # the siblings succeeded, with their results; the ids of those that did (not cancelled)
+    finish: Callable[[Job, list[tuple[Job, JsonObject]]], Awaitable[set[int]]]
     # back to pending, the attempt given back; with a note, each runs alone next time
     release: Callable[[Job, list[Job], str | None], Awaitable[None]]
     limit: int = BATCH_LIMIT
@@ -210,11 +211,14 @@ class BatchRun:
         self.touched_main = resumed or ready[0].pending_files > 0
         stats = await self.transfer(ready)
         results = [result_of(p, stats, p.member.job.id in self.released) for p in ready]
-        await publish(ready, results, stats, deps)
         pairs = zip(ready[1:], results[1:], strict=True)
         siblings = [(p.member.job, {**r, "batch_of": main.job.id}) for p, r in pairs]
         self.held.clear()
-        await self.batching.finish(main.job, siblings)
+        finished = await self.batching.finish(main.job, siblings) | {main.job.id}
+        # Announced once finished: not a job cancelled meanwhile. Its scan is the folder's:
+        # were the daemon to die before queueing it, the main job's rerun queues it.
+        done = [(p, r) for p, r in zip(ready, results, strict=True) if p.member.job.id in finished]
+        await publish(done, stats, deps)
         batch = {
             "jobs": len(ready),
             "files_transferred": stats.files_transferred,
@@ -330,10 +334,10 @@ def result_of(prepared: Prepared, stats: TransferStats, resumed: bool) -> JsonOb
 
 
 async def publish(
-    ready: list[Prepared], results: list[JsonObject], stats: TransferStats, deps: Deps
+    done: list[tuple[Prepared, JsonObject]], stats: TransferStats, deps: Deps
 ) -> None:
     """Queue the folder's Plex scan once and announce each copied file."""
-    copied = [p for p, r in zip(ready, results, strict=True) if r["outcome"] == "copied"]
+    copied = [p for p, result in done if result["outcome"] == "copied"]
     if not copied:
         return
     if deps.queue_scan is not None:

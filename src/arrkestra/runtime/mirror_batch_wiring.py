@@ -83,7 +83,7 @@ class SiblingLeases:
             log.info("job %d copies %d waiting job(s) of its folder with it", main.id, len(jobs))
         return Claimed(jobs, released)
 
-    async def finish(self, main: Job, results: list[tuple[Job, JsonObject]]) -> None:
+    async def finish(self, main: Job, results: list[tuple[Job, JsonObject]]) -> set[int]:
         """The siblings succeeded: one transaction, then a history line and metrics each."""
         by_id = {job.id: result for job, result in results}
 
@@ -100,6 +100,7 @@ class SiblingLeases:
             self.metrics.observe_transfer(outcome, int(result.get("bytes_transferred") or 0), 0.0)
         for job_id, why in applied.skipped:
             log.warning("result of job %d (copied with job %d) discarded: %s", job_id, main.id, why)
+        return {job.id for job in applied.jobs}
 
     async def release(self, main: Job, jobs: list[Job], note: str | None) -> None:
         """Back to pending, the attempt given back: they run again soon (alone with a note)."""

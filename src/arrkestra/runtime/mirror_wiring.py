@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
 import httpx
@@ -114,6 +115,69 @@ def deletion_budget(
     )
 
 
+def rsync_options(settings: Settings) -> RsyncOptions:
+    config = settings.mirror
+    return RsyncOptions(
+        excludes=tuple(config.excludes),
+        ignore_existing=config.ignore_existing,
+        dry_run=settings.pipeline_dry_run(mirror.NAME),
+        timeout=config.timeout,
+        bwlimit=config.bwlimit,
+    )
+
+
+def plex_scans(
+    settings: Settings,
+    capability: MirrorCapability,
+    *,
+    clock: Clock,
+    queue: Queue,
+    redactor: Redactor,
+) -> Callable[[MappedPath], Awaitable[None]] | None:
+    """The Plex scan pipeline (added to ``capability``) and how a copy queues a scan."""
+    plex = settings.plex
+    if plex is None:
+        return None
+    http = make_client(timeout=plex.timeout)
+    capability.closers.append(http)
+    token = plex.token.get_secret_value() if plex.token else ""
+    client = PlexClient(plex.url, token, client=http, redactor=redactor, clock=clock.now)
+
+    async def queue_scan(mapped: MappedPath) -> None:
+        spec = plex_scan.scan_job(
+            mapped.plex_dir, mapped.rule.plex_section, debounce=plex.scan_debounce
+        )
+        await queue.enqueue(spec)
+
+    async def run_scan(job: Job) -> JsonObject:
+        return await plex_scan.run(job, plex_scan.Deps(client))
+
+    capability.pipelines.append(
+        Pipeline(plex_scan.NAME, run_scan, 1, settings.retry_policy(mirror.NAME))
+    )
+    return queue_scan
+
+
+def mirror_runner(
+    deps: mirror.Deps, batching: mirror_batch.Batching, *, board: ProgressBoard, metrics: Metrics
+) -> Callable[[Job], Awaitable[JsonObject]]:
+    """A mirror job, run: a copy with the waiting copies of its folder, the rest alone."""
+
+    async def run(job: Job) -> JsonObject:
+        try:
+            params = mirror.parse_params(job)
+            if params.action == "copy":
+                result = await mirror_batch.run_copy(job, params, deps, batching)
+            else:
+                result = await mirror.run(job, deps)
+        finally:
+            board.clear(job.id)
+        observe(metrics, result)
+        return result
+
+    return run
+
+
 def build_mirror(
     settings: Settings,
     *,
@@ -140,28 +204,7 @@ def build_mirror(
     capability = MirrorCapability(
         [], mounts, sorted({s for r in rules for s in mount_specs(r)}, key=str)
     )
-    queue_scan = None
-    if settings.plex is not None:
-        plex = settings.plex
-        http = make_client(timeout=plex.timeout)
-        capability.closers.append(http)
-        token = plex.token.get_secret_value() if plex.token else ""
-        client = PlexClient(plex.url, token, client=http, redactor=redactor, clock=clock.now)
-
-        async def queue_scan_job(mapped: MappedPath) -> None:
-            spec = plex_scan.scan_job(
-                mapped.plex_dir, mapped.rule.plex_section, debounce=plex.scan_debounce
-            )
-            await queue.enqueue(spec)
-
-        async def run_scan(job: Job) -> JsonObject:
-            return await plex_scan.run(job, plex_scan.Deps(client))
-
-        queue_scan = queue_scan_job
-        capability.pipelines.append(
-            Pipeline(plex_scan.NAME, run_scan, 1, settings.retry_policy(mirror.NAME))
-        )
-
+    queue_scan = plex_scans(settings, capability, clock=clock, queue=queue, redactor=redactor)
     coalescer: Coalescer[Mirrored] = Coalescer(
         notifier.send, message_for, window=settings.notifications.coalesce_window
     )
@@ -174,13 +217,7 @@ def build_mirror(
         rules=rules,
         mounts=mounts,
         mount_specs=mount_specs,
-        rsync=RsyncOptions(
-            excludes=tuple(config.excludes),
-            ignore_existing=config.ignore_existing,
-            dry_run=settings.pipeline_dry_run(mirror.NAME),
-            timeout=config.timeout,
-            bwlimit=config.bwlimit,
-        ),
+        rsync=rsync_options(settings),
         queue_scan=queue_scan,
         announce=announce,
         progress=lambda job_id, p: board.report(job_id, asdict(p)),
@@ -188,19 +225,7 @@ def build_mirror(
     )
 
     batching = SiblingLeases(db, clock, metrics, settings.queue.lease).batching()
-
-    async def run(job: Job) -> JsonObject:
-        try:
-            params = mirror.parse_params(job)
-            if params.action == "copy":
-                result = await mirror_batch.run_copy(job, params, deps, batching)
-            else:
-                result = await mirror.run(job, deps)
-        finally:
-            board.clear(job.id)
-        observe(metrics, result)
-        return result
-
+    run = mirror_runner(deps, batching, board=board, metrics=metrics)
     capability.pipelines.insert(
         0, Pipeline(mirror.NAME, run, config.concurrency, settings.retry_policy(mirror.NAME))
     )
