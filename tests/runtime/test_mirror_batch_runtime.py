@@ -299,3 +299,37 @@ async def test_a_drain_releases_the_whole_batch_and_the_restart_announces_what_i
     assert jobs[ids[0]]["result"]["note"].startswith("the copy was already complete")
     assert announced_episodes(notify) == Counter({"S01E01": 1, "S01E02": 1, "S01E03": 1})
     assert all(identical(source / p.name, p) for p in copied.iterdir())
+
+
+async def test_a_file_that_fails_a_batch_for_good_does_not_take_the_others_with_it(
+    running_app: AppFactory, tmp_path: Path, upstreams: Any
+) -> None:
+    """A folder in the way of E03's copy: rsync copies the rest and exits 23 (permanent).
+    The leader does not die for E03: it runs alone at once (its copy is there: copied,
+    announced); the others are released, run alone, and only E03 dies."""
+    _, _, notify, _ = upstreams
+    season(tmp_path, 4)
+    copied = tmp_path / "dst" / "TV" / SHOW / SEASON
+    (copied / episode(3)).mkdir(parents=True)
+    (copied / episode(3) / "keep").write_text("not ours")
+    sections = sections_for(tmp_path, upstreams, concurrency=1)
+    async with running_app(**sections) as r:
+        ids = (await r.client.post("/webhook/sonarr/hd", json=season_pack(4))).json()["jobs"]
+        jobs = {j["id"]: j for j in await settle(r, 4)}
+        logs = {i: (await job_detail(r, i))["attempts_log"] for i in ids}
+
+        async def announced() -> bool:
+            return sum(announced_episodes(notify).values()) >= 3
+
+        await eventually(announced, within=15)
+    assert [jobs[i]["status"] for i in ids] == ["succeeded", "succeeded", "dead", "succeeded"]
+    assert [a["outcome"] for a in logs[ids[0]]] == ["succeeded"]  # no failed attempt
+    assert jobs[ids[0]]["result"]["outcome"] == "copied"
+    assert "batch" not in jobs[ids[0]]["result"]  # its own run decided its result
+    for i in (ids[1], ids[3]):
+        assert [a["outcome"] for a in logs[i]] == ["released", "succeeded"]
+        assert jobs[i]["result"]["outcome"] == "copied"
+    assert [a["outcome"] for a in logs[ids[2]]] == ["released", "dead"]
+    assert "could not make way" in jobs[ids[2]]["last_error"]
+    assert (copied / episode(3) / "keep").read_text() == "not ours"
+    assert announced_episodes(notify) == Counter({"S01E01": 1, "S01E02": 1, "S01E04": 1})
