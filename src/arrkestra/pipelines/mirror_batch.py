@@ -20,9 +20,13 @@ Per job, as if it had run alone:
   meanwhile is not) and the folder's Plex scan is queued once (debounced per folder).
 
 A sibling whose own checks fail (source gone, symlink escape) is released before the
-run, to fail on its own. When the run fails (any exception, cancellation included) the
-siblings are released, their attempt given back, and only the job that started the run
-goes through the normal failure path. Live progress stays on that job.
+run, to fail on its own. When the run fails, the siblings are released (their attempt
+given back) with a note saying why, and then run alone: one bad file cannot fail them
+twice. The job that started the run fails through the normal path, as if alone; on a
+permanent error (which may be any file's, an unreadable sidecar) it first reruns alone
+at once, so it dies only for its own file. Cancelled (a drain, the job cancelled), the
+run releases the siblings without a note: they may be batched again. Live progress
+stays on the job that started the run.
 """
 
 from __future__ import annotations
