@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
+import daemon  # bench/daemon.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOADS = ROOT / "tests" / "fixtures" / "payloads"
@@ -95,34 +93,7 @@ def start_daemon(tmp: Path, port: int) -> subprocess.Popen[bytes]:
         "sonarr": {"hd": {"url": "http://sonarr:8989", "webhook": {"secret": SECRET}}},
         "radarr": {"hd": {"url": "http://radarr:7878", "webhook": {"secret": SECRET}}},
     }
-    (tmp / "arrkestra.yaml").write_text(json.dumps(config))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARRKESTRA_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "arrkestra",
-            "serve",
-            "--config",
-            str(tmp / "arrkestra.yaml"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "daemon.log").open("wb"),
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    sys.exit("daemon did not become ready:\n" + (tmp / "daemon.log").read_text())
+    return daemon.start_daemon(tmp, port, config)
 
 
 def rss_mib(pid: int) -> float:

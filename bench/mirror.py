@@ -45,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import daemon  # bench/daemon.py: the script's folder is on sys.path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,24 +217,7 @@ def start_daemon(tmp: Path, port: int, concurrency: int | None) -> subprocess.Po
         "radarr": {"hd": {"url": "http://radarr:7878", "webhook": {"secret": SECRET}}},
         "mirror": mirror,
     }
-    (tmp / "arrkestra.yaml").write_text(json.dumps(config))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARRKESTRA_")}
-    argv = [sys.executable, "-m", "arrkestra", "serve", "--config", str(tmp / "arrkestra.yaml")]
-    process = subprocess.Popen(
-        [*argv, "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "daemon.log").open("wb"),
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    sys.exit("daemon did not become ready:\n" + (tmp / "daemon.log").read_text())
+    return daemon.start_daemon(tmp, port, config)
 
 
 class Jobs:
