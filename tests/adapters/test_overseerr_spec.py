@@ -7,16 +7,14 @@ for that operation with a value its schema allows (enum, number).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import yaml
 from tests.adapters.conftest import OVERSEERR_KEY, OverseerrRig
+from tests.adapters.openapi_check import Call, OpenApiSpec
 
 from arrkestra.adapters.overseerr import OverseerrClient
 from arrkestra.core.redact import Redactor
@@ -24,7 +22,6 @@ from arrkestra.testing.fake_overseerr import FakeOverseerr
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
 API_ROOT = "/api/v1"  # servers: '{server}/api/v1'
-METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 EXPECTED_OPERATIONS = {
     ("GET", "/status"),
     ("GET", "/auth/me"),
@@ -37,72 +34,19 @@ EXPECTED_OPERATIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    template: str
-    pattern: re.Pattern[str]
-    parameters: dict[tuple[str, str], dict[str, Any]]  # (in, name) -> schema
-
-    @property
-    def literal_length(self) -> int:
-        return len(re.sub(r"\{[^}]+\}", "", self.template))
-
-
 @cache
-def operations(spec_file: str) -> tuple[Operation, ...]:
+def checker(spec_file: str) -> OpenApiSpec:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec = yaml.load((SPECS / spec_file).read_text(encoding="utf-8"), Loader=loader)
-    found = []
-    for template, item in spec["paths"].items():
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-        for method, operation in item.items():
-            if method not in METHODS:
-                continue
-            declared = [*item.get("parameters", []), *operation.get("parameters", [])]
-            parameters = {(p["in"], p["name"]): p.get("schema", {}) for p in declared}
-            found.append(Operation(method.upper(), template, re.compile(f"^{regex}$"), parameters))
-    # a literal segment beats a template one: /request/count before /request/{requestId}
-    return tuple(sorted(found, key=lambda op: -op.literal_length))
+    document = yaml.load((SPECS / spec_file).read_text(encoding="utf-8"), Loader=loader)
+    return OpenApiSpec(document, name=spec_file, root=API_ROOT)
 
 
-def value_problem(value: str, schema: dict[str, Any]) -> str | None:
-    if "enum" in schema and value not in [str(v) for v in schema["enum"]]:
-        return f"{value!r} is not one of {schema['enum']}"
-    if schema.get("type") in ("number", "integer") and not re.fullmatch(r"\d+(\.\d+)?", value):
-        return f"{value!r} is not a {schema['type']}"
-    return None
+def violations(spec_file: str, calls: list[Call]) -> list[str]:
+    return checker(spec_file).violations(calls)
 
 
-def violations(spec_file: str, calls: list[tuple[str, str, dict[str, str]]]) -> list[str]:
-    problems = []
-    for method, path, query in calls:
-        relative = path.removeprefix(API_ROOT)
-        matches = [(op, m) for op in operations(spec_file) if (m := op.pattern.match(relative))]
-        same_method = [(op, m) for op, m in matches if op.method == method]
-        if not same_method:
-            problems.append(f"{method} {path}: no such operation in {spec_file}")
-            continue
-        op, match = same_method[0]
-        values = [("path", k, v) for k, v in match.groupdict().items()]
-        values += [("query", k, v) for k, v in query.items()]
-        for where, name, value in values:
-            if (where, name) not in op.parameters:
-                problems.append(f"{method} {op.template}: {where} parameter {name!r} undeclared")
-            elif problem := value_problem(value, op.parameters[(where, name)]):
-                problems.append(f"{method} {op.template}: {where} {name}: {problem}")
-    return problems
-
-
-def operations_used(spec_file: str, calls: list[tuple[str, str, dict[str, str]]]) -> set[Any]:
-    used = set()
-    for method, path, _ in calls:
-        relative = path.removeprefix(API_ROOT)
-        for op in operations(spec_file):
-            if op.method == method and op.pattern.match(relative):
-                used.add((method, op.template))
-                break
-    return used
+def operations_used(spec_file: str, calls: list[Call]) -> set[tuple[str, str]]:
+    return checker(spec_file).operations_used(calls)
 
 
 async def exercise(client: OverseerrClient, fake: FakeOverseerr) -> None:

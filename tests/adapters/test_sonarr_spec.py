@@ -12,15 +12,14 @@ marks read-only and deprecated.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.adapters.openapi_check import Call, OpenApiSpec, Operation
 
 from arrkestra.adapters.sonarr import SonarrClient, TargetSpec
 from arrkestra.core.redact import Redactor
@@ -28,7 +27,6 @@ from arrkestra.testing.fake_sonarr import V3_VERSION, V4_VERSION, FakeSonarr
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "specs" / "sonarr-openapi-v3.json"
 KEY = "sonarr-spec-key-0123456789abcdef"
-METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 COMMON_OPERATIONS = {
     ("GET", "/api/v3/system/status"),
     ("GET", "/api/v3/series"),
@@ -42,110 +40,25 @@ COMMON_OPERATIONS = {
 V3_ONLY = {("GET", "/api/v3/languageprofile")}
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    template: str
-    pattern: re.Pattern[str]
-    parameters: dict[tuple[str, str], dict[str, Any]]  # (in, name) -> resolved schema
-    body: dict[str, Any] | None  # resolved JSON request body schema
-
-    @property
-    def literal_length(self) -> int:
-        return len(re.sub(r"\{[^}]+\}", "", self.template))
-
-
 @cache
-def spec() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(SPEC.read_text(encoding="utf-8"))
-    return data
-
-
-def resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        name = schema["$ref"].removeprefix("#/components/schemas/")
-        schema = spec()["components"]["schemas"][name]
-    return schema
-
-
-@cache
-def operations() -> tuple[Operation, ...]:
-    found = []
-    for template, item in spec()["paths"].items():
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-        for method, op in item.items():
-            if method not in METHODS:
-                continue
-            declared = [*item.get("parameters", []), *op.get("parameters", [])]
-            parameters = {(p["in"], p["name"]): resolve(p.get("schema", {})) for p in declared}
-            content = op.get("requestBody", {}).get("content", {})
-            body = content.get("application/json", {}).get("schema")
-            body = resolve(body) if body else None
-            found.append(
-                Operation(method.upper(), template, re.compile(f"^{regex}$"), parameters, body)
-            )
-    # a literal segment beats a template one: /series/lookup before /series/{id}
-    return tuple(sorted(found, key=lambda op: -op.literal_length))
-
-
-def value_problem(value: str, schema: dict[str, Any]) -> str | None:
-    if "enum" in schema and value not in [str(v) for v in schema["enum"]]:
-        return f"{value!r} is not one of {schema['enum']}"
-    if schema.get("type") == "integer" and not re.fullmatch(r"-?\d+", value):
-        return f"{value!r} is not an integer"
-    return None
+def checker() -> OpenApiSpec:
+    return OpenApiSpec(json.loads(SPEC.read_text(encoding="utf-8")), name="the spec")
 
 
 def match(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-    for op in operations():
-        found = op.pattern.match(path)
-        if op.method == method and found:
-            return op, found.groupdict()
-    return None
+    return checker().match(method, path)
 
 
-def violations(calls: Sequence[tuple[str, str, dict[str, str]]]) -> list[str]:
-    problems = []
-    for method, path, query in calls:
-        matched = match(method, path)
-        if matched is None:
-            problems.append(f"{method} {path}: no such operation in the spec")
-            continue
-        op, path_values = matched
-        values = [("path", k, v) for k, v in path_values.items()]
-        values += [("query", k, v) for k, v in query.items()]
-        for where, name, value in values:
-            if (where, name) not in op.parameters:
-                problems.append(f"{method} {op.template}: {where} parameter {name!r} undeclared")
-            elif problem := value_problem(value, op.parameters[(where, name)]):
-                problems.append(f"{method} {op.template}: {where} {name}: {problem}")
-    return problems
+def violations(calls: Sequence[Call]) -> list[str]:
+    return checker().violations(calls)
+
+
+def operations_used(calls: Sequence[Call]) -> set[tuple[str, str]]:
+    return checker().operations_used(calls)
 
 
 def body_violations(schema: dict[str, Any], body: Any, where: str, allowed: set[str]) -> list[str]:
-    """Properties the schema lacks or marks read-only; enum values it does not list."""
-    schema = resolve(schema)
-    if "enum" in schema:
-        return [] if body in schema["enum"] else [f"{where}: {body!r} not in {schema['enum']}"]
-    if schema.get("type") == "array" and isinstance(body, list):
-        return [p for item in body for p in body_violations(schema["items"], item, where, allowed)]
-    if not isinstance(body, dict) or "properties" not in schema:
-        return []
-    problems = []
-    for name, value in body.items():
-        prop = schema["properties"].get(name)
-        path = f"{where}.{name}"
-        if prop is None:
-            problems.append(f"{path}: not a property of the schema")
-        elif prop.get("readOnly") and path not in allowed:
-            problems.append(f"{path}: read-only")
-        else:
-            problems += body_violations(prop, value, path, allowed)
-    return problems
-
-
-def operations_used(calls: Sequence[tuple[str, str, dict[str, str]]]) -> set[tuple[str, str]]:
-    return {(m, found[0].template) for m, p, _ in calls if (found := match(m, p))}
+    return checker().body_violations(schema, body, where, allowed)
 
 
 async def exercise(fake: FakeSonarr) -> None:
@@ -224,7 +137,7 @@ def test_the_body_checker_catches_unknown_and_read_only_properties() -> None:
         "body.languageProfileId: read-only",
         "body.seasonFolders: not a property of the schema",
         "body.addOptions.monitor: 'everything' not in "
-        + str(resolve({"$ref": "#/components/schemas/MonitorTypes"})["enum"]),
+        + str(checker().resolve({"$ref": "#/components/schemas/MonitorTypes"})["enum"]),
     ]
 
 
