@@ -41,7 +41,7 @@ def test_the_example_file_values_are_the_defaults(
     """The example documents the defaults: where it writes a default, it is the default."""
     settings = load_settings(example, example_env)
     defaults = Settings()
-    for section in ("queue", "storage", "logging", "retry", "catchup", "reconcile", "selftest"):
+    for section in ("queue", "storage", "logging", "retry", "catchup", "reconcile"):
         assert getattr(settings, section) == getattr(defaults, section), section
     assert settings.discovery.filters == defaults.discovery.filters
     assert settings.discovery.tvmaze == defaults.discovery.tvmaze

@@ -42,13 +42,6 @@ def test_unknown_pipeline_names_are_refused() -> None:
         Settings().retry_policy("cleanpu")
 
 
-def test_selftest_is_off_by_default(load) -> None:
-    settings = Settings()
-    assert settings.selftest.enabled is False
-    assert settings.selftest.concurrency == 2
-    assert load("selftest: {enabled: true}").selftest.enabled
-
-
 def test_section_defaults() -> None:
     settings = Settings()
     assert settings.queue.lease == 60.0

@@ -11,7 +11,6 @@ from arrkestra.core.instances import InstanceRef
 from arrkestra.core.routing import jobs_for
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
-ALL = frozenset({"cleanup", "mirror", "selftest"})
 
 
 def sample(kind: str, name: str) -> dict[str, Any]:
@@ -58,7 +57,9 @@ def test_idempotency_key_is_stable_and_instance_scoped() -> None:
     [b] = route("sonarr", body)
     assert a.key == b.key == "sonarr.hd/tv/tmdb:64728/tvdb:271005/arr:169"
     [uhd] = jobs_for(
-        parse_event("sonarr", body), InstanceRef("sonarr", "4k", is_4k=True), pipelines=ALL
+        parse_event("sonarr", body),
+        InstanceRef("sonarr", "4k", is_4k=True),
+        pipelines=frozenset({"cleanup", "mirror"}),
     )[:1]
     assert uhd.key != a.key and uhd.params["is_4k"] is True
 
@@ -98,12 +99,6 @@ def test_malformed_deletes_still_become_jobs_that_carry_the_problem() -> None:
     assert isinstance(parsed, Malformed)
     [job] = jobs_for(parsed, InstanceRef("sonarr", "hd"), pipelines=frozenset({"cleanup"}))
     assert job.params["problems"] and job.params["media_type"] == "tv"
-
-
-def test_selftest_rows_only_when_selftest_runs() -> None:
-    body = sample("sonarr", "v4-series-delete.real.json")
-    specs = jobs_for(parse_event("sonarr", body), InstanceRef("sonarr", "hd"), pipelines=ALL)
-    assert sorted(s.pipeline for s in specs) == ["cleanup", "selftest"]
 
 
 def mirror_route(kind: str, name: str, **ref: Any) -> list[Any]:

@@ -56,34 +56,28 @@ async def test_a_rejected_key_pauses_cleanup_alerts_once_and_resumes_when_fixed(
     fake, _, notify, _ = upstreams
     media = fake.add_media(media_type="movie", tmdb_id=603)
     fake.api_key = "the key was rotated"
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         answer = await r.client.post("/webhook/radarr/hd", json=movie(603))
         assert answer.status_code == 202
-
-        async def paused_and_flagged() -> bool:
-            health = (await r.client.get("/health")).json()
-            pipelines = (await r.client.get("/api/v1/pipelines", headers=HEADERS)).json()
-            cleanup = next((p for p in pipelines if p["name"] == "cleanup"), {})
-            return health["overseer"] == "auth_failed" and bool(cleanup.get("paused"))
-
-        await eventually(paused_and_flagged)
+        assert await r.services.worker.run_until_idle() == 1  # the attempt meets the 403
+        health = (await r.client.get("/health")).json()
+        pipelines = (await r.client.get("/api/v1/pipelines", headers=HEADERS)).json()
+        assert health["overseer"] == "auth_failed"
+        assert [p["paused"] for p in pipelines if p["name"] == "cleanup"] == [True]
         states = await job_states(r)
         assert states[0][1] == 0 and states[0][0] in ("failed", "pending")  # no attempt burnt
 
-        async def several_polls() -> bool:  # the monitor keeps seeing the 403...
-            return sum(1 for c in fake.calls if c[1] == "/api/v1/auth/me") >= 3
-
-        await eventually(several_polls)
+        for _ in range(3):  # the monitor keeps seeing the 403...
+            await r.services.scheduler.run("overseerr.health")
+        assert sum(1 for c in fake.calls if c[1] == "/api/v1/auth/me") >= 3
         alerts = [m for m in notify.received("/alerts") if "credentials" in m.title]
         assert len(alerts) == 1  # ...but says so once
         assert KEY not in alerts[0].message
 
-        fake.api_key = KEY  # fixed: arrkestra resumes by itself and the job runs
-
-        async def deleted() -> bool:
-            return not fake.has_media(media)
-
-        await eventually(deleted)
+        fake.api_key = KEY  # fixed: the next poll resumes cleanup and the job runs at once
+        await r.services.scheduler.run("overseerr.health")
+        assert await r.services.worker.run_until_idle() == 1
+        assert not fake.has_media(media)
         assert (await job_states(r))[0][::2] == ("succeeded", "deleted")
         assert (await r.client.get("/health")).json()["overseer"] == "available"
 
@@ -94,42 +88,27 @@ async def test_the_deletion_budget_pauses_alerts_and_resume_releases(
     fake, _, notify, _ = upstreams
     before = len(notify.received("/alerts"))
     ids = [fake.add_media(media_type="movie", tmdb_id=700 + i) for i in range(5)]
-    async with running_app(**sections, cleanup={"budget": {"deletions": 2, "per": "1h"}}) as r:
+    budget = {"budget": {"deletions": 2, "per": "1h"}}
+    async with running_app(background=False, **sections, cleanup=budget) as r:
         for i in range(5):
-            assert (
-                await r.client.post("/webhook/radarr/hd", json=movie(700 + i))
-            ).status_code == 202
-
-        async def paused_after_two() -> bool:
-            # "2 deleted, 3 pending" also holds for a moment before the third job is
-            # claimed: wait for the pause itself (and its alert) as well
-            states = await job_states(r)
-            pipelines = (await r.client.get("/api/v1/pipelines", headers=HEADERS)).json()
-            paused = any(p["name"] == "cleanup" and p["paused"] for p in pipelines)
-            alerted = any("paused" in m.title for m in notify.received("/alerts")[before:])
-            return (
-                paused
-                and alerted
-                and sum(s[2] == "deleted" for s in states) == 2
-                and sum(s[0] == "pending" for s in states) == 3
-            )
-
-        await eventually(paused_after_two)
+            answer = await r.client.post("/webhook/radarr/hd", json=movie(700 + i))
+            assert answer.status_code == 202
+        await r.services.worker.run_until_idle()  # two deletions, then the pause
+        states = await job_states(r)
+        assert sum(s[2] == "deleted" for s in states) == 2
+        assert sum(s[0] == "pending" for s in states) == 3
+        pipelines = (await r.client.get("/api/v1/pipelines", headers=HEADERS)).json()
+        assert any(p["name"] == "cleanup" and p["paused"] for p in pipelines)
         assert sum(fake.has_media(m) for m in ids) == 3
         pauses = [m for m in notify.received("/alerts")[before:] if "paused" in m.title]
         assert len(pauses) == 1 and "budget" in pauses[0].message
 
         resumed = await r.client.post("/api/v1/pipelines/cleanup/resume", headers=HEADERS)
         assert resumed.json()["resumed"] is True
-
-        async def two_more() -> bool:  # the budget counts again from the resume
-            states = await job_states(r)
-            return (
-                sum(s[2] == "deleted" for s in states) == 4
-                and sum(s[0] == "pending" for s in states) == 1
-            )
-
-        await eventually(two_more)
+        await r.services.worker.run_until_idle()  # the budget counts again from the resume
+        states = await job_states(r)
+        assert sum(s[2] == "deleted" for s in states) == 4
+        assert sum(s[0] == "pending" for s in states) == 1
 
 
 async def test_a_dead_cleanup_job_sends_a_critical_notification(
@@ -137,18 +116,15 @@ async def test_a_dead_cleanup_job_sends_a_critical_notification(
 ) -> None:
     _, _, notify, _ = upstreams
     before = len(notify.received("/alerts"))
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         no_id = {"eventType": "MovieDelete", "movie": {"id": 5, "title": "No Ids"}}
         assert (await r.client.post("/webhook/radarr/hd", json=no_id)).status_code == 202
-
-        async def alerted() -> bool:
-            return any("job failed" in m.title for m in notify.received("/alerts")[before:])
-
-        await eventually(alerted)
+        assert await r.services.worker.run_until_idle() == 1
         [state] = await job_states(r)
         assert state[0] == "dead"
-    failed = next(m for m in notify.received("/alerts")[before:] if "job failed" in m.title)
-    assert "tmdbId" in failed.message and failed.type == "failure"
+    failed = [m for m in notify.received("/alerts")[before:] if "job failed" in m.title]
+    assert len(failed) == 1
+    assert "tmdbId" in failed[0].message and failed[0].type == "failure"
 
 
 async def test_the_test_button_is_announced(

@@ -7,6 +7,7 @@ in a known order: the first job of a webhook starts, the others of its folder go
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 from tests.conftest import eventually
 from tests.runtime.test_mirror_runtime import (
     HEADERS,
+    SCAN_DEBOUNCE,
     SHOW,
     season_pack,
     sections_for,
@@ -24,6 +26,8 @@ from tests.runtime.test_mirror_runtime import (
     write,
 )
 from tests.web.conftest import AppFactory, Running
+
+from arrkestra.runtime.clock import ManualClock
 
 __all__ = ["upstreams"]  # the fixture, shared
 
@@ -47,17 +51,21 @@ async def job_detail(r: Running, job_id: int) -> dict[str, Any]:
     return detail
 
 
-async def settle(r: Running, count: int, within: float = 60) -> list[dict[str, Any]]:
-    """Until ``count`` mirror jobs exist and none waits or runs; the jobs by id."""
+async def settle(
+    r: Running, count: int, running: asyncio.Task[int] | None = None
+) -> list[dict[str, Any]]:
+    """Run the queue until idle (or await the ``running`` burst): then ``count`` mirror jobs
+    exist and none waits or runs; the jobs by id."""
+    await (running if running is not None else r.services.worker.run_until_idle())
+    jobs = sorted(await all_jobs(r), key=lambda j: j["id"])
+    assert len(jobs) == count
+    assert all(j["status"] in ("succeeded", "dead", "cancelled") for j in jobs), jobs
+    return jobs
 
-    async def settled() -> bool:
-        jobs = await all_jobs(r)
-        return len(jobs) == count and all(
-            j["status"] in ("succeeded", "dead", "cancelled") for j in jobs
-        )
 
-    await eventually(settled, within=within)
-    return sorted(await all_jobs(r), key=lambda j: j["id"])
+def burst(r: Running) -> asyncio.Task[int]:
+    """The queue, run until idle in the background while the test acts on a running copy."""
+    return asyncio.create_task(r.services.worker.run_until_idle())
 
 
 def announced_episodes(notify: Any) -> Counter[str]:
@@ -91,15 +99,18 @@ async def test_an_import_complete_of_100_files_is_one_rsync_run_with_a_result_pe
     plex, _, notify, _ = upstreams
     sizes = season(tmp_path, 100)
     sections = sections_for(tmp_path, upstreams, concurrency=1)
-    async with running_app(**sections) as r:
+    clock = ManualClock()
+    async with running_app(background=False, clock=clock, **sections) as r:
         answer = await r.client.post("/webhook/sonarr/hd", json=season_pack(100))
         assert answer.status_code == 202 and len(answer.json()["jobs"]) == 100
         jobs = await settle(r, 100)
+        clock.advance(SCAN_DEBOUNCE)
+        assert await r.services.worker.run_until_idle() == 1  # the folder's scan
 
-        async def scanned_and_announced() -> bool:
-            return bool(plex.scans) and sum(announced_episodes(notify).values()) >= 100
+        async def announced() -> bool:  # after the quiet window
+            return sum(announced_episodes(notify).values()) >= 100
 
-        await eventually(scanned_and_announced, within=15)
+        await eventually(announced, within=15)
         details = [await job_detail(r, j["id"]) for j in jobs]
         metrics = (await r.client.get("/metrics")).text
     leaders = [j for j in jobs if "batch_of" not in j["result"]]
@@ -139,7 +150,7 @@ async def test_files_already_complete_at_the_destination_are_already_present(
             shutil.copy2(source / name, copied / name)
     (copied / episode(5)).write_bytes(b"an older, different file")  # replaced
     sections = sections_for(tmp_path, upstreams, concurrency=1)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=season_pack(6))
         jobs = await settle(r, 6)
 
@@ -171,8 +182,9 @@ async def test_a_failed_batch_releases_its_jobs_which_then_succeed_or_fail_on_th
     source = tmp_path / "src" / "tv" / SHOW / SEASON
     write(source / episode(1), 6 * 1024 * 1024)  # about 3 s at 2 MB/s: time to remove E04
     sections = sections_for(tmp_path, upstreams, concurrency=1, bwlimit="2M")
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         ids = (await r.client.post("/webhook/sonarr/hd", json=season_pack(5))).json()["jobs"]
+        running = burst(r)
 
         async def copying() -> bool:
             statuses = {j["status"] for j in await all_jobs(r)}
@@ -181,7 +193,7 @@ async def test_a_failed_batch_releases_its_jobs_which_then_succeed_or_fail_on_th
 
         await eventually(copying, within=30)
         os.unlink(source / episode(4))
-        jobs = {j["id"]: j for j in await settle(r, 5)}
+        jobs = {j["id"]: j for j in await settle(r, 5, running)}
         details = {i: await job_detail(r, i) for i in ids}
 
         async def announced() -> bool:
@@ -216,8 +228,9 @@ async def test_a_sibling_cancelled_while_its_batch_runs_stays_cancelled(
     season(tmp_path, 3)
     write(tmp_path / "src" / "tv" / SHOW / SEASON / episode(1), 4 * 1024 * 1024)
     sections = sections_for(tmp_path, upstreams, concurrency=1, bwlimit="2M")
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         ids = (await r.client.post("/webhook/sonarr/hd", json=season_pack(3))).json()["jobs"]
+        running = burst(r)
 
         async def batched() -> bool:
             return {j["status"] for j in await all_jobs(r)} == {"running"}
@@ -225,7 +238,7 @@ async def test_a_sibling_cancelled_while_its_batch_runs_stays_cancelled(
         await eventually(batched, within=30)
         answer = await r.client.post(f"/api/v1/jobs/{ids[2]}/cancel", headers=HEADERS)
         assert answer.status_code == 200, answer.text
-        jobs = {j["id"]: j for j in await settle(r, 3)}
+        jobs = {j["id"]: j for j in await settle(r, 3, running)}
 
         async def announced() -> bool:
             return sum(announced_episodes(notify).values()) >= 2
@@ -247,7 +260,7 @@ async def test_a_file_that_fails_its_own_checks_leaves_the_batch_and_dies_alone(
     (source / episode(3)).unlink()
     (source / episode(3)).symlink_to(outside)  # leads out of the source root
     sections = sections_for(tmp_path, upstreams, concurrency=1)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         ids = (await r.client.post("/webhook/sonarr/hd", json=season_pack(4))).json()["jobs"]
         jobs = {j["id"]: j for j in await settle(r, 4)}
         escaped = await job_detail(r, ids[2])
@@ -270,8 +283,9 @@ async def test_a_drain_releases_the_whole_batch_and_the_restart_announces_what_i
     copied = tmp_path / "dst" / "TV" / SHOW / SEASON
     write(source / episode(2), 8 * 1024 * 1024)  # E01 first and quick, then about 4 s
     slow = sections_for(tmp_path, upstreams, concurrency=1, bwlimit="2M")
-    async with running_app(**slow, server={"drain_timeout": "1s"}) as r:
+    async with running_app(background=False, **slow, server={"drain_timeout": "1s"}) as r:
         ids = (await r.client.post("/webhook/sonarr/hd", json=season_pack(3))).json()["jobs"]
+        running = burst(r)
 
         async def e01_copied() -> bool:
             return (copied / episode(1)).exists() and bool(
@@ -280,7 +294,9 @@ async def test_a_drain_releases_the_whole_batch_and_the_restart_announces_what_i
 
         await eventually(e01_copied, within=30)
     # stopped: the batch was cancelled after the drain timeout, every job given back
-    async with running_app(**sections_for(tmp_path, upstreams, concurrency=1)) as r:
+    assert await running == 1  # the leader's attempt; the stop ended the burst
+    sections = sections_for(tmp_path, upstreams, concurrency=1)
+    async with running_app(background=False, **sections) as r:
         drained = [await job_detail(r, i) for i in ids]
         jobs = {j["id"]: j for j in await settle(r, 3)}
         logs = {i: [a["outcome"] for a in (await job_detail(r, i))["attempts_log"]] for i in ids}
@@ -313,7 +329,7 @@ async def test_a_file_that_fails_a_batch_for_good_does_not_take_the_others_with_
     (copied / episode(3)).mkdir(parents=True)
     (copied / episode(3) / "keep").write_text("not ours")
     sections = sections_for(tmp_path, upstreams, concurrency=1)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         ids = (await r.client.post("/webhook/sonarr/hd", json=season_pack(4))).json()["jobs"]
         jobs = {j["id"]: j for j in await settle(r, 4)}
         logs = {i: (await job_detail(r, i))["attempts_log"] for i in ids}

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import eventually
 from tests.runtime.test_mirror_runtime import (
     HEADERS,
     SHOW,
@@ -54,12 +53,11 @@ def rename(old: str, new: str) -> dict[str, Any]:
 
 
 async def settled(r: Running, count: int) -> list[dict[str, Any]]:
-    async def done() -> bool:
-        jobs = await mirror_jobs(r)
-        return len(jobs) == count and all(j["status"] in ("succeeded", "dead") for j in jobs)
-
-    await eventually(done, within=30)
-    return await mirror_jobs(r)
+    """Run the queue until idle; then ``count`` mirror jobs have finished."""
+    await r.services.worker.run_until_idle()
+    jobs = await mirror_jobs(r)
+    assert len(jobs) == count and all(j["status"] in ("succeeded", "dead") for j in jobs)
+    return jobs
 
 
 async def test_without_propagate_deletes_a_file_delete_starts_nothing(
@@ -69,7 +67,7 @@ async def test_without_propagate_deletes_a_file_delete_starts_nothing(
 ) -> None:
     _, copy = tree(tmp_path)
     write(copy / E1, 10)
-    async with running_app(**sections_for(tmp_path, upstreams)) as r:
+    async with running_app(background=False, **sections_for(tmp_path, upstreams)) as r:
         answer = await r.client.post("/webhook/sonarr/hd", json=file_delete(E1))
     assert answer.json()["jobs"] == [] and (copy / E1).exists()
 
@@ -84,7 +82,7 @@ async def test_a_deleted_file_and_its_sidecars_leave_the_copy(
         write(copy / name, 10)
     write(source / f"{SHOW} - S01E02.mkv", 10)
     sections = sections_for(tmp_path, upstreams, propagate_deletes=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=file_delete(E1))
         (job,) = await settled(r, 1)
     assert job["result"]["outcome"] == "deleted"
@@ -104,7 +102,7 @@ async def test_a_file_back_at_the_source_is_never_deleted_from_the_copy(
     write(copy / E1, 10)
     write(source / E1, 10)  # imported again since the delete
     sections = sections_for(tmp_path, upstreams, propagate_deletes=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=file_delete(E1))
         (job,) = await settled(r, 1)
     assert job["result"]["outcome"] == "kept_source_present" and (copy / E1).exists()
@@ -128,7 +126,7 @@ async def test_an_upgrade_under_a_new_name_replaces_the_old_copy(
         "deletedFiles": [{"id": 7, "relativePath": f"Season 01/{old}"}],
     }
     sections = sections_for(tmp_path, upstreams, propagate_deletes=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=upgrade)
         jobs = await settled(r, 2)
     assert sorted(j["result"]["outcome"] for j in jobs) == ["copied", "deleted"]
@@ -144,7 +142,7 @@ async def test_dry_run_only_says_what_it_would_delete(
     _, copy = tree(tmp_path)
     write(copy / E1, 10)
     sections = sections_for(tmp_path, upstreams, propagate_deletes=True, dry_run=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=file_delete(E1))
         (job,) = await settled(r, 1)
     assert job["result"]["outcome"] == "dry_run"
@@ -163,23 +161,15 @@ async def test_the_deletion_budget_pauses_the_mirror(
         write(copy / name, 10)
     budget = {"deletions": 2, "per": "1h"}
     sections = sections_for(tmp_path, upstreams, propagate_deletes=True, budget=budget)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         for name in names:
             await r.client.post("/webhook/sonarr/hd", json=file_delete(name))
-
-        async def paused() -> bool:
-            answer = await r.client.get("/api/v1/pipelines", headers=HEADERS)
-            is_paused = any(p["name"] == "mirror" and p["paused"] for p in answer.json())
-            statuses = [j["status"] for j in await mirror_jobs(r)]
-            return is_paused and len(statuses) == 4 and "running" not in statuses
-
-        await eventually(paused, within=30)
+        await r.services.worker.run_until_idle()
+        answer = await r.client.get("/api/v1/pipelines", headers=HEADERS)
         jobs = await mirror_jobs(r)
+    assert any(p["name"] == "mirror" and p["paused"] for p in answer.json())
     statuses = sorted(j["status"] for j in jobs)
-    assert (
-        statuses.count("succeeded") == 2
-        and statuses.count("succeeded") + statuses.count("pending") == 4
-    )
+    assert statuses == ["pending", "pending", "succeeded", "succeeded"]
     assert len(list(copy.iterdir())) == 2
 
 
@@ -195,7 +185,7 @@ async def test_a_rename_moves_the_copy_and_its_sidecars(
     write(source / new, 3000)
     inode = (copy / old).stat().st_ino
     sections = sections_for(tmp_path, upstreams, propagate_renames=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=rename(old, new))
         (job,) = await settled(r, 1)
     assert job["result"]["outcome"] == "renamed"
@@ -212,7 +202,7 @@ async def test_a_rename_copies_when_the_old_copy_is_missing_or_not_propagated(
     new = f"{SHOW} - S01E01 - Pilot.mkv"
     write(source / new, 3000)
     sections = sections_for(tmp_path, upstreams, propagate_renames=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=rename("gone.mkv", new))
         (job,) = await settled(r, 1)
     assert (
@@ -232,7 +222,7 @@ async def test_a_delete_outside_the_root_is_refused(
     escape = file_delete("x.mkv")
     escape["episodeFile"]["relativePath"] = "../../precious.mkv"
     sections = sections_for(tmp_path, upstreams, propagate_deletes=True)
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         await r.client.post("/webhook/sonarr/hd", json=escape)
         (job,) = await settled(r, 1)
     assert job["status"] == "dead" and victim.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from tests.conftest import API_KEY, eventually
 from tests.web.conftest import AppFactory, Running
 
+from arrkestra.runtime.clock import ManualClock
 from arrkestra.testing.fake_notify import FakeNotify
 from arrkestra.testing.fake_plex import FakePlex
 from arrkestra.testing.loopback import LoopbackServer
@@ -19,6 +21,7 @@ from arrkestra.testing.loopback import LoopbackServer
 TOKEN = "plex-token-0123456789abcdef"
 HEADERS = {"X-Api-Key": API_KEY}
 SHOW = 'Show (2020) ["odd"] ☃'
+SCAN_DEBOUNCE = 1.0
 
 
 @pytest.fixture
@@ -57,10 +60,11 @@ def season_pack(episodes: int) -> dict[str, Any]:
 
 
 def sections_for(tmp: Path, upstreams: Any, **mirror: Any) -> dict[str, Any]:
+    """Sonarr, Plex and notifications on loopback, ``mirror.paths`` under ``tmp``."""
     _, p, _, n = upstreams
     return {
         "sonarr": {"hd": {"url": "http://sonarr:8989"}},
-        "plex": {"url": p.url, "token": TOKEN, "scan_debounce": "1s"},
+        "plex": {"url": p.url, "token": TOKEN, "scan_debounce": f"{SCAN_DEBOUNCE:g}s"},
         "notifications": {"urls": [f"json://127.0.0.1:{n.port}/alerts"], "coalesce_window": "1s"},
         "mirror": {
             "paths": [
@@ -95,20 +99,17 @@ async def test_a_season_pack_is_copied_with_subtitles_scanned_once_and_announced
         write(season / f"{SHOW} - S01E{n:02d}.en.srt", 500)
     write(season / "unrelated.nfo", 10)
     (tmp_path / "dst" / "TV").mkdir(parents=True)
-    async with running_app(**sections_for(tmp_path, upstreams)) as r:
+    clock = ManualClock()
+    sections = sections_for(tmp_path, upstreams)
+    async with running_app(background=False, clock=clock, **sections) as r:
         answer = await r.client.post("/webhook/sonarr/hd", json=season_pack(10))
         assert answer.status_code == 202 and len(answer.json()["jobs"]) == 10
-
-        async def all_copied() -> bool:
-            jobs = await mirror_jobs(r)
-            return len(jobs) == 10 and all(j["status"] == "succeeded" for j in jobs)
-
-        await eventually(all_copied, within=60)
-
-        async def scanned() -> bool:
-            return len(plex.scans) >= 1
-
-        await eventually(scanned, within=15)
+        await r.services.worker.run_until_idle()  # the copies: up to two runs (concurrency 2)
+        jobs = await mirror_jobs(r)
+        assert len(jobs) == 10 and all(j["status"] == "succeeded" for j in jobs)
+        assert plex.scans == []  # every run asked for the folder's scan: one job, debounced
+        clock.advance(SCAN_DEBOUNCE)
+        assert await r.services.worker.run_until_idle() == 1
 
         def announced() -> list[Any]:
             return [m for m in notify.received("/alerts") if "mirrored" in m.title]
@@ -116,8 +117,7 @@ async def test_a_season_pack_is_copied_with_subtitles_scanned_once_and_announced
         async def has_announcement() -> bool:
             return bool(announced())
 
-        await eventually(has_announcement, within=15)
-        jobs = await mirror_jobs(r)
+        await eventually(has_announcement, within=15)  # after the quiet window
     copied = tmp_path / "dst" / "TV" / SHOW / "Season 01"
     names = sorted(p.name for p in copied.iterdir())
     assert names == sorted([*sums, *(n.replace(".mkv", ".en.srt") for n in sums)])
@@ -142,19 +142,15 @@ async def test_the_same_file_delivered_twice_is_copied_and_announced_once(
         "episodeFile": {"id": 101, "relativePath": f"Season 01/{SHOW} - S01E01.mkv"},
         "isUpgrade": False,
     }
-    async with running_app(**sections_for(tmp_path, upstreams)) as r:
+    async with running_app(background=False, **sections_for(tmp_path, upstreams)) as r:
         await r.client.post("/webhook/sonarr/hd", json=single)
-
-        async def done(count: int) -> bool:
-            jobs = await mirror_jobs(r)
-            return len(jobs) == count and all(j["status"] == "succeeded" for j in jobs)
-
-        await eventually(lambda: done(1), within=30)
-        await r.client.post(
-            "/webhook/sonarr/hd", json=season_pack(1)
-        )  # "On Import Complete" of the same file
-        await eventually(lambda: done(2), within=30)
-        outcomes = sorted(j["result"]["outcome"] for j in await mirror_jobs(r))
+        await r.services.worker.run_until_idle()
+        # "On Import Complete" of the same file
+        await r.client.post("/webhook/sonarr/hd", json=season_pack(1))
+        await r.services.worker.run_until_idle()
+        jobs = await mirror_jobs(r)
+        assert len(jobs) == 2 and all(j["status"] == "succeeded" for j in jobs)
+        outcomes = sorted(j["result"]["outcome"] for j in jobs)
     assert outcomes == ["already_present", "copied"]
     assert len([m for m in notify.received("/alerts") if "mirrored" in m.title]) == 1
 
@@ -164,7 +160,7 @@ async def test_escapes_are_dead_and_a_missing_root_only_holds_its_own_jobs(
 ) -> None:
     write(tmp_path / "src" / "tv" / SHOW / f"{SHOW} - S01E01.mkv", 100)
     sections = sections_for(tmp_path, upstreams, retry={"base": "1h", "cap": "1h"})
-    async with running_app(**sections) as r:  # the destination root does not exist yet
+    async with running_app(background=False, **sections) as r:  # no destination root yet
         escape = {
             "eventType": "Download",
             "series": {"id": 2, "title": "X", "path": "/tv/../../etc"},
@@ -177,16 +173,8 @@ async def test_escapes_are_dead_and_a_missing_root_only_holds_its_own_jobs(
             "episodeFile": {"id": 2, "relativePath": f"{SHOW} - S01E01.mkv"},
         }
         await r.client.post("/webhook/sonarr/hd", json=ok)
-
-        async def settled() -> bool:
-            states = {j["key"]: j["status"] for j in await mirror_jobs(r)}
-            return (
-                len(states) == 2
-                and "running" not in states.values()
-                and "pending" not in states.values()
-            )
-
-        await eventually(settled, within=30)
+        assert await r.services.worker.run_until_idle() == 2  # the one waiting is due in 1 h
+        await r.services.scheduler.run("mirror.mounts")
         jobs = {j["key"]: j for j in await mirror_jobs(r)}
         health = (await r.client.get("/health")).json()
     escaped = next(j for k, j in jobs.items() if "etc" in k)
@@ -204,13 +192,14 @@ async def test_a_running_transfer_shows_live_progress_and_feeds_the_metrics(
     digest = write(tmp_path / "src" / "tv" / SHOW / name, 6 * 1024 * 1024)
     (tmp_path / "dst" / "TV").mkdir(parents=True)
     sections = sections_for(tmp_path, upstreams, bwlimit="2M")  # about 3 s for 6 MiB
-    async with running_app(**sections) as r:
+    async with running_app(background=False, **sections) as r:
         ok = {
             "eventType": "Download",
             "series": {"id": 1, "title": SHOW, "path": f"/tv/{SHOW}"},
             "episodeFile": {"id": 2, "relativePath": name},
         }
         (job_id,) = (await r.client.post("/webhook/sonarr/hd", json=ok)).json()["jobs"]
+        queue = asyncio.create_task(r.services.worker.run_until_idle())
         seen: list[dict[str, Any]] = []
 
         async def progress_shown() -> bool:
@@ -220,16 +209,13 @@ async def test_a_running_transfer_shows_live_progress_and_feeds_the_metrics(
             return len(seen) >= 2
 
         await eventually(progress_shown, within=30)
-
-        async def finished() -> bool:
-            job = (await r.client.get(f"/api/v1/jobs/{job_id}", headers=HEADERS)).json()
-            return job["status"] == "succeeded"
-
-        await eventually(finished, within=30)
+        await queue
+        await r.services.scheduler.run("mirror.mounts")
         done = (await r.client.get(f"/api/v1/jobs/{job_id}", headers=HEADERS)).json()
         metrics = (await r.client.get("/metrics")).text
     assert set(seen[-1]) == {"percent", "bytes_done", "rate", "eta"}
     assert 0 <= seen[0]["percent"] <= seen[-1]["percent"] <= 100
+    assert done["status"] == "succeeded"
     assert done["progress"] is None  # only a running job has progress
     copied = tmp_path / "dst" / "TV" / SHOW / name
     assert hashlib.sha256(copied.read_bytes()).hexdigest() == digest

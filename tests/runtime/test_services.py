@@ -58,8 +58,8 @@ async def test_a_damaged_database_stops_start_up_and_names_the_newest_backup(
 def test_start_up_returns_jobs_left_running_to_pending(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     first = open_services(settings, daemon=True)
-    job, _ = first.db.call(job_store.enqueue, JobSpec("selftest", "k", {}), now=1.0)
-    first.db.call(job_store.claim_next, ["selftest"], now=1.0, owner="dead-process", lease=3600)
+    job, _ = first.db.call(job_store.enqueue, JobSpec("cleanup", "k", {}), now=1.0)
+    first.db.call(job_store.claim_next, ["cleanup"], now=1.0, owner="dead-process", lease=3600)
     first.close()
     second = open_services(settings, daemon=True)
     try:
@@ -73,12 +73,17 @@ def test_pipelines_exist_only_when_configured(tmp_path: Path) -> None:
     plain = open_services(settings_for(tmp_path), daemon=True)
     assert dict(plain.worker.pipelines) == {}
     plain.close()
-    testing = open_services(settings_for(tmp_path, selftest={"enabled": True}), daemon=True)
-    assert set(testing.worker.pipelines) == {"selftest"}
-    assert testing.scheduler.task_names == [
+    cleanup = {
+        "radarr": {"hd": {"url": "http://radarr:7878"}},
+        "overseerr": {"url": "http://overseerr:5055", "poll_interval": "1m"},
+    }
+    configured = open_services(settings_for(tmp_path, **cleanup), daemon=True)
+    assert set(configured.worker.pipelines) == {"cleanup"}
+    assert configured.scheduler.task_names == [
         "queue.reclaim",
         "events.prune",
         "store.backup",
         "store.integrity",
+        "overseerr.health",
     ]
-    testing.close()
+    configured.close()

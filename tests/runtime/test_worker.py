@@ -125,6 +125,8 @@ def test_classification() -> None:
     assert classify(PermanentError("p")).kind == "permanent"
     surprise = classify(KeyError("x"))
     assert surprise.kind == "transient" and "KeyError" in surprise.message
+    assert surprise.unexpected  # decided by type: logged with its traceback
+    assert not classify(TransientError("unexpected EOF from Plex")).unexpected  # not by text
 
 
 async def test_concurrency_limit_per_pipeline(harness: Harness) -> None:

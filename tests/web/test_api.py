@@ -3,8 +3,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from tests.conftest import API_KEY, eventually
-from tests.web.conftest import AppFactory
+from tests.conftest import API_KEY
+from tests.web.conftest import AppFactory, cleanup_sections
+
+from arrkestra.testing.fake_overseerr import FakeOverseerr
+from arrkestra.testing.loopback import LoopbackServer
 
 KEY = {"X-Api-Key": API_KEY}
 
@@ -43,50 +46,55 @@ async def test_without_configured_credentials_the_api_is_refused_with_a_hint(
     assert answer.status_code == 401 and "server.api_key" in answer.json()["detail"]
 
 
-async def test_job_lifecycle_through_the_api(running_app: AppFactory) -> None:
-    async with running_app(selftest={"enabled": True}) as r:
-        await r.services.queue.pause("selftest", "keep it pending")
-        created = await r.client.post(
-            "/api/v1/selftest/jobs", json={"key": "one", "label": "x"}, headers=KEY
-        )
-        assert created.status_code == 202 and created.json()["created"] is True
-        job: dict[str, Any] = created.json()["job"]
-        again = await r.client.post("/api/v1/selftest/jobs", json={"key": "one"}, headers=KEY)
-        assert again.json() == {"created": False, "job": job}  # idempotency key
+def movie_delete(tmdb: int, **extra: Any) -> dict[str, Any]:
+    return {"eventType": "MovieDelete", "movie": {"id": tmdb, "tmdbId": tmdb}, **extra}
+
+
+async def test_job_lifecycle_through_the_api(
+    running_app: AppFactory, overseerr: tuple[FakeOverseerr, LoopbackServer]
+) -> None:
+    fake, server = overseerr
+    media = fake.add_media(media_type="movie", tmdb_id=603)
+    sections = cleanup_sections(server)
+    async with running_app(background=False, **sections) as r:
+        await r.services.queue.pause("cleanup", "keep it pending")
+        created = await r.client.post("/webhook/radarr/hd", json=movie_delete(603))
+        assert created.status_code == 202
+        (job_id,) = created.json()["jobs"]
+        again = await r.client.post("/webhook/radarr/hd", json=movie_delete(603, deletedFiles=True))
+        assert again.json()["jobs"] == [job_id]  # the same work: the idempotency key holds
 
         listed = (
             await r.client.get(
-                "/api/v1/jobs", params={"status": "pending", "pipeline": "selftest"}, headers=KEY
+                "/api/v1/jobs", params={"status": "pending", "pipeline": "cleanup"}, headers=KEY
             )
         ).json()
-        assert [j["id"] for j in listed["jobs"]] == [job["id"]]
-        cancelled = await r.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=KEY)
+        assert [j["id"] for j in listed["jobs"]] == [job_id]
+        cancelled = await r.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=KEY)
         assert cancelled.json()["status"] == "cancelled"
-        conflict = await r.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=KEY)
+        conflict = await r.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=KEY)
         assert conflict.status_code == 409 and conflict.json()["error"] == "conflict"
 
         pipelines = (await r.client.get("/api/v1/pipelines", headers=KEY)).json()
         assert pipelines == [
             {
-                "name": "selftest",
-                "concurrency": 2,
+                "name": "cleanup",
+                "concurrency": 1,
                 "paused": True,
                 "paused_reason": "keep it pending",
             }
         ]
-        resumed = await r.client.post("/api/v1/pipelines/selftest/resume", headers=KEY)
+        resumed = await r.client.post("/api/v1/pipelines/cleanup/resume", headers=KEY)
         assert resumed.json()["resumed"] is True
+        assert await r.services.worker.run_until_idle() == 0  # cancelled: nothing runs
 
-        retried = await r.client.post(f"/api/v1/jobs/{job['id']}/retry", headers=KEY)
+        retried = await r.client.post(f"/api/v1/jobs/{job_id}/retry", headers=KEY)
         assert retried.status_code == 200
-
-        async def succeeded() -> bool:
-            answer = await r.client.get(f"/api/v1/jobs/{job['id']}", headers=KEY)
-            return bool(answer.json()["status"] == "succeeded")
-
-        await eventually(succeeded)
-        detail = (await r.client.get(f"/api/v1/jobs/{job['id']}", headers=KEY)).json()
-        assert [a["outcome"] for a in detail["attempts_log"]] == ["succeeded"]
+        assert await r.services.worker.run_until_idle() == 1
+        detail = (await r.client.get(f"/api/v1/jobs/{job_id}", headers=KEY)).json()
+    assert detail["status"] == "succeeded" and detail["result"]["outcome"] == "deleted"
+    assert [a["outcome"] for a in detail["attempts_log"]] == ["succeeded"]
+    assert not fake.has_media(media)
 
 
 async def test_not_found_and_invalid_parameters(running_app: AppFactory) -> None:
@@ -111,16 +119,10 @@ async def test_not_found_and_invalid_parameters(running_app: AppFactory) -> None
         assert nowhere.status_code == 404 and nowhere.json()["error"] == "not_found"
 
 
-async def test_selftest_route_exists_only_when_enabled(running_app: AppFactory) -> None:
-    async with running_app() as r:
-        answer = await r.client.post("/api/v1/selftest/jobs", json={}, headers=KEY)
-    assert answer.status_code == 404
-
-
 async def test_bodies_over_the_limit_get_413(running_app: AppFactory) -> None:
-    async with running_app(server={"body_limit": "1KiB"}, selftest={"enabled": True}) as r:
+    async with running_app(server={"body_limit": "1KiB"}) as r:
         big = await r.client.post(
-            "/api/v1/selftest/jobs", content=b"{" + b" " * 2000 + b"}", headers=KEY
+            "/api/v1/mirror/sync", content=b"{" + b" " * 2000 + b"}", headers=KEY
         )
         assert big.status_code == 413 and big.json()["error"] == "payload_too_large"
 
@@ -128,7 +130,7 @@ async def test_bodies_over_the_limit_get_413(running_app: AppFactory) -> None:
             for _ in range(4):
                 yield b" " * 512
 
-        streamed = await r.client.post("/api/v1/selftest/jobs", content=chunks(), headers=KEY)
+        streamed = await r.client.post("/api/v1/mirror/sync", content=chunks(), headers=KEY)
         assert streamed.status_code == 413
 
 

@@ -1,9 +1,11 @@
 from typing import Any
 
 from tests.conftest import API_KEY
-from tests.web.conftest import AppFactory
+from tests.web.conftest import AppFactory, cleanup_sections
 
 from arrkestra.runtime.health import ComponentState
+from arrkestra.testing.fake_overseerr import FakeOverseerr
+from arrkestra.testing.loopback import LoopbackServer
 
 
 async def test_health_has_components_and_the_replaced_tools_fields(running_app: AppFactory) -> None:
@@ -51,18 +53,18 @@ async def test_ready_only_after_start_and_independent_of_upstreams(running_app: 
         assert answer.status_code == 503 and answer.json()["ready"] is False
 
 
-async def test_metrics_expose_queue_state_and_build_info(running_app: AppFactory) -> None:
-    async with running_app(selftest={"enabled": True}) as r:
-        await r.services.queue.pause("selftest", "hold for the test")
-        for label in ("a", "b"):
-            await r.client.post(
-                "/api/v1/selftest/jobs", json={"label": label}, headers={"X-Api-Key": API_KEY}
-            )
+async def test_metrics_expose_queue_state_and_build_info(
+    running_app: AppFactory, overseerr: tuple[FakeOverseerr, LoopbackServer]
+) -> None:
+    async with running_app(background=False, **cleanup_sections(overseerr[1])) as r:
+        for tmdb in (1, 2):
+            body = {"eventType": "MovieDelete", "movie": {"id": tmdb, "tmdbId": tmdb}}
+            assert (await r.client.post("/webhook/radarr/hd", json=body)).status_code == 202
         text = (await r.client.get("/metrics")).text
     assert 'arrkestra_build_info{python="' in text
-    assert 'arrkestra_jobs{pipeline="selftest",status="pending"} 2.0' in text
-    assert 'arrkestra_queue_depth{pipeline="selftest"} 2.0' in text
-    assert 'arrkestra_queue_oldest_age_seconds{pipeline="selftest"}' in text
+    assert 'arrkestra_jobs{pipeline="cleanup",status="pending"} 2.0' in text
+    assert 'arrkestra_queue_depth{pipeline="cleanup"} 2.0' in text
+    assert 'arrkestra_queue_oldest_age_seconds{pipeline="cleanup"}' in text
     assert "arrkestra_job_duration_seconds" in text
 
 

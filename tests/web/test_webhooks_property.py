@@ -63,7 +63,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         "sonarr": {"hd": {"url": "http://sonarr:8989", "default": True}},
         "radarr": {"hd": {"url": "http://radarr:7878", "default": True}},
     }
-    data = base_config(tmp, server={"rate_limit": None}, selftest={"enabled": True}, **instances)
+    data = base_config(tmp, server={"rate_limit": None}, **instances)
     app_settings = load_settings(write_config(tmp, data), {})
     services = open_services(app_settings, daemon=True)
     with (
@@ -113,7 +113,7 @@ def test_arbitrary_event_shaped_objects_are_stored(
 def all_routes() -> list[tuple[str, str]]:
     """Every (method, path template) the daemon serves, from a throwaway app's OpenAPI."""
     tmp = Path(tempfile.mkdtemp())
-    config = write_config(tmp, base_config(tmp, selftest={"enabled": True}))
+    config = write_config(tmp, base_config(tmp))
     paths: dict[str, dict[str, Any]] = create_app(load_settings(config, {})).openapi()["paths"]
     return sorted((method.upper(), path) for path, ops in paths.items() for method in ops)
 

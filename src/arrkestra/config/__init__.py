@@ -40,7 +40,6 @@ from arrkestra.config.models_pipelines import (
     PipelineSettings,
     ReconcileSettings,
     RetrySettings,
-    SelftestSettings,
 )
 from arrkestra.config.models_upstreams import (
     ArrInstance,
@@ -80,7 +79,6 @@ __all__ = [
     "RateLimit",
     "ReconcileSettings",
     "RetrySettings",
-    "SelftestSettings",
     "ServerSettings",
     "Settings",
     "ShowFilters",

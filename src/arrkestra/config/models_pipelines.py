@@ -1,5 +1,5 @@
 """Per-pipeline sections: what every pipeline shares (enabled, dry_run, concurrency, retry)
-and cleanup, mirror, catchup, reconcile and selftest. Discovery has its own module.
+and cleanup, mirror, catchup and reconcile. Discovery has its own module.
 """
 
 from __future__ import annotations
@@ -105,10 +105,3 @@ class ReconcileSettings(PipelineSettings):
     confirm_above: int = Field(default=500, ge=0)
     missed_deletions: bool = False
     apply_missed_deletions: bool = False
-
-
-class SelftestSettings(PipelineSettings):
-    """A pipeline that only arrkestra's end-to-end tests use; leave it disabled."""
-
-    enabled: bool = False
-    concurrency: int = Field(default=2, ge=1)

@@ -27,7 +27,6 @@ from arrkestra.config.models_pipelines import (
     PipelineSettings,
     ReconcileSettings,
     RetrySettings,
-    SelftestSettings,
 )
 from arrkestra.config.models_upstreams import ArrInstance, OverseerrSettings, PlexSettings
 from arrkestra.config.redaction import secrets_in
@@ -37,7 +36,7 @@ from arrkestra.core.instances import InstanceRef
 from arrkestra.core.redact import Redactor, redact_value
 from arrkestra.core.retry import RetryPolicy
 
-PipelineName = Literal["cleanup", "mirror", "catchup", "reconcile", "discovery", "selftest"]
+PipelineName = Literal["cleanup", "mirror", "catchup", "reconcile", "discovery"]
 PIPELINES: tuple[PipelineName, ...] = get_args(PipelineName)
 InstanceKind = Literal["sonarr", "radarr"]
 SKIP_CROSS_CHECKS = "arrkestra.skip_cross_checks"
@@ -63,7 +62,6 @@ class Settings(ConfigModel):
     catchup: CatchupSettings = Field(default_factory=CatchupSettings)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
-    selftest: SelftestSettings = Field(default_factory=SelftestSettings)
 
     _load_notes: tuple[ConfigProblem, ...] = PrivateAttr(default=())
 

@@ -11,8 +11,6 @@ records that (``routed_to = []``) so it can be replayed once a pipeline exists.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 
 from arrkestra.core.events import (
@@ -30,23 +28,6 @@ from arrkestra.core.routing_mirror import mirror_delete_jobs, mirror_jobs, mirro
 
 JobBuilder = Callable[[Event | Malformed, InstanceRef], JobSpec | list[JobSpec] | None]
 """Builds one pipeline's job(s) for an event; None or [] when that pipeline does not want it."""
-
-
-def selftest_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec:
-    """Test-only: one quick ``selftest`` job per event, keyed by the event's content.
-
-    The selftest pipeline runs only when ``selftest.enabled`` is set (arrkestra's own
-    end-to-end tests), so in production this row never produces a job.
-    """
-    if isinstance(event, Malformed):
-        content = json.dumps([event.event_type, list(event.problems)])
-    else:
-        content = json.dumps(
-            event.model_dump(mode="json", by_alias=True), sort_keys=True, default=str
-        )
-    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    key = f"{instance.qualified}/{event.event_type}/{digest}"
-    return JobSpec("selftest", key, {"duration": 0, "label": key})
 
 
 def cleanup_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec | None:
@@ -91,8 +72,6 @@ ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {
     ("radarr", "Rename"): {"mirror": mirror_rename_jobs},
 }
 """(kind, eventType) -> {pipeline: builder}."""
-EVERY_EVENT: Mapping[str, JobBuilder] = {"selftest": selftest_job}
-"""{pipeline: builder} applied to every known event type."""
 
 
 def jobs_for(
@@ -105,7 +84,7 @@ def jobs_for(
     """The jobs an event causes, limited to the ``pipelines`` that are running."""
     if isinstance(event, Unsupported):
         return []
-    builders = {**EVERY_EVENT, **routes.get((instance.kind, event.event_type), {})}
+    builders = routes.get((instance.kind, event.event_type), {})
     specs = []
     for pipeline, build in sorted(builders.items()):
         if pipeline in pipelines:

@@ -25,11 +25,15 @@ class Scheduler:
     def __init__(self, timezone: tzinfo) -> None:
         self._timezone = timezone
         self._scheduler = AsyncIOScheduler(timezone=timezone)
-        self._names: list[str] = []
+        self._tasks: dict[str, Task] = {}
 
     @property
     def task_names(self) -> list[str]:
-        return list(self._names)
+        return list(self._tasks)
+
+    async def run(self, name: str) -> None:
+        """Run one task now, outside its schedule, and let its errors through (tests)."""
+        await self._tasks[name]()
 
     def every(self, name: str, seconds: float, task: Task, *, run_now: bool = False) -> None:
         trigger = IntervalTrigger(seconds=seconds, timezone=self._timezone)
@@ -65,7 +69,7 @@ class Scheduler:
             replace_existing=True,
             **kwargs,
         )
-        self._names.append(name)
+        self._tasks[name] = task
 
     def next_run(self, name: str) -> float | None:
         job = self._scheduler.get_job(name)

@@ -19,10 +19,9 @@ from zoneinfo import ZoneInfo
 from arrkestra import __version__
 from arrkestra.adapters.notify import Notifier
 from arrkestra.config import Settings
-from arrkestra.core.jobs import Job, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.core.retry import RandomSource
-from arrkestra.pipelines import discovery, selftest
+from arrkestra.pipelines import discovery
 from arrkestra.runtime.alerts import Alerts, build_notifier
 from arrkestra.runtime.cleanup_wiring import build_cleanup, cleanup_configured
 from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
@@ -40,7 +39,7 @@ from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
 from arrkestra.runtime.summary import SUMMARY_TASK, send_summary
-from arrkestra.runtime.worker import Pipeline, Worker, WorkerHooks
+from arrkestra.runtime.worker import Worker, WorkerHooks
 from arrkestra.store import events as event_store
 from arrkestra.store import jobs as job_store
 from arrkestra.store import maintenance
@@ -89,13 +88,18 @@ class Services:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def start(self) -> None:
-        """Start the worker and the scheduler (daemon only); after this, /ready is 200."""
+    async def start(self, *, background: bool = True) -> None:
+        """Start intake, the worker and the scheduler; after this, /ready is 200.
+
+        ``background=False`` (tests) starts only intake: jobs run when the test calls
+        ``worker.run_until_idle()`` and scheduled tasks when it calls ``scheduler.run``.
+        """
         if not self._started:
             self._started = True
             self.intake.start()
-            self.worker.start()
-            self.scheduler.start()
+            if background:
+                self.worker.start()
+                self.scheduler.start()
         self.ready = True
 
     async def stop(self) -> None:
@@ -119,24 +123,6 @@ class Services:
 
 def lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def build_pipelines(settings: Settings) -> dict[str, Pipeline]:
-    """The pipelines this configuration runs, keyed by name."""
-    pipelines: dict[str, Pipeline] = {}
-    if settings.selftest.enabled:
-        deps = selftest.Deps(log_file=settings.storage.path / "selftest.log")
-
-        async def run_selftest(job: Job) -> JsonObject:
-            return await selftest.run(job, deps)
-
-        pipelines[selftest.NAME] = Pipeline(
-            selftest.NAME,
-            run_selftest,
-            settings.selftest.concurrency,
-            settings.retry_policy("selftest"),
-        )
-    return pipelines
 
 
 def open_database(settings: Settings, *, daemon: bool) -> tuple[Database, DatabaseLock | None]:
@@ -199,7 +185,7 @@ def open_services(
         health.notes.append(f"unauthenticated webhooks: {', '.join(unauthenticated)}")
     worker = Worker(
         db,
-        build_pipelines(settings) if daemon else {},
+        {},
         clock=clock,
         rand=rand or SystemRandom(),
         owner=lease_owner(),

@@ -4,6 +4,10 @@ One dispatcher task claims due jobs while their pipeline has free capacity and i
 paused; each claimed job runs in its own task whose lease is extended while it runs.
 The dispatcher sleeps until woken (an enqueue), until the next job falls due, or
 ``poll_interval`` at the most (jobs enqueued by another process, e.g. the CLI).
+
+Tests use burst mode instead of the dispatcher: :meth:`Worker.run_until_idle` runs every
+due job (and those they queue) and returns once nothing is due or running, the way
+arq's ``burst=True`` worker does.
 """
 
 from __future__ import annotations
@@ -68,10 +72,11 @@ class Failure:
     kind: FailureKind
     message: str
     retry_after: float | None = None
+    unexpected: bool = False  # not an error raised on purpose: a bug, logged with its traceback
 
 
 def classify(exc: BaseException) -> Failure:
-    """Map an exception to what the queue does next (DESIGN.md, "Errors")."""
+    """Map an exception to what the queue does next (the tree in ``core/errors``)."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, TransientError):
         return Failure(FailureKind.TRANSIENT, text, exc.retry_after)
@@ -82,7 +87,8 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, PermanentError):
         return Failure(FailureKind.PERMANENT, text)
     # A bug is not the job's fault: retry (bounded by the policy) rather than lose the work.
-    return Failure(FailureKind.TRANSIENT, f"unexpected {type(exc).__name__}: {text}")
+    message = f"unexpected {type(exc).__name__}: {text}"
+    return Failure(FailureKind.TRANSIENT, message, unexpected=True)
 
 
 def history_line(job: Job) -> str:
@@ -176,6 +182,23 @@ class Worker:
             log.info("released %d unfinished job(s) for a later run: %s", len(released), released)
         return released
 
+    async def run_until_idle(self) -> int:
+        """Burst mode: claim and run due jobs (and the jobs they queue) until none is due
+        and none runs; return how many attempts ran. Instead of ``start``, not beside it.
+
+        Jobs due later (a backoff, a debounce) are left waiting: move the clock and call
+        again.
+        """
+        assert self._dispatcher is None, "run_until_idle replaces the dispatcher"
+        ran = 0
+        while True:
+            claimed = await self._claim_available()
+            ran += claimed
+            if self._running:
+                await asyncio.wait(set(self._running.values()), return_when=asyncio.FIRST_COMPLETED)
+            elif not claimed:
+                return ran
+
     async def _dispatch(self) -> None:
         while not self._stopping:
             # Cleared before looking, so a wake-up that arrives while we look is not lost.
@@ -196,9 +219,9 @@ class Worker:
             if name not in paused and self._running_by_pipeline[name] < pipeline.concurrency
         ]
 
-    async def _claim_available(self) -> bool:
-        """Claim as many due jobs as there is capacity for; True if any was claimed."""
-        claimed_any = False
+    async def _claim_available(self) -> int:
+        """Claim as many due jobs as there is capacity for; how many were claimed."""
+        claimed = 0
         while not self._stopping:
             free = await self._free_pipelines()
             job = await self._db.run(
@@ -209,10 +232,10 @@ class Worker:
                 lease=self._lease,
             )
             if job is None:
-                return claimed_any
-            claimed_any = True
+                return claimed
+            claimed += 1
             self._start_job(job)
-        return claimed_any
+        return claimed
 
     async def _sleep_until_due(self) -> None:
         free = await self._free_pipelines()
@@ -255,7 +278,7 @@ class Worker:
             raise
         except Exception as exc:
             failure = classify(exc)
-            if failure.message.startswith("unexpected "):
+            if failure.unexpected:
                 log.exception("attempt %d crashed", job.attempts)
             outcome = await self._finish(job, lambda j: self._failed(j, failure, pipeline.policy))
             if failure.kind is FailureKind.AUTH:

@@ -96,6 +96,7 @@ class FakeOverseerr:
         self.fail_paths: dict[str, int] = {}  # path prefix -> status those requests answer
         self.retry_after: float | None = None  # Retry-After on those failures
         self.delay = 0.0  # seconds before answering anything
+        self.slow_paths: dict[str, float] = {}  # path prefix -> seconds before answering
         self.tmdb_failing = False  # lookups answer 500 even for known ids; /media works
         self.index_with_requests = False  # True: GET /media rows carry requests (not real)
         self._media_ids = itertools.count(1000)
@@ -276,8 +277,12 @@ class FakeOverseerr:
     async def _gate(self, request: Request, call_next: Handler) -> Response:
         """Record the call, then apply the switches and the API key check."""
         self.calls.append((request.method, request.url.path, dict(request.query_params)))
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        path = request.url.path
+        delay = self.delay + max(
+            (s for prefix, s in self.slow_paths.items() if path.startswith(prefix)), default=0.0
+        )
+        if delay:
+            await asyncio.sleep(delay)
         if self.down:
             return PlainTextResponse("503 Service Unavailable", status_code=503)
         failure = self._failure(request.url.path)

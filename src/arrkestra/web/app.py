@@ -24,7 +24,6 @@ from arrkestra.web import (
     health,
     mirror_api,
     notify_api,
-    selftest,
     webhooks,
 )
 from arrkestra.web.errors import install_error_handlers
@@ -72,6 +71,4 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(discovery_api.router)
     app.include_router(mirror_api.router)
     app.include_router(compat.router)  # sync-webhook's /stats, /jobs, /sync/manual ...
-    if settings.selftest.enabled:
-        app.include_router(selftest.router)
     return app
