@@ -20,8 +20,8 @@ from arrkestra.runtime.clock import SystemClock
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.worker import Pipeline, Worker
 from arrkestra.store import jobs as job_store
+from arrkestra.store.connection import connect, write_transaction
 from arrkestra.store.database import Database
-from arrkestra.store.db import connect, write_transaction
 
 
 def baseline(path: Path, n: int) -> float:

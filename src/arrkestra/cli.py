@@ -1,4 +1,8 @@
-"""The ``arrkestra`` command. Each command is: load settings, open services, one call."""
+"""The ``arrkestra`` command. Each command is: load settings, open services, one call.
+
+A command imports what it uses when it runs: ``arrkestra version`` loads no config, and
+``serve`` pays for the web app and the capabilities that are configured, nothing more.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,17 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from arrkestra import __version__
-from arrkestra.adapters.probes import probe_all
-from arrkestra.config import Settings, config_warnings, load_settings, resolve_config_path
-from arrkestra.core.errors import ConfigError
-from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
-from arrkestra.runtime.alerts import build_notifier, send_test
-from arrkestra.runtime.capabilities import describe_capabilities
-from arrkestra.runtime.discovery_wiring import check_discovery_targets, discovery_configured
-from arrkestra.runtime.logs import configure_history, configure_logging
-from arrkestra.runtime.services import Services, open_database, open_services, run_backup
-from arrkestra.runtime.upstreams import probe_targets
-from arrkestra.store import maintenance
-from arrkestra.store.db import StoreError
-from arrkestra.store.jobs import JobFilter, JobNotFound
-from arrkestra.web.mirror_api import ManualSync, SyncRefused, media_type, plan_manual_sync
-from arrkestra.web.server import serve as run_server
+from arrkestra.core.jobs import JobStatus
+
+if TYPE_CHECKING:
+    from arrkestra.config import Settings
+    from arrkestra.core.jobs import Job
+    from arrkestra.runtime.services import Services
 
 T = TypeVar("T")
 log = logging.getLogger("arrkestra")
@@ -66,6 +61,9 @@ def _err(message: str) -> None:
 
 def _load(config: Path | None) -> Settings:
     """Load and validate; on problems print every one of them and exit 2."""
+    from arrkestra.config import load_settings
+    from arrkestra.core.errors import ConfigError
+
     try:
         return load_settings(config, os.environ)
     except ConfigError as exc:
@@ -74,6 +72,9 @@ def _load(config: Path | None) -> Settings:
 
 
 def _services(settings: Settings) -> Services:
+    from arrkestra.runtime.services import open_services
+    from arrkestra.store.connection import StoreError
+
     try:
         return open_services(settings, daemon=False)
     except StoreError as exc:
@@ -108,6 +109,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (server.port).")] = None,
 ) -> None:
     """Run the daemon: webhooks, job workers, scheduler and the HTTP API on one port."""
+    from arrkestra.config import config_warnings, resolve_config_path
+    from arrkestra.runtime import capabilities
+    from arrkestra.runtime.logs import configure_history, configure_logging
+    from arrkestra.runtime.services import open_services
+    from arrkestra.store.connection import StoreError
+    from arrkestra.web.server import serve as run_server
+
     settings = _load(config)
     lg = settings.logging
     configure_logging(
@@ -134,7 +142,7 @@ def serve(
     for warning in config_warnings(settings):
         hint = f" (hint: {warning.hint})" if warning.hint else ""
         log.warning("config: %s: %s%s", warning.path, warning.message, hint)
-    for line in describe_capabilities(settings):
+    for line in capabilities.report(settings):
         log.info("%s", line)
     try:
         services = open_services(settings, daemon=True)
@@ -155,15 +163,26 @@ def check(
     ] = False,
 ) -> None:
     """Validate the configuration and print every problem (exit 2 on errors, 0 on warnings)."""
+    from arrkestra.config import config_warnings, resolve_config_path
+    from arrkestra.runtime import capabilities
+
     settings = _load(config)
     path, _ = resolve_config_path(config, os.environ)
     for warning in config_warnings(settings):
         typer.echo(f"warning: {warning.render()}")
     typer.echo(f"configuration OK: {path}" + ("" if path.exists() else " (no file: defaults)"))
-    for line in describe_capabilities(settings):
+    for line in capabilities.report(settings):
         typer.echo(f"  {line}")
-    if not online:
-        return
+    if online:
+        _check_online(settings)
+
+
+def _check_online(settings: Settings) -> None:
+    """Probe every configured upstream; discovery's targets as a cycle would check them."""
+    from arrkestra.adapters.probes import probe_all
+    from arrkestra.runtime.capabilities import discovery
+    from arrkestra.runtime.upstreams import probe_targets
+
     targets = probe_targets(settings)
     if not targets:
         typer.echo("no upstreams configured: nothing to probe")
@@ -174,8 +193,8 @@ def check(
         [[r.name, r.url, r.outcome.value, r.detail] for r in results],
     )
     problem = None
-    if discovery_configured(settings):
-        problem = asyncio.run(check_discovery_targets(settings, settings.redactor()))
+    if discovery.why_not(settings) is None:
+        problem = asyncio.run(discovery.check_targets(settings, settings.redactor()))
         typer.echo(f"discovery targets: {problem or 'ok'}")
     if not all(r.ok for r in results) or problem:
         raise typer.Exit(1)
@@ -202,6 +221,9 @@ def sync(
     config: ConfigOption = None,
 ) -> None:
     """Mirror one file: queue the job an import of it would have queued (exit 2 if refused)."""
+    from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
+    from arrkestra.runtime.capabilities.mirror import plan_manual_sync
+
     settings = _load(config)
     redact = settings.redactor()
     try:
@@ -235,6 +257,8 @@ def jobs_list(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
 ) -> None:
     """List jobs, newest first."""
+    from arrkestra.store.jobs import JobFilter
+
     jobs = _with_services(
         config, lambda s: s.queue.list_jobs(JobFilter(status, pipeline, None, limit))
     )
@@ -248,6 +272,8 @@ def jobs_list(
 @jobs_app.command("show")
 def jobs_show(job_id: int, config: ConfigOption = None) -> None:
     """Show one job with its parameters, result and every attempt."""
+    from arrkestra.store.jobs import JobNotFound
+
     settings = _load(config)
     try:
         job, attempts = _with_services(config, lambda s: s.queue.get(job_id))
@@ -279,6 +305,9 @@ def jobs_show(job_id: int, config: ConfigOption = None) -> None:
 def _job_action(
     config: Path | None, job_id: int, verb: str, act: Callable[[Services], Coroutine[Any, Any, Job]]
 ) -> None:
+    from arrkestra.core.jobs import InvalidTransition
+    from arrkestra.store.jobs import JobNotFound
+
     try:
         job = _with_services(config, act)
     except JobNotFound:
@@ -312,7 +341,9 @@ def jobs_resume(pipeline: str, config: ConfigOption = None) -> None:
 @db_app.command("backup")
 def db_backup(config: ConfigOption = None) -> None:
     """Write an online backup now (VACUUM INTO) and rotate old ones (storage.backup.keep)."""
-    result = _with_services(config, run_backup)
+    from arrkestra.runtime.housekeeping import run_backup
+
+    result = _with_services(config, lambda s: run_backup(s.settings, s.db))
     typer.echo(
         f"backup written: {result.path} ({result.size} bytes); removed {len(result.removed)} old"
     )
@@ -321,6 +352,10 @@ def db_backup(config: ConfigOption = None) -> None:
 @db_app.command("check")
 def db_check(config: ConfigOption = None) -> None:
     """Run a full integrity check of the database (exit 1 if it is damaged)."""
+    from arrkestra.runtime.services import open_database
+    from arrkestra.store import maintenance
+    from arrkestra.store.connection import StoreError
+
     settings = _load(config)
     storage = settings.storage
     try:
@@ -344,6 +379,8 @@ def db_check(config: ConfigOption = None) -> None:
 @notify_app.command("test")
 def notify_test(config: ConfigOption = None) -> None:
     """Send a test message through notifications.urls (and fallback_urls if they all fail)."""
+    from arrkestra.runtime.alerts import build_notifier, send_test
+
     settings = _load(config)
     notifier = build_notifier(settings, settings.redactor())
     if not notifier.enabled:

@@ -15,6 +15,7 @@ from arrkestra.adapters.overseerr import OverseerrClient
 from arrkestra.core.errors import DeferredError, PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.events import parse_event
 from arrkestra.core.instances import InstanceRef
+from arrkestra.core.job_kinds import CleanupParams, CleanupResult
 from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.core.redact import Redactor
 from arrkestra.core.routing import jobs_for
@@ -84,6 +85,11 @@ def job_for(kind: str, body: dict[str, Any], *, name: str = "hd", is_4k: bool = 
     return Job(1, spec.pipeline, spec.key, spec.params, JobStatus.RUNNING, 1, 0.0, 0.0, 0.0)
 
 
+async def run(job: Job, deps: cleanup.Deps) -> CleanupResult:
+    """The pipeline as the worker runs it: the job's params read through their model."""
+    return await cleanup.run(job, CleanupParams.load(job.params), deps)
+
+
 def sample(kind: str, name: str, **series: Any) -> dict[str, Any]:
     body: dict[str, Any] = json.loads((PAYLOADS / kind / name).read_text())
     key = "series" if kind == "sonarr" else "movie"
@@ -102,8 +108,8 @@ def movie_delete(**movie: Any) -> dict[str, Any]:
 async def test_v4_series_with_tmdb_is_deleted_with_its_requests(world: World) -> None:
     media = world.fake.add_media(media_type="tv", tmdb_id=64728, tvdb_id=271005, title="Show")
     request = world.fake.add_request(media)
-    result = await cleanup.run(job_for("sonarr", series_delete()), world.deps())
-    assert result["outcome"] == "deleted" and result["media_id"] == media
+    result = await run(job_for("sonarr", series_delete()), world.deps())
+    assert result.outcome == "deleted" and result.media_id == media
     assert not world.fake.has_media(media) and world.fake.requests_of(media) == []
     assert request not in world.fake.requests
 
@@ -113,8 +119,8 @@ async def test_v3_series_without_tmdb_is_found_by_tvdb_in_the_index(world: World
         media_type="tv", tmdb_id=63639, tvdb_id=280619, title="The Expanse"
     )
     body = sample("sonarr", "v3-series-delete.constructed.json")
-    result = await cleanup.run(job_for("sonarr", body), world.deps())
-    assert result["outcome"] == "deleted" and not world.fake.has_media(media)
+    result = await run(job_for("sonarr", body), world.deps())
+    assert result.outcome == "deleted" and not world.fake.has_media(media)
     assert not [c for c in world.fake.calls if c[1].startswith("/api/v1/tv/")]
 
 
@@ -122,14 +128,14 @@ async def test_v4_series_without_tmdb_is_found_by_tvdb(world: World) -> None:
     media = world.fake.add_media(media_type="tv", tmdb_id=999, tvdb_id=271005)
     body = series_delete()
     body["series"].pop("tmdbId")
-    result = await cleanup.run(job_for("sonarr", body), world.deps())
-    assert result["outcome"] == "deleted" and not world.fake.has_media(media)
+    result = await run(job_for("sonarr", body), world.deps())
+    assert result.outcome == "deleted" and not world.fake.has_media(media)
 
 
 async def test_radarr_movie_is_deleted(world: World) -> None:
     media = world.fake.add_media(media_type="movie", tmdb_id=603, title="The Matrix")
-    result = await cleanup.run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
-    assert result["outcome"] == "deleted" and result["title"] == "The Matrix"
+    result = await run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
+    assert result.outcome == "deleted" and result.title == "The Matrix"
     assert not world.fake.has_media(media)
 
 
@@ -139,23 +145,23 @@ async def test_missing_media_info_never_deletes_by_tmdb_id(world: World) -> None
     world.fake.known_tmdb.add(
         ("movie", victim)
     )  # a real movie whose TMDB id equals victim's media id
-    result = await cleanup.run(job_for("radarr", movie_delete(tmdbId=victim)), world.deps())
-    assert result["outcome"] == "not_in_overseerr"
+    result = await run(job_for("radarr", movie_delete(tmdbId=victim)), world.deps())
+    assert result.outcome == "not_in_overseerr"
     assert world.fake.has_media(victim)
     assert not [c for c in world.fake.calls if c[0] == "DELETE"]
 
 
 async def test_unknown_tmdb_id_500_falls_back_to_the_index(world: World) -> None:
-    result = await cleanup.run(job_for("radarr", movie_delete(tmdbId=777001)), world.deps())
-    assert result["outcome"] == "not_in_overseerr"
+    result = await run(job_for("radarr", movie_delete(tmdbId=777001)), world.deps())
+    assert result.outcome == "not_in_overseerr"
     assert [c for c in world.fake.calls if c[1] == "/api/v1/media"]
 
 
 async def test_tmdb_failing_still_finds_the_row_through_the_index(world: World) -> None:
     media = world.fake.add_media(media_type="movie", tmdb_id=550)
     world.fake.tmdb_failing = True
-    result = await cleanup.run(job_for("radarr", movie_delete(tmdbId=550)), world.deps())
-    assert result["outcome"] == "deleted" and not world.fake.has_media(media)
+    result = await run(job_for("radarr", movie_delete(tmdbId=550)), world.deps())
+    assert result.outcome == "deleted" and not world.fake.has_media(media)
 
 
 @pytest.mark.parametrize(
@@ -187,16 +193,14 @@ async def test_instance_aware_other_copy(
     media = world.fake.add_media(media_type="movie", tmdb_id=603, status=status, status4k=status4k)
     for req_4k, req_status in requests:
         world.fake.add_request(media, is_4k=req_4k, status=req_status)
-    result = await cleanup.run(
-        job_for("radarr", movie_delete(tmdbId=603), is_4k=is_4k), world.deps()
-    )
-    assert result["outcome"] == outcome
+    result = await run(job_for("radarr", movie_delete(tmdbId=603), is_4k=is_4k), world.deps())
+    assert result.outcome == outcome
     if kept_requests is None:
         assert not world.fake.has_media(media)
     else:
         assert world.fake.has_media(media)
         assert sorted(r["is4k"] for r in world.fake.requests_of(media)) == sorted(kept_requests)
-        assert "availability sync" in result["note"]
+        assert "availability sync" in result.note
 
 
 @pytest.mark.parametrize(("status", "outcome"), [(6, "kept_blacklisted"), (7, "not_in_overseerr")])
@@ -204,17 +208,15 @@ async def test_jellyseerr_blacklisted_rows_are_never_deleted(
     world: World, status: int, outcome: str
 ) -> None:
     media = world.fake.add_media(media_type="movie", tmdb_id=603, status=status)
-    result = await cleanup.run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
-    assert result["outcome"] == outcome and world.fake.has_media(media)
+    result = await run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
+    assert result.outcome == outcome and world.fake.has_media(media)
 
 
 async def test_dry_run_looks_everything_up_and_changes_nothing(world: World) -> None:
     media = world.fake.add_media(media_type="movie", tmdb_id=603, title="The Matrix")
-    result = await cleanup.run(
-        job_for("radarr", movie_delete(tmdbId=603)), world.deps(dry_run=True)
-    )
-    assert result["outcome"] == "dry_run"
-    assert (result["media_id"], result["title"], result["would"]["action"]) == (
+    result = await run(job_for("radarr", movie_delete(tmdbId=603)), world.deps(dry_run=True))
+    assert result.outcome == "dry_run"
+    assert (result.media_id, result.title, result.would.action) == (
         media,
         "The Matrix",
         "delete_media",
@@ -226,16 +228,14 @@ async def test_the_deletion_budget_pauses_instead_of_deleting(world: World) -> N
     media = world.fake.add_media(media_type="movie", tmdb_id=603)
     world.deleted = 2
     with pytest.raises(DeferredError, match="budget"):
-        await cleanup.run(
-            job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=Budget(2, 3600))
-        )
+        await run(job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=Budget(2, 3600)))
     assert world.fake.has_media(media) and len(world.paused) == 1
     world.resumed = 999.0  # after a resume, earlier deletions no longer count
     world.deleted = 0
-    result = await cleanup.run(
+    result = await run(
         job_for("radarr", movie_delete(tmdbId=603)), world.deps(budget=Budget(2, 3600))
     )
-    assert result["outcome"] == "deleted"
+    assert result.outcome == "deleted"
 
 
 async def test_a_delete_without_ids_fails_permanently_naming_the_field(world: World) -> None:
@@ -243,19 +243,19 @@ async def test_a_delete_without_ids_fails_permanently_naming_the_field(world: Wo
     for field_name in ("tmdbId", "tvdbId"):
         body["series"].pop(field_name)
     with pytest.raises(PermanentError, match=r"tmdbId.*tvdbId"):
-        await cleanup.run(job_for("sonarr", body), world.deps())
+        await run(job_for("sonarr", body), world.deps())
     movie = movie_delete()
     movie["movie"].pop("tmdbId", None)
     with pytest.raises(PermanentError, match="tmdbId"):
-        await cleanup.run(job_for("radarr", movie), world.deps())
+        await run(job_for("radarr", movie), world.deps())
 
 
 async def test_overseerr_down_is_transient_and_a_bad_key_is_an_auth_error(world: World) -> None:
     world.fake.down = True
     with pytest.raises(TransientError):
-        await cleanup.run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
+        await run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
     world.fake.down = False
     world.fake.api_key = "another-key"
     with pytest.raises(UpstreamAuthError) as caught:
-        await cleanup.run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
+        await run(job_for("radarr", movie_delete(tmdbId=603)), world.deps())
     assert KEY not in str(caught.value)

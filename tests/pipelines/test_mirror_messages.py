@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from arrkestra.pipelines.mirror_messages import Mirrored, human_bytes, human_seconds, message_for
+from arrkestra.pipelines.mirror.messages import Mirrored, human_bytes, human_seconds, message_for
 
 EPISODE = Mirrored(
     instance="sonarr.hd",

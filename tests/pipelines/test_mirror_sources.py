@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from arrkestra.core.job_kinds import CopyParams
 from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.core.paths import PathRule, map_path, sidecar_names
-from arrkestra.pipelines import mirror, mirror_batch
-from arrkestra.pipelines.mirror import MirrorParams
+from arrkestra.pipelines.mirror import batch
+from arrkestra.pipelines.mirror.copy import sidecars_in
 
 PARTS = ["Show", "Show - S01E01", "Show - S01E01.Extended", "Movie", "Movie.Part2", "A", "a"]
 ENDINGS = [".mkv", ".mp4", ".srt", ".en.srt", ".en.forced.srt", ".nfo", "-thumb.jpg", ".jpg"]
@@ -20,7 +21,7 @@ def test_sidecars_from_a_sorted_listing_are_those_of_the_whole_listing() -> None
     for _ in range(400):
         entries = sorted({rng.choice(PARTS) + rng.choice(ENDINGS) for _ in range(12)} - {""})
         for name in entries:
-            assert mirror.sidecars_in(name, entries) == sidecar_names(name, entries), (
+            assert sidecars_in(name, entries) == sidecar_names(name, entries), (
                 name,
                 entries,
             )
@@ -33,13 +34,13 @@ def job(job_id: int, **params: object) -> Job:
 def test_a_batch_takes_copies_of_the_same_folder_instance_and_mode_only(tmp_path: Path) -> None:
     rule = PathRule(arr_path="/tv", source=str(tmp_path / "s"), destination=str(tmp_path / "d"))
     base = {"instance": "sonarr.hd", "replace_existing": True}
-    params = MirrorParams.model_validate({**base, "library_path": "/tv/S/Season 1/e1.mkv"})
-    main = mirror_batch.Member(job(1), params, map_path("/tv/S/Season 1/e1.mkv", (rule,)))
-    assert mirror_batch.key_prefix(params) == "sonarr.hd//tv/S/Season 1/"
+    params = CopyParams.model_validate({**base, "library_path": "/tv/S/Season 1/e1.mkv"})
+    main = batch.MappedCopy(job(1), params, map_path("/tv/S/Season 1/e1.mkv", (rule,)))
+    assert params.folder_key_prefix == "sonarr.hd//tv/S/Season 1/"
 
     def takes(**changes: object) -> bool:
         candidate = {**base, "library_path": "/tv/S/Season 1/e2.mkv", **changes}
-        return mirror_batch.as_sibling(job(2, **candidate), main, (rule,)) is not None
+        return batch.as_sibling(job(2, **candidate), main, (rule,)) is not None
 
     assert takes()
     assert takes(action="copy", title="S")

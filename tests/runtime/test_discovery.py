@@ -8,7 +8,7 @@ from tests.conftest import eventually
 from tests.runtime.discovery_rig import HEADERS, SONARR_KEY, Rig, cycle, rig, shows  # noqa: F401
 from tests.web.conftest import AppFactory
 
-from arrkestra.runtime.discovery_wiring import FIRST_CYCLE_DELAY
+from arrkestra.runtime.capabilities.discovery import FIRST_CYCLE_DELAY
 from arrkestra.testing.fake_sonarr import V3_VERSION, FakeSonarr
 from arrkestra.testing.fake_tvmaze_catalogue import Catalogue
 from arrkestra.testing.loopback import LoopbackServer

@@ -9,9 +9,10 @@ from tests.conftest import base_config, write_config
 
 from arrkestra.config import load_settings
 from arrkestra.core.jobs import JobSpec, JobStatus
-from arrkestra.runtime.services import open_services, run_backup
+from arrkestra.runtime.housekeeping import run_backup
+from arrkestra.runtime.services import open_services
 from arrkestra.store import jobs as job_store
-from arrkestra.store.db import StoreError
+from arrkestra.store.connection import StoreError
 from arrkestra.store.lock import DatabaseLock
 
 
@@ -38,7 +39,7 @@ async def test_a_damaged_database_stops_start_up_and_names_the_newest_backup(
     settings = settings_for(tmp_path)
     services = open_services(settings, daemon=True)
     await services.queue.enqueue(JobSpec("mirror", "k", {}))
-    backup = await run_backup(services)
+    backup = await run_backup(settings, services.db)
     services.close()
     db_file = settings.storage.db_file
     raw = bytearray(db_file.read_bytes())

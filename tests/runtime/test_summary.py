@@ -11,7 +11,7 @@ from tests.conftest import base_config, write_config
 from arrkestra.config import load_settings
 from arrkestra.runtime.services import open_services
 from arrkestra.runtime.summary import SUMMARY_TASK, day_start, summary_message
-from arrkestra.store.stats import FailedJob, MirrorStats
+from arrkestra.store.mirror_stats import FailedJob, MirrorStats
 
 
 def services_with(tmp_path: Path, **notifications: object):  # type: ignore[no-untyped-def]

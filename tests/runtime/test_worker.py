@@ -3,11 +3,14 @@
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from pydantic import ConfigDict
 from tests.conftest import eventually
 
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.job_kinds import JobParams, JobResult
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JsonObject
 from arrkestra.core.redact import Redactor
 from arrkestra.core.retry import RetryPolicy
@@ -21,6 +24,25 @@ from arrkestra.store.database import Database
 
 FAST = RetryPolicy(max_attempts=3, base=0.0, cap=0.0)
 Runner = Callable[[Job], Awaitable[JsonObject]]
+
+
+class AnyParams(JobParams):
+    """Whatever the test stored: its runners read ``job.params`` themselves."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    pipeline: ClassVar[str] = "p"
+
+
+class Done(JobResult):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    outcome: str = "done"
+
+
+def pipeline(name: str, runner: Runner, concurrency: int, policy: RetryPolicy) -> Pipeline:  # type: ignore[type-arg]
+    async def run(job: Job, params: AnyParams, deps: None) -> Done:
+        return Done(**await runner(job))
+
+    return Pipeline(name, AnyParams.load, run, None, concurrency, policy)
 
 
 class Harness:
@@ -38,7 +60,7 @@ class Harness:
         lease: float = 30.0,
         poll: float = 3600.0,
     ) -> Queue:
-        pipelines = {n: Pipeline(n, r, concurrency, policy) for n, r in runners.items()}
+        pipelines = {n: pipeline(n, r, concurrency, policy) for n, r in runners.items()}
         self.worker = Worker(
             self.db,
             pipelines,
@@ -81,7 +103,8 @@ async def test_enqueue_wakes_the_worker_and_the_result_is_stored(harness: Harnes
     queue = harness.start({"p": ok}, poll=3600)  # no polling: only the wake-up can start it
     job, _ = await queue.enqueue(JobSpec("p", "k", {"n": 7}))
     done = await harness.wait_status(job.id, JobStatus.SUCCEEDED)
-    assert done.result == {"echo": 7} and done.attempts == 1 and done.lease_owner is None
+    assert done.result == {"echo": 7, "outcome": "done"}
+    assert done.attempts == 1 and done.lease_owner is None
     attempts = await harness.db.run(job_store.list_attempts, job.id)
     assert [(a.attempt, a.outcome) for a in attempts] == [(1, "succeeded")]
 
@@ -256,7 +279,7 @@ async def test_manual_retry_of_a_dead_job_runs_it_again(harness: Harness) -> Non
     await harness.wait_status(job.id, JobStatus.DEAD)
     assert await queue.retry_failed() == [job.id]
     done = await harness.wait_status(job.id, JobStatus.SUCCEEDED)
-    assert done.result == {"second": True} and done.attempts == 1
+    assert done.result == {"second": True, "outcome": "done"} and done.attempts == 1
 
 
 async def test_finished_jobs_get_one_human_line_in_the_history_file(

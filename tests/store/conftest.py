@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from arrkestra.store.db import connect, migrate
+from arrkestra.store.connection import connect
+from arrkestra.store.migrations import migrate
 
 
 @pytest.fixture

@@ -3,15 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from arrkestra.store.db import (
-    Migration,
-    StoreError,
-    available_migrations,
-    connect,
-    migrate,
-    schema_version,
-    write_transaction,
-)
+from arrkestra.store.connection import StoreError, connect, write_transaction
+from arrkestra.store.migrations import Migration, available_migrations, migrate, schema_version
 
 
 def test_new_database_is_wal_with_full_schema(db_path: Path) -> None:

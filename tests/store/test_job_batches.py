@@ -99,20 +99,26 @@ def test_a_release_gives_the_attempt_back_and_is_seen_by_the_next_attempt(
 ) -> None:
     plain, noted = add(conn, "k/a"), add(conn, "k/b")
     claim(conn, "k/")
-    assert batches.released_before(conn, [store.get_job(conn, plain.id)]) == {}
+    assert batches.released_before(conn, [store.get_job(conn, plain.id)]) == set()
     applied = batches.release_many(conn, [plain.id], owner="w", now=6.0)
     assert [j.status for j in applied.jobs] == [JobStatus.PENDING]
     assert applied.jobs[0].attempts == 0 and applied.jobs[0].next_attempt_at == 6.0
+    assert not applied.jobs[0].run_alone
     batches.release_many(conn, [noted.id], owner="w", now=6.0, note="the batch run failed")
     log = store.list_attempts(conn, noted.id)
     assert [(a.outcome, a.error) for a in log] == [("released", "the batch run failed")]
+    assert store.get_job(conn, noted.id).run_alone
     # released at a drain: batched again; released with a note: left to run alone
     assert [j.id for j in claim(conn, "k/", now=7.0)] == [plain.id]
     again = store.claim_next(conn, ["p"], now=7.0, owner="w", lease=60)
     assert again is not None and again.id == noted.id and again.attempts == 1
+    assert again.run_alone  # while it runs, so its runner claims no siblings
     running = [store.get_job(conn, plain.id), again]
-    found = batches.released_before(conn, running)
-    assert found == {plain.id: None, noted.id: "the batch run failed"}
+    assert batches.released_before(conn, running) == {plain.id, noted.id}
+    ran = store.transition(
+        conn, noted.id, lambda j: m.succeed(j, now=8.0, result={"outcome": "copied"})
+    )
+    assert not ran.run_alone  # an attempt that counts ends it
 
 
 def test_a_manual_retry_forgets_releases_before_it(conn: sqlite3.Connection) -> None:
@@ -122,4 +128,4 @@ def test_a_manual_retry_forgets_releases_before_it(conn: sqlite3.Connection) -> 
     store.transition(conn, job.id, lambda j: m.cancel(j, now=7.0))
     store.transition(conn, job.id, lambda j: m.retry(j, now=8.0))
     [again] = claim(conn, "k/", now=9.0)  # the note no longer holds it back
-    assert batches.released_before(conn, [again]) == {}
+    assert batches.released_before(conn, [again]) == set()

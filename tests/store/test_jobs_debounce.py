@@ -9,7 +9,8 @@ import pytest
 
 from arrkestra.core.jobs import DEBOUNCE_HOLD, JobSpec
 from arrkestra.store import jobs as job_store
-from arrkestra.store.db import connect, migrate
+from arrkestra.store.connection import connect
+from arrkestra.store.migrations import migrate
 
 
 @pytest.fixture

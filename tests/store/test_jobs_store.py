@@ -8,7 +8,7 @@ from arrkestra.core import jobs as m
 from arrkestra.core.jobs import FailureKind, JobSpec, JobStatus
 from arrkestra.core.retry import RetryPolicy
 from arrkestra.store import jobs as store
-from arrkestra.store.db import connect
+from arrkestra.store.connection import connect
 
 POLICY = RetryPolicy(max_attempts=2, base=10, cap=10)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from arrkestra.store.db import StoreError
+from arrkestra.store.connection import StoreError
 from arrkestra.store.lock import DatabaseLock
 
 

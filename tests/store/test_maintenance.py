@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from arrkestra.store import maintenance
-from arrkestra.store.db import connect, migrate
+from arrkestra.store.connection import connect
+from arrkestra.store.migrations import migrate
 
 
 def _fill(conn: sqlite3.Connection, n: int) -> None:

@@ -12,7 +12,8 @@ from arrkestra.core.discovery import Verdict
 from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.store import shows as show_store
 from arrkestra.store import state as state_store
-from arrkestra.store.db import connect, migrate
+from arrkestra.store.connection import connect
+from arrkestra.store.migrations import migrate
 
 PENDING = Verdict(ShowStatus.PENDING, rule=0)
 FILTERED = Verdict(ShowStatus.FILTERED, "genre", "genre Reality is excluded")

@@ -1,7 +1,7 @@
 import sqlite3
 
 from arrkestra.store import state
-from arrkestra.store.db import write_transaction
+from arrkestra.store.connection import write_transaction
 
 
 def test_put_get_overwrite_delete(conn: sqlite3.Connection) -> None:

@@ -94,7 +94,16 @@ async def end(r: Running, job: Job, now: float, result: dict[str, Any] | None, *
 async def fill(r: Running) -> dict[str, Job]:
     """One job in every state sync-webhook could show, plus a cleanup job it must not."""
     now = time.time()
-    copied = {"outcome": "copied", "bytes_transferred": 1536, "seconds": 2, "summary": "Film"}
+    copied = {
+        "outcome": "copied",
+        "source": "/mnt/src/mv/Film/Film.mkv",
+        "destination": "/mnt/dst/Movies/Film/Film.mkv",
+        "files": ["Film.mkv"],
+        "files_transferred": 1,
+        "bytes_transferred": 1536,
+        "seconds": 2,
+        "summary": "Film",
+    }
     jobs = {
         "old_dead": await end(
             r,

@@ -17,7 +17,7 @@ from tests.web.conftest import Running
 from arrkestra.config import load_settings
 from arrkestra.core import jobs as machine
 from arrkestra.core.jobs import JobSpec
-from arrkestra.pipelines.mirror_messages import human_bytes as bytes_human
+from arrkestra.pipelines.mirror.messages import human_bytes as bytes_human
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.runtime.services import open_services
 from arrkestra.runtime.summary import day_start

@@ -95,10 +95,20 @@ async def test_the_daily_summary_on_demand_lists_counts_failures_and_attention(
     before = len(notify.received("/primary"))
     async with running_app(notifications={"urls": urls(server, "/primary")}) as r:
         db, now = r.services.db, r.services.clock.now()
-        params = {"instance": "sonarr.hd", "title": "Severance", "season": 1, "episodes": [1]}
+        params = {
+            "instance": "sonarr.hd",
+            "library_path": "/tv/Severance/Season 01/Severance - S01E01.mkv",
+            "title": "Severance",
+            "season": 1,
+            "episodes": [1],
+        }
         done, _ = await db.run(job_store.enqueue, JobSpec("mirror", "a", params), now=now)
         dead, _ = await db.run(
-            job_store.enqueue, JobSpec("mirror", "b", {"title": "Dune", "instance": "radarr.hd"}),
+            job_store.enqueue, JobSpec(
+                "mirror",
+                "b",
+                {"title": "Dune", "instance": "radarr.hd", "library_path": "/movies/Dune.mkv"},
+            ),
             now=now,
         )  # fmt: skip
 

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from arrkestra.config.base import ConfigModel, overlay
 from arrkestra.config.scalars import ArrPath, CronSchedule, InstanceRef, PlexSection
 from arrkestra.config.units import Duration, parse_duration
+from arrkestra.core.paths import PathRule as MappingRule
 from arrkestra.core.retry import RetryPolicy
 
 
@@ -93,6 +94,20 @@ class MirrorSettings(PipelineSettings):
     budget: Budget | None = Field(default_factory=lambda: Budget(deletions=50, per=3600.0))
     mounts: MountSettings = Field(default_factory=MountSettings)
     paths: list[PathRule] = Field(default_factory=list)
+
+    def path_rules(self) -> tuple[MappingRule, ...]:
+        """``paths`` as core's path mapping takes them."""
+        return tuple(
+            MappingRule(
+                arr_path=rule.arr_path,
+                source=str(rule.source),
+                destination=str(rule.destination),
+                plex_path=rule.plex_path,
+                plex_section=rule.plex_section,
+                instances=tuple(rule.instances) if rule.instances else None,
+            )
+            for rule in self.paths
+        )
 
 
 class CatchupSettings(PipelineSettings):

@@ -12,6 +12,11 @@ Lifecycle::
        |                 \\--release (drain) / recover (crash, expired lease)--> pending
     failed, dead, cancelled --retry (manual)--> pending
     pending, failed, running --cancel--> cancelled
+
+``run_alone`` marks a job whose shared run (a mirror batch) failed: it was released with
+a note and its next attempt runs on its own, so one bad file cannot fail it twice. The
+mark lasts while attempts are given back (a drain, a deferral) and ends with the first
+attempt that counts, a cancel or a manual retry.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ class Job:
     finished_at: float | None = None
     event_id: int | None = None
     retried_at: float | None = None
+    run_alone: bool = False
 
     @property
     def age_origin(self) -> float:
@@ -120,6 +126,7 @@ class JobUpdate:
     result: JsonObject | None
     finished_at: float | None
     retried_at: float | None
+    run_alone: bool
 
     @classmethod
     def of(cls, job: Job) -> JobUpdate:
@@ -134,6 +141,7 @@ class JobUpdate:
             result=job.result,
             finished_at=job.finished_at,
             retried_at=job.retried_at,
+            run_alone=job.run_alone,
         )
 
 
@@ -174,7 +182,15 @@ def extend_lease(job: Job, *, now: float, lease: float) -> JobUpdate:
 
 def succeed(job: Job, *, now: float, result: JsonObject) -> JobUpdate:
     _require(job, frozenset({JobStatus.RUNNING}), "complete")
-    return _unleased(job, now, JobStatus.SUCCEEDED, result=result, finished_at=now, last_error=None)
+    return _unleased(
+        job,
+        now,
+        JobStatus.SUCCEEDED,
+        result=result,
+        finished_at=now,
+        last_error=None,
+        run_alone=False,
+    )
 
 
 def fail(
@@ -197,7 +213,9 @@ def fail(
     _require(job, frozenset({JobStatus.RUNNING}), "fail")
     message = error[:MAX_ERROR_LENGTH]
     if kind is FailureKind.PERMANENT:
-        return _unleased(job, now, JobStatus.DEAD, last_error=message, finished_at=now)
+        return _unleased(
+            job, now, JobStatus.DEAD, last_error=message, finished_at=now, run_alone=False
+        )
     if kind is FailureKind.DEFERRED:
         return _unleased(
             job,
@@ -227,15 +245,25 @@ def fail(
     )
     if when is None:
         gave_up = f"gave up after {job.attempts} attempt(s): {message}"[:MAX_ERROR_LENGTH]
-        return _unleased(job, now, JobStatus.DEAD, last_error=gave_up, finished_at=now)
-    return _unleased(job, now, JobStatus.FAILED, next_attempt_at=when, last_error=message)
+        return _unleased(
+            job, now, JobStatus.DEAD, last_error=gave_up, finished_at=now, run_alone=False
+        )
+    return _unleased(
+        job, now, JobStatus.FAILED, next_attempt_at=when, last_error=message, run_alone=False
+    )
 
 
-def release(job: Job, *, now: float) -> JobUpdate:
-    """Give a running job back on graceful shutdown; the unfinished attempt does not count."""
+def release(job: Job, *, now: float, alone: bool = False) -> JobUpdate:
+    """Give a running job back (a drain, a batch run that did not go); the unfinished
+    attempt does not count. ``alone``: its shared run failed, the next attempt runs alone."""
     _require(job, frozenset({JobStatus.RUNNING}), "release")
     return _unleased(
-        job, now, JobStatus.PENDING, attempts=max(job.attempts - 1, 0), next_attempt_at=now
+        job,
+        now,
+        JobStatus.PENDING,
+        attempts=max(job.attempts - 1, 0),
+        next_attempt_at=now,
+        run_alone=job.run_alone or alone,
     )
 
 
@@ -246,12 +274,12 @@ def recover(job: Job, *, now: float) -> JobUpdate:
     spends its budget on its next failure; recovery itself never kills a job.
     """
     _require(job, frozenset({JobStatus.RUNNING}), "recover")
-    return _unleased(job, now, JobStatus.PENDING, next_attempt_at=now)
+    return _unleased(job, now, JobStatus.PENDING, next_attempt_at=now, run_alone=False)
 
 
 def cancel(job: Job, *, now: float) -> JobUpdate:
     _require(job, ACTIVE_STATUSES, "cancel")
-    return _unleased(job, now, JobStatus.CANCELLED, finished_at=now)
+    return _unleased(job, now, JobStatus.CANCELLED, finished_at=now, run_alone=False)
 
 
 def retry(job: Job, *, now: float) -> JobUpdate:
@@ -265,6 +293,7 @@ def retry(job: Job, *, now: float) -> JobUpdate:
         next_attempt_at=now,
         finished_at=None,
         retried_at=now,
+        run_alone=False,
     )
 
 

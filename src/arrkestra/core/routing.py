@@ -12,6 +12,7 @@ records that (``routed_to = []``) so it can be replayed once a pipeline exists.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Literal
 
 from arrkestra.core.events import (
     ArrKind,
@@ -23,6 +24,7 @@ from arrkestra.core.events import (
     known_id,
 )
 from arrkestra.core.instances import InstanceRef
+from arrkestra.core.job_kinds import CleanupParams
 from arrkestra.core.jobs import JobSpec
 from arrkestra.core.routing_mirror import mirror_delete_jobs, mirror_jobs, mirror_rename_jobs
 
@@ -38,27 +40,32 @@ def cleanup_job(event: Event | Malformed, instance: InstanceRef) -> JobSpec | No
     """
     if not instance.cleanup:
         return None
-    media_type = "tv" if instance.kind == "sonarr" else "movie"
+    media_type: Literal["tv", "movie"] = "tv" if instance.kind == "sonarr" else "movie"
     if isinstance(event, Malformed):
-        params: dict[str, object] = {"problems": list(event.problems)}
-        ident = "malformed"
-    elif isinstance(event, SonarrSeriesDelete | RadarrMovieDelete):
-        if instance.cleanup_only_when_files_deleted and not event.deleted_files:
-            return None
-        arr_id = event.series_id if isinstance(event, SonarrSeriesDelete) else event.movie_id
-        tvdb = known_id(event.tvdb_id) if isinstance(event, SonarrSeriesDelete) else None
-        params = {
-            "tmdb_id": known_id(event.tmdb_id),
-            "tvdb_id": tvdb,
-            "arr_id": known_id(arr_id),
-            "title": event.title,
-            "deleted_files": event.deleted_files,
-        }
-        ident = f"tmdb:{params['tmdb_id']}/tvdb:{tvdb}/arr:{params['arr_id']}"
-    else:
+        return CleanupParams(
+            media_type=media_type,
+            instance=instance.qualified,
+            is_4k=instance.is_4k,
+            problems=list(event.problems),
+        ).spec()
+    if not isinstance(event, SonarrSeriesDelete | RadarrMovieDelete):
         return None
-    params |= {"media_type": media_type, "instance": instance.qualified, "is_4k": instance.is_4k}
-    return JobSpec("cleanup", f"{instance.qualified}/{media_type}/{ident}", params)
+    if instance.cleanup_only_when_files_deleted and not event.deleted_files:
+        return None
+    if isinstance(event, SonarrSeriesDelete):
+        arr_id, tvdb_id = event.series_id, known_id(event.tvdb_id)
+    else:
+        arr_id, tvdb_id = event.movie_id, None
+    return CleanupParams(
+        media_type=media_type,
+        instance=instance.qualified,
+        is_4k=instance.is_4k,
+        tmdb_id=known_id(event.tmdb_id),
+        tvdb_id=tvdb_id,
+        arr_id=known_id(arr_id),
+        title=event.title,
+        deleted_files=event.deleted_files,
+    ).spec()
 
 
 ROUTES: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = {

@@ -1,14 +1,9 @@
 """The mirror pipeline's rows of the routing table: imports, file deletes, renames.
 
-Job params carry an ``action``: ``copy`` (the default, an import), ``delete`` (a file an
-upgrade replaced, or an EpisodeFileDelete / MovieFileDelete, with
-``mirror.propagate_deletes``) or ``rename`` (with ``mirror.propagate_renames``; without
-it a Rename copies the file under its new name, as an import would).
-
-Keys: a copy is keyed by instance and library path, so the same file arriving twice
-("On File Import" and "On Import Complete") is one job while the first waits; a delete
-by the path it removes (an upgrade's ``deletedFiles`` and the EpisodeFileDelete Sonarr
-sends for the same file become one job); a rename by the path it moves away from.
+An import is a ``copy`` per file; a file an upgrade replaced, or an EpisodeFileDelete /
+MovieFileDelete, a ``delete`` (with ``mirror.propagate_deletes``); a Rename a ``rename``
+(with ``mirror.propagate_renames``; without it the file is copied under its new name, as
+an import would). What each job carries and how it is keyed: ``core/job_kinds/mirror``.
 """
 
 from __future__ import annotations
@@ -25,33 +20,24 @@ from arrkestra.core.events import (
     SonarrRename,
 )
 from arrkestra.core.instances import InstanceRef
+from arrkestra.core.job_kinds import CopyParams, DeleteParams, MirrorProblem, RenameParams
 from arrkestra.core.jobs import JobSpec
 
 ImportEvent = SonarrDownload | SonarrImportComplete | RadarrDownload
 FileDeleteEvent = SonarrEpisodeFileDelete | RadarrMovieFileDelete
 RenameEvent = SonarrRename | RadarrRename
-NAME = "mirror"
 
 
-def _problem_job(instance: InstanceRef, ident: str, problems: list[str]) -> JobSpec:
+def _problem_job(instance: InstanceRef, subject: str, problems: list[str]) -> JobSpec:
     """A job that fails at once, naming what is missing: the event stays visible."""
-    return JobSpec(NAME, f"{instance.qualified}/{ident}", {"problems": problems})
-
-
-def _copy_spec(instance: InstanceRef, library_path: str, details: dict[str, object]) -> JobSpec:
-    where = {"action": "copy", "instance": instance.qualified, "library_path": library_path}
-    return JobSpec(NAME, f"{instance.qualified}/{library_path}", where | details)
+    return MirrorProblem(instance=instance.qualified, subject=subject, problems=problems).spec()
 
 
 def delete_spec(instance: InstanceRef, library_path: str, title: str | None, why: str) -> JobSpec:
-    params = {
-        "action": "delete",
-        "instance": instance.qualified,
-        "library_path": library_path,
-        "title": title,
-        "reason": why,
-    }
-    return JobSpec(NAME, f"{instance.qualified}/delete/{library_path}", params)
+    params = DeleteParams(
+        instance=instance.qualified, library_path=library_path, title=title, reason=why
+    )
+    return params.spec()
 
 
 def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec]:
@@ -77,17 +63,19 @@ def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec
             problems = event.path_problems() or ["an imported file has no library path"]
             specs.append(_problem_job(instance, f"no-path/{file.relative_path}", problems))
             continue
-        params: dict[str, object] = {
-            "replace_existing": replace or file.is_upgrade,
-            "title": event.title,
-            "year": event.year,
-            "season": file.season_number,
-            "episodes": list(file.episode_numbers),
-            "episode_titles": list(file.episode_titles),
-            "quality": file.quality,
-            "size": file.size,
-        }
-        specs.append(_copy_spec(instance, file.library_path, params))
+        params = CopyParams(
+            instance=instance.qualified,
+            library_path=file.library_path,
+            replace_existing=replace or file.is_upgrade,
+            title=event.title,
+            year=event.year,
+            season=file.season_number,
+            episodes=list(file.episode_numbers),
+            episode_titles=list(file.episode_titles),
+            quality=file.quality,
+            size=file.size,
+        )
+        specs.append(params.spec())
     if instance.mirror_deletes:
         imported = {f.library_path for f in files}
         for path in event.replaced_paths():
@@ -119,16 +107,11 @@ def mirror_rename_jobs(event: Event | Malformed, instance: InstanceRef) -> list[
     for file in event.renamed_files():
         if file.library_path is None:
             continue  # nothing to copy or move to; the event row keeps the payload
+        where = {"instance": instance.qualified, "library_path": file.library_path}
         if instance.mirror_renames and file.previous_path is not None:
-            params = {
-                "action": "rename",
-                "instance": instance.qualified,
-                "library_path": file.library_path,
-                "previous_path": file.previous_path,
-                "title": event.title,
-            }
-            key = f"{instance.qualified}/rename/{file.previous_path}"
-            specs.append(JobSpec(NAME, key, params))
+            specs.append(
+                RenameParams(**where, previous_path=file.previous_path, title=event.title).spec()
+            )
         else:
-            specs.append(_copy_spec(instance, file.library_path, {"title": event.title}))
+            specs.append(CopyParams(**where, title=event.title).spec())
     return specs

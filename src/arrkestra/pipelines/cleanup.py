@@ -6,7 +6,7 @@ for a non-4K instance. When the other copy remains, only the deleted side's requ
 go; Overseerr's API cannot reset ``status4k`` alone, its own availability sync does.
 Jellyseerr's blacklisted rows (status 6) are never deleted: that would lift the ban.
 
-Outcomes (``result["outcome"]``): deleted, not_in_overseerr, kept_other_copy,
+Outcomes (``CleanupResult.outcome``): deleted, not_in_overseerr, kept_other_copy,
 kept_blacklisted, dry_run. Everything else is an error for the job queue to handle.
 """
 
@@ -15,14 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from arrkestra.adapters.overseerr import Media, OverseerrClient
 from arrkestra.core.errors import PermanentError
-from arrkestra.core.jobs import Job, JsonObject
+from arrkestra.core.job_kinds import CLEANUP, CleanupParams, CleanupResult, WouldDo
+from arrkestra.core.job_kinds.cleanup import CleanupOutcome
+from arrkestra.core.jobs import Job
 from arrkestra.pipelines.budget import BudgetGuard
 
-NAME = "cleanup"
+NAME = CLEANUP
 AVAILABLE = frozenset({4, 5})  # partially available, available
 ACTIVE_REQUEST = frozenset({1, 2})  # pending, approved
 BLACKLISTED, DELETED = 6, 7  # Jellyseerr
@@ -30,20 +30,6 @@ STATUS4K_NOTE = (
     "Overseerr's API cannot reset the other side's availability alone; "
     "its own availability sync clears it"
 )
-
-
-class CleanupParams(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    media_type: Literal["tv", "movie"]
-    instance: str
-    is_4k: bool = False
-    tmdb_id: int | None = None
-    tvdb_id: int | None = None
-    arr_id: int | None = None
-    title: str | None = None
-    deleted_files: bool = False
-    problems: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,11 +61,8 @@ def plan(media: Media, *, is_4k: bool) -> Plan:
     return Plan("delete_media")
 
 
-def parse_params(job: Job) -> CleanupParams:
-    try:
-        params = CleanupParams.model_validate(job.params)
-    except ValidationError as exc:
-        raise PermanentError(f"invalid cleanup job: {exc.errors()[0]['msg']}") from None
+def check(params: CleanupParams) -> None:
+    """The job can find its title, or it dies now naming what the event lacked."""
     if params.problems:
         raise PermanentError("the delete event is malformed: " + "; ".join(params.problems))
     if params.media_type == "movie" and params.tmdb_id is None:
@@ -91,71 +74,68 @@ def parse_params(job: Job) -> CleanupParams:
             "the SeriesDelete event has neither series.tmdbId nor series.tvdbId: "
             "cannot find it in Overseerr"
         )
-    return params
 
 
 async def find(params: CleanupParams, overseerr: OverseerrClient) -> Media | None:
     if params.media_type == "movie":
-        assert params.tmdb_id is not None  # checked in parse_params
+        assert params.tmdb_id is not None  # checked in check()
         return await overseerr.find_movie(params.tmdb_id)
     return await overseerr.find_tv(tmdb_id=params.tmdb_id, tvdb_id=params.tvdb_id)
 
 
-def _describe(params: CleanupParams, media: Media | None) -> JsonObject:
-    return {
-        "instance": params.instance,
-        "media_type": params.media_type,
-        "tmdb_id": params.tmdb_id,
-        "tvdb_id": params.tvdb_id,
-        "title": (media.title if media else None) or params.title,
-        "media_id": media.id if media else None,
-    }
+def _result(
+    params: CleanupParams,
+    media: Media | None,
+    outcome: CleanupOutcome,
+    summary: str,
+    *,
+    would: WouldDo | None = None,
+    removed_requests: list[int] | None = None,
+    note: str | None = None,
+) -> CleanupResult:
+    return CleanupResult(
+        outcome=outcome,
+        instance=params.instance,
+        media_type=params.media_type,
+        tmdb_id=params.tmdb_id,
+        tvdb_id=params.tvdb_id,
+        title=(media.title if media else None) or params.title,
+        media_id=media.id if media else None,
+        summary=summary,
+        would=would,
+        removed_requests=removed_requests,
+        note=note,
+    )
 
 
-async def run(job: Job, deps: Deps) -> JsonObject:
-    params = parse_params(job)
+async def run(job: Job, params: CleanupParams, deps: Deps) -> CleanupResult:
+    check(params)
     media = await find(params, deps.overseerr)
-    base = _describe(params, media)
+    title = (media.title if media else None) or params.title
     if media is None:
-        return {
-            **base,
-            "outcome": "not_in_overseerr",
-            "summary": f"{base['title']}: not in Overseerr",
-        }
+        return _result(params, media, "not_in_overseerr", f"{title}: not in Overseerr")
     decision = plan(media, is_4k=params.is_4k)
     if decision.action == "absent":
-        return {
-            **base,
-            "outcome": "not_in_overseerr",
-            "summary": f"{base['title']}: marked deleted",
-        }
+        return _result(params, media, "not_in_overseerr", f"{title}: marked deleted")
     if decision.action == "keep_blacklisted":
-        return {
-            **base,
-            "outcome": "kept_blacklisted",
-            "summary": f"{base['title']}: blacklisted, kept",
-        }
+        return _result(params, media, "kept_blacklisted", f"{title}: blacklisted, kept")
     if deps.dry_run:
-        would = {"action": decision.action, "request_ids": list(decision.request_ids)}
-        return {
-            **base,
-            "outcome": "dry_run",
-            "would": would,
-            "summary": f"{base['title']}: dry run",
-        }
+        would = WouldDo(action=decision.action, request_ids=list(decision.request_ids))
+        return _result(params, media, "dry_run", f"{title}: dry run", would=would)
     if decision.action == "delete_requests":
         removed = [rid for rid in decision.request_ids if await deps.overseerr.delete_request(rid)]
         side = "4K" if params.is_4k else "non-4K"
-        summary = f"{base['title']}: other copy kept, {len(removed)} {side} request(s) removed"
-        return {
-            **base,
-            "outcome": "kept_other_copy",
-            "removed_requests": removed,
-            "note": STATUS4K_NOTE,
-            "summary": summary,
-        }
+        summary = f"{title}: other copy kept, {len(removed)} {side} request(s) removed"
+        return _result(
+            params,
+            media,
+            "kept_other_copy",
+            summary,
+            removed_requests=removed,
+            note=STATUS4K_NOTE,
+        )
     async with deps.budget.deletion():
         existed = await deps.overseerr.delete_media(media.id)
     deps.overseerr.invalidate_index()
-    outcome = "deleted" if existed else "not_in_overseerr"
-    return {**base, "outcome": outcome, "summary": f"{base['title']}: removed from Overseerr"}
+    outcome: CleanupOutcome = "deleted" if existed else "not_in_overseerr"
+    return _result(params, media, outcome, f"{title}: removed from Overseerr")

@@ -1,7 +1,7 @@
 """discovery: TVMaze shows that pass the filters are added to Sonarr (TVMaze-Sync's job).
 
-One cycle is one job (key ``discovery/cycle``: a trigger while one waits or runs is the
-same job). A cycle:
+One cycle is one job (``CycleParams``: a trigger while one waits or runs is the same
+job). A cycle:
 
 1. re-evaluates the cached shows when the filters changed (no request at all);
 2. validates Sonarr (each rule's target); a failure stops the cycle with the reason on
@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from arrkestra.adapters.sonarr import SonarrClient
 from arrkestra.adapters.tvmaze import TvmazeClient
 from arrkestra.core.discovery import DAY, judge_with, update_window
 from arrkestra.core.filters import FilterRules
-from arrkestra.core.jobs import Job, JobSpec, JsonObject
+from arrkestra.core.job_kinds import DISCOVERY, CycleParams, CycleResult, Refiltered
+from arrkestra.core.jobs import Job, JobSpec
 from arrkestra.core.shows import ShowStatus
 from arrkestra.pipelines import discovery_catalogue as catalogue
 from arrkestra.pipelines.discovery_sonarr import (
@@ -42,13 +44,12 @@ from arrkestra.pipelines.discovery_sonarr import (
 from arrkestra.store import shows as show_store
 from arrkestra.store.database import Database
 
-NAME = "discovery"
-CYCLE_KEY = "discovery/cycle"
+NAME = DISCOVERY
 STATE_KEYS = catalogue.STATE_KEYS
 
 
 def cycle_job(*, delay: float = 0.0) -> JobSpec:
-    return JobSpec(NAME, CYCLE_KEY, {}, delay=delay)
+    return CycleParams().spec(delay=delay)
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,14 @@ class Tally:
         deps.counted(result)
 
 
-async def refilter_if_changed(deps: Deps, state: dict[str, Any]) -> JsonObject | None:
+async def refilter_if_changed(deps: Deps, state: dict[str, Any]) -> Refiltered | None:
     """Filters changed since the cache was judged: re-evaluate it locally, in one go."""
     if state.get(STATE_KEYS.filter_hash) == deps.fingerprint:
         return None
     return await refilter(deps)
 
 
-async def refilter(deps: Deps) -> JsonObject:
+async def refilter(deps: Deps) -> Refiltered:
     """Re-evaluate every cached show not yet in Sonarr; newly accepted ones wait to be added."""
     evaluated, changed = await deps.db.run(
         show_store.refilter,
@@ -94,7 +95,7 @@ async def refilter(deps: Deps) -> JsonObject:
         now=deps.now(),
         state={STATE_KEYS.filter_hash: deps.fingerprint},
     )
-    return {"evaluated": evaluated, "changed": changed}
+    return Refiltered(evaluated=evaluated, changed=changed)
 
 
 async def add_waiting(deps: Deps, view: SonarrView, tally: Tally) -> None:
@@ -161,18 +162,33 @@ class Adding:
             await self._task
 
 
-async def run(job: Job, deps: Deps) -> JsonObject:
-    started = deps.now()
+async def run(job: Job, params: CycleParams, deps: Deps) -> CycleResult:
+    """One cycle; its start, duration, outcome and results are kept as the last run
+    (TVMaze-Sync's ``/state`` and metrics show them), whether it finished or failed."""
+    started, began = deps.now(), time.monotonic()
+    result: CycleResult | None = None
+    try:
+        result = await cycle(deps, started)
+        return result
+    finally:
+        last = {
+            "started": started,
+            "duration": round(time.monotonic() - began, 3),
+            "outcome": "failed" if result is None else result.outcome,
+            "results": {} if result is None else dict(result.results),
+        }
+        await deps.db.run(show_store.put_state, {STATE_KEYS.last_run: last}, now=deps.now())
+
+
+async def cycle(deps: Deps, started: float) -> CycleResult:
     state = await deps.db.run(catalogue.read_state)
-    result: JsonObject = {}
     refiltered = await refilter_if_changed(deps, state)
-    if refiltered is not None:
-        result["refiltered"] = refiltered
     try:
         view = await validate(deps.sonarr, deps.targets)
     except ValidationFailed as exc:
         deps.sonarr_state(str(exc))
-        return {**result, "outcome": "paused", "reason": str(exc), "summary": str(exc)}
+        reason = str(exc)
+        return CycleResult(outcome="paused", reason=reason, refiltered=refiltered, summary=reason)
     deps.sonarr_state(None)
     tally = Tally()
     adding = Adding(deps, view, tally)
@@ -184,16 +200,21 @@ async def run(job: Job, deps: Deps) -> JsonObject:
     await adding.finish()
     if tally.added:
         await deps.announce(tally.added)
-    summary = f"{sync['mode']} sync: {sync['requests']} TVMaze request(s), " + (
+    summary = f"{sync.mode} sync: {sync.requests} TVMaze request(s), " + (
         ", ".join(f"{n} {k}" for k, n in sorted(tally.results.items())) or "nothing to add"
     )
-    return {
-        **result,
-        **sync,
-        "results": dict(tally.results),
-        "outcome": "synced",
-        "summary": summary,
-    }
+    return CycleResult(
+        outcome="synced",
+        refiltered=refiltered,
+        mode=sync.mode,
+        requests=sync.requests,
+        pages=sync.pages,
+        shows_saved=sync.shows_saved,
+        changed=sync.changed,
+        window=sync.window,
+        results=dict(tally.results),
+        summary=summary,
+    )
 
 
 async def sync_catalogue(
@@ -201,7 +222,7 @@ async def sync_catalogue(
     state: dict[str, Any],
     started: float,
     after_page: Callable[[], Awaitable[None]],
-) -> JsonObject:
+) -> catalogue.Synced:
     """Full (or resumed) index sync until it is complete, else an incremental refresh."""
     judge_show = judge_with(deps.rules)
     last_success = state.get(STATE_KEYS.last_success)
@@ -210,11 +231,13 @@ async def sync_catalogue(
         return await catalogue.incremental(
             deps.db, deps.tvmaze, judge_show, window, started, deps.now
         )
-    mode = "full" if not state.get(STATE_KEYS.initial_complete) else "resync"
+    mode: Literal["full", "resync"] = (
+        "full" if not state.get(STATE_KEYS.initial_complete) else "resync"
+    )
     if mode == "resync":
         await deps.db.run(catalogue.start_resync, now=deps.now())
     # Pages may come from TVMaze's day-old edge cache: the next incremental covers that day.
-    done = await catalogue.full(deps.db, deps.tvmaze, judge_show, after_page, deps.now)
+    done = await catalogue.full(deps.db, deps.tvmaze, judge_show, after_page, deps.now, mode=mode)
     await deps.db.run(
         show_store.put_state,
         {
@@ -224,4 +247,4 @@ async def sync_catalogue(
         },
         now=deps.now(),
     )
-    return {"mode": mode, **done}
+    return done

@@ -13,16 +13,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from arrkestra.adapters.tvmaze import TvmazeClient
 from arrkestra.core.discovery import UpdateWindow, Verdict, changed_shows, plan_refresh, stale_ids
-from arrkestra.core.jobs import JsonObject
 from arrkestra.core.shows import Show, page_of
 from arrkestra.store import shows as show_store
 from arrkestra.store import state as state_store
+from arrkestra.store.connection import write_transaction
 from arrkestra.store.database import Database
-from arrkestra.store.db import write_transaction
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,18 @@ class StateKeys:
 
 
 STATE_KEYS = StateKeys()
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What one catalogue sync did."""
+
+    mode: Literal["full", "resync", "incremental"]
+    requests: int  # to TVMaze
+    pages: int
+    shows_saved: int
+    changed: int | None = None  # incremental: shows the updates list named
+    window: UpdateWindow | None = None  # incremental: the period asked for
 
 
 def read_state(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -60,7 +71,9 @@ async def full(
     judge_show: Judge,
     after_page: Callable[[], Awaitable[None]],
     now: Callable[[], float],
-) -> JsonObject:
+    *,
+    mode: Literal["full", "resync"],
+) -> Synced:
     """Every index page from the checkpoint until TVMaze's 404."""
     page = int(await db.run(state_store.get, STATE_KEYS.next_page) or 0)
     first, requests, stored = page, 0, 0
@@ -75,7 +88,7 @@ async def full(
         stored += len(judged)
         await after_page()
         page += 1
-    return {"requests": requests, "pages": page - first, "shows_saved": stored}
+    return Synced(mode, requests=requests, pages=page - first, shows_saved=stored)
 
 
 async def incremental(
@@ -85,7 +98,7 @@ async def incremental(
     window: UpdateWindow,
     started: float,
     now: Callable[[], float],
-) -> JsonObject:
+) -> Synced:
     """Refresh what changed within ``window``, with as few requests as the plan allows."""
     updates = await tvmaze.updates(window)
     known = await db.run(show_store.known_updates)
@@ -117,11 +130,11 @@ async def incremental(
         STATE_KEYS.last_success: started,
     }
     await db.run(show_store.save_shows, judged, now=now(), state=state)
-    return {
-        "mode": "incremental",
-        "window": window,
-        "requests": requests,
-        "changed": len(changed),
-        "pages": len(plan.pages),
-        "shows_saved": len(judged),
-    }
+    return Synced(
+        "incremental",
+        requests=requests,
+        pages=len(plan.pages),
+        shows_saved=len(judged),
+        changed=len(changed),
+        window=window,
+    )

@@ -19,6 +19,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import httpx
+
 from arrkestra.adapters.sonarr import (
     AddKind,
     ExistingSeries,
@@ -27,7 +29,10 @@ from arrkestra.adapters.sonarr import (
     SonarrStatus,
     TargetSpec,
 )
+from arrkestra.config import Settings
+from arrkestra.config.models_discovery import DiscoveryTarget
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.redact import Redactor
 from arrkestra.core.shows import ShowStatus
 from arrkestra.store.shows import Outcome, ShowRow
 
@@ -55,6 +60,41 @@ class InstanceView:
 class SonarrView:
     instances: dict[str, InstanceView] = field(default_factory=dict)
     targets: list[ResolvedTarget] = field(default_factory=list)  # by rule index
+
+
+def targets_of(settings: Settings) -> list[Target]:
+    """Each discovery rule's target (by rule index), its instance defaulted."""
+    default = settings.default_instance("sonarr") or next(iter(settings.sonarr), "")
+    return [_target(rule.target, default) for rule in settings.discovery.effective_rules()]
+
+
+def _target(target: DiscoveryTarget, default: str) -> Target:
+    spec = TargetSpec(
+        root_folder=target.root_folder,
+        quality_profile=target.quality_profile,
+        language_profile=target.language_profile,
+        monitor=target.monitor,
+        search_on_add=target.search_on_add,
+        tags=tuple(target.tags),
+        create_tags=target.create_tags,
+    )
+    return Target(f"sonarr.{target.instance or default}", spec)
+
+
+def sonarr_clients(
+    settings: Settings, http: httpx.AsyncClient, redactor: Redactor
+) -> dict[str, SonarrClient]:
+    """One client per configured Sonarr instance, by qualified name (``sonarr.hd``)."""
+    return {
+        f"sonarr.{name}": SonarrClient(
+            instance.url,
+            instance.api_key.get_secret_value() if instance.api_key else "",
+            client=http,
+            instance=f"sonarr.{name}",
+            redactor=redactor,
+        )
+        for name, instance in settings.sonarr.items()
+    }
 
 
 class ValidationFailed(Exception):

@@ -8,15 +8,12 @@ is paused (no attempts burnt) and announced once; resumed as soon as the key wor
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from arrkestra.adapters.overseerr import OverseerrClient
 from arrkestra.core.errors import ArrkestraError, UpstreamAuthError
 from arrkestra.runtime.alerts import Alerts
-from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import ComponentState, HealthRegistry
-from arrkestra.store import jobs as job_store
-from arrkestra.store.database import Database
+from arrkestra.runtime.queue import Queue
 
 log = logging.getLogger("arrkestra.overseerr")
 COMPONENT = "overseerr"
@@ -25,21 +22,12 @@ PIPELINE = "cleanup"
 
 class OverseerrMonitor:
     def __init__(
-        self,
-        client: OverseerrClient,
-        *,
-        health: HealthRegistry,
-        alerts: Alerts,
-        db: Database,
-        clock: Clock,
-        wake: Callable[[], None],
+        self, client: OverseerrClient, *, health: HealthRegistry, alerts: Alerts, queue: Queue
     ) -> None:
         self._client = client
         self._health = health
         self._alerts = alerts
-        self._db = db
-        self._clock = clock
-        self._wake = wake
+        self._queue = queue
         health.set(COMPONENT, ComponentState.DEGRADED, "not checked yet")
 
     async def poll(self) -> ComponentState:
@@ -62,9 +50,8 @@ class OverseerrMonitor:
 
     async def _recovered(self, previous: ComponentState) -> None:
         await self._alerts.auth_restored(COMPONENT, PIPELINE)
-        due = await self._db.run(job_store.make_due, PIPELINE, now=self._clock.now())
+        due = await self._queue.run_waiting_now(PIPELINE)
         if due:
             log.info("Overseerr is back: %d waiting cleanup job(s) run now", due)
-        self._wake()
         if previous is ComponentState.DOWN:
             log.info("Overseerr is available again")

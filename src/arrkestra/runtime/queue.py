@@ -37,6 +37,16 @@ class Queue:
             self._wake()
         return job, created
 
+    def wake(self) -> None:
+        """Something may be due now: the worker looks at once instead of at its next poll."""
+        self._wake()
+
+    async def run_waiting_now(self, pipeline: str) -> int:
+        """An upstream came back: the pipeline's failed jobs run now, not at their backoff."""
+        due = await self._db.run(job_store.make_due, pipeline, now=self._clock.now())
+        self._wake()
+        return due
+
     async def run_now(self, job_id: int) -> bool:
         """A waiting job runs now rather than at its scheduled time (a manual trigger)."""
         moved = await self._db.run(job_store.run_now, job_id, now=self._clock.now())

@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger("arrkestra.scheduler")
 
-Task = Callable[[], Awaitable[None]]
+Task = Callable[[], Awaitable[object]]
 
 
 class Scheduler:

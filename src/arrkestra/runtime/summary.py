@@ -9,16 +9,15 @@ failed titles and a "needs attention" list (jobs that gave up). It goes out at
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from arrkestra.adapters.notify import Delivery, Message
+from arrkestra.adapters.notify import Delivery, Message, Notifier
 from arrkestra.config import Settings
-from arrkestra.pipelines.mirror_messages import human_bytes
-from arrkestra.store.stats import MirrorStats, mirror_stats
-
-if TYPE_CHECKING:  # services.py schedules the summary: no import cycle at run time
-    from arrkestra.runtime.services import Services
+from arrkestra.pipelines.mirror.messages import human_bytes
+from arrkestra.runtime.capabilities.contract import Cron
+from arrkestra.runtime.clock import Clock
+from arrkestra.store.database import Database
+from arrkestra.store.mirror_stats import MirrorStats, mirror_stats
 
 DAY = 86_400.0
 SUMMARY_TASK = "notifications.daily_summary"
@@ -37,15 +36,17 @@ def day_start(now: float, zone: ZoneInfo) -> float:
 
 
 async def read_stats(
-    services: Services,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
     *,
     since: float | None = None,
     failed_limit: int = 5,
     attention_limit: int = 20,
 ) -> tuple[MirrorStats, float]:
     """The mirror stats now, and the ``day_start`` their ``today_*`` counts start at."""
-    start = day_start(services.clock.now(), summary_zone(services.settings))
-    stats = await services.db.run(
+    start = day_start(clock.now(), summary_zone(settings))
+    stats = await db.run(
         mirror_stats,
         day_start=start,
         since=since,
@@ -78,10 +79,28 @@ def first_line(error: str | None, limit: int = 120) -> str:
     return (error or "").strip().split("\n", 1)[0][:limit]
 
 
-async def send_summary(services: Services) -> Delivery:
+async def send_summary(
+    db: Database, clock: Clock, settings: Settings, notifier: Notifier
+) -> Delivery:
     """Summarise the last 24 hours and send it (the scheduled task and ``/summary/send``)."""
-    now = services.clock.now()
-    stats, _ = await read_stats(services, since=now - DAY, failed_limit=5, attention_limit=10)
-    day = datetime.fromtimestamp(now - DAY / 2, summary_zone(services.settings)).date()
+    now = clock.now()
+    stats, _ = await read_stats(
+        db, clock, settings, since=now - DAY, failed_limit=5, attention_limit=10
+    )
+    day = datetime.fromtimestamp(now - DAY / 2, summary_zone(settings)).date()
     message = summary_message(stats, day=day.isoformat())
-    return await services.notifier.send(message)
+    return await notifier.send(message)
+
+
+def summary_task(settings: Settings, db: Database, clock: Clock, notifier: Notifier) -> Cron | None:
+    """The daily summary at ``notifications.daily_summary.at`` (None: not wanted, or no
+    notification URL to send it to)."""
+    summary = settings.notifications.daily_summary
+    if summary is None or not notifier.enabled:
+        return None
+    hour, minute = (int(part) for part in summary.at.split(":"))
+
+    async def send() -> None:
+        await send_summary(db, clock, settings, notifier)
+
+    return Cron(SUMMARY_TASK, f"{minute} {hour} * * *", send, timezone=ZoneInfo(summary.timezone))

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from arrkestra.core import jobs as machine
 from arrkestra.core.errors import (
@@ -26,6 +27,7 @@ from arrkestra.core.errors import (
     TransientError,
     UpstreamAuthError,
 )
+from arrkestra.core.job_kinds import JobParams, JobResult, summary_of
 from arrkestra.core.jobs import FailureKind, Job, JobUpdate, JsonObject
 from arrkestra.core.retry import RandomSource, RetryPolicy
 from arrkestra.runtime.clock import Clock
@@ -38,7 +40,8 @@ from arrkestra.store.database import Database
 log = logging.getLogger("arrkestra.worker")
 history = logging.getLogger(HISTORY_LOGGER)
 
-JobRunner = Callable[[Job], Awaitable[JsonObject]]
+P = TypeVar("P", bound=JobParams)
+D = TypeVar("D")
 
 
 async def _ignore_dead(job: Job) -> None:
@@ -58,11 +61,14 @@ class WorkerHooks:
 
 
 @dataclass(frozen=True)
-class Pipeline:
-    """A pipeline as the worker sees it: how to run a job, how many at once, how to retry."""
+class Pipeline(Generic[P, D]):
+    """A pipeline as the worker sees it: ``run(job, params(job.params), deps)``, how many
+    at once, how to retry. Params that fit no model fail the job (``PermanentError``)."""
 
     name: str
-    run: JobRunner
+    params: Callable[[JsonObject], P]
+    run: Callable[[Job, P, D], Awaitable[JobResult]]
+    deps: D
     concurrency: int
     policy: RetryPolicy
 
@@ -93,7 +99,7 @@ def classify(exc: BaseException) -> Failure:
 
 def history_line(job: Job) -> str:
     """``SUCCEEDED mirror job 12 (2 attempts): The Show S01E02`` and the like."""
-    summary = (job.result or {}).get("summary") or job.key
+    summary = summary_of(job.result) or job.key
     status = job.status.value.upper()
     line = f"{status} {job.pipeline} job {job.id} ({job.attempts} attempt(s)): {summary}"
     if job.status is machine.JobStatus.DEAD and job.last_error:
@@ -105,7 +111,7 @@ class Worker:
     def __init__(
         self,
         db: Database,
-        pipelines: Mapping[str, Pipeline],
+        pipelines: Mapping[str, Pipeline[Any, Any]],
         *,
         clock: Clock,
         rand: RandomSource,
@@ -131,7 +137,7 @@ class Worker:
         self._running_by_pipeline: dict[str, int] = dict.fromkeys(self._pipelines, 0)
 
     @property
-    def pipelines(self) -> Mapping[str, Pipeline]:
+    def pipelines(self) -> Mapping[str, Pipeline[Any, Any]]:
         return self._pipelines
 
     @property
@@ -142,7 +148,7 @@ class Worker:
         """Something changed (enqueue, retry, resume): look for due jobs now."""
         self._wake.set()
 
-    def add_pipeline(self, pipeline: Pipeline) -> None:
+    def add_pipeline(self, pipeline: Pipeline[Any, Any]) -> None:
         """Register a pipeline (before ``start``)."""
         self._pipelines[pipeline.name] = pipeline
         self._running_by_pipeline.setdefault(pipeline.name, 0)
@@ -268,7 +274,8 @@ class Worker:
         keeper = asyncio.create_task(self._keep_lease(job, asyncio.current_task()))
         try:
             log.info("attempt %d started", job.attempts)
-            result = await pipeline.run(job)
+            params = pipeline.params(job.params)
+            result = (await pipeline.run(job, params, pipeline.deps)).to_json()
             outcome = await self._finish(
                 job, lambda j: machine.succeed(j, now=self._clock.now(), result=result)
             )

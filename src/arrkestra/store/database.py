@@ -14,7 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from arrkestra.store.db import connect, migrate
+from arrkestra.store.connection import connect
+from arrkestra.store.migrations import migrate
 
 P = ParamSpec("P")
 T = TypeVar("T")

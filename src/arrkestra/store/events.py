@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from arrkestra.core.jobs import JobSpec
-from arrkestra.store.db import write_transaction
+from arrkestra.store.connection import write_transaction
 from arrkestra.store.jobs import insert_jobs
 
 EVENT_COLUMNS = (

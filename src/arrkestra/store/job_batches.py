@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 
 from arrkestra.core import jobs as machine
 from arrkestra.core.jobs import Job, JobStatus
-from arrkestra.store.db import write_transaction
+from arrkestra.store.connection import write_transaction
 from arrkestra.store.jobs import (
     JOB_COLUMNS,
     SELECT_JOB,
@@ -25,22 +25,16 @@ from arrkestra.store.jobs import (
     row_to_job,
 )
 
-# A job whose last attempt was given back with a note (its shared run failed) runs alone.
-NOT_RELEASED_WITH_NOTE = """
-NOT EXISTS (SELECT 1 FROM job_attempts a
-            WHERE a.job_id = jobs.id AND a.attempt = jobs.attempts + 1
-              AND a.outcome = 'released' AND a.error IS NOT NULL
-              AND a.started_at >= COALESCE(jobs.retried_at, jobs.created_at))
-"""
 # ``status IN (...)`` lets SQLite use the partial index jobs_active_key (pipeline, key).
+# A job marked ``run_alone`` (its shared run failed) is left to run on its own.
 SELECT_DUE_PENDING_KEYS = f"""
 SELECT {JOB_COLUMNS} FROM jobs
 WHERE pipeline = ? AND key >= ? AND key < ? AND status IN ('pending', 'running', 'failed')
-  AND status = 'pending' AND next_attempt_at <= ? AND {NOT_RELEASED_WITH_NOTE}
+  AND status = 'pending' AND next_attempt_at <= ? AND run_alone = 0
 ORDER BY next_attempt_at, id
 """
 SELECT_RELEASED_ATTEMPT = """
-SELECT error FROM job_attempts
+SELECT 1 FROM job_attempts
 WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND started_at >= ?
 ORDER BY id DESC LIMIT 1
 """
@@ -88,8 +82,8 @@ def claim_matching(
     """Lease to ``owner``, in one transaction, up to ``limit`` due ``pending`` jobs of
     ``pipeline`` whose key starts with ``key_prefix`` and that ``accept`` takes (asked in
     due order, at most once per job, inside the transaction). Each gets its attempt row,
-    exactly as ``store.jobs.claim_next`` would give it. Jobs released with a note by
-    :func:`release_many` are left to run on their own.
+    exactly as ``store.jobs.claim_next`` would give it. Jobs marked ``run_alone`` (released
+    with a note by :func:`release_many`) are left to run on their own.
     """
     lower, upper = key_range(key_prefix)
     claimed: list[Job] = []
@@ -129,11 +123,12 @@ def release_many(
     """Give these jobs back (pending, due now, the attempt not counted), in one transaction.
 
     ``note`` (why: the shared run failed) goes on each released attempt row, where the
-    audit trail shows it; such a job is not claimed by :func:`claim_matching` next time.
+    audit trail shows it, and marks the job ``run_alone``: :func:`claim_matching` leaves it
+    to run on its own next time.
     """
 
     def give_back(job: Job) -> machine.JobUpdate:
-        return machine.release(job, now=now)
+        return machine.release(job, now=now, alone=note is not None)
 
     with write_transaction(conn):
         applied = _apply_each(conn, [(job_id, give_back) for job_id in job_ids], owner)
@@ -167,18 +162,17 @@ def _apply_each(
     return Applied(done, skipped)
 
 
-def released_before(conn: sqlite3.Connection, jobs: Iterable[Job]) -> dict[int, str | None]:
-    """For the running ``jobs`` whose current attempt follows a released one: job id ->
-    the note of that release (None: a plain release, at a drain).
+def released_before(conn: sqlite3.Connection, jobs: Iterable[Job]) -> set[int]:
+    """The running ``jobs`` whose current attempt follows a released one (a drain, a batch
+    run that did not go).
 
     A release gives the attempt back, so the attempt after it has the same number: the
     job ran before, though ``attempts`` may say 1. Attempts before a manual retry do not
     count.
     """
-    found: dict[int, str | None] = {}
+    found: set[int] = set()
     for job in jobs:
         since = job.retried_at if job.retried_at is not None else job.created_at
-        row = conn.execute(SELECT_RELEASED_ATTEMPT, (job.id, job.attempts, since)).fetchone()
-        if row is not None:
-            found[job.id] = row[0]
+        if conn.execute(SELECT_RELEASED_ATTEMPT, (job.id, job.attempts, since)).fetchone():
+            found.add(job.id)
     return found

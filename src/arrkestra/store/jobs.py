@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from arrkestra.core import jobs as machine
+from arrkestra.core.job_kinds import JobResult
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate, debounced_due
-from arrkestra.store.db import write_transaction
+from arrkestra.store.connection import write_transaction
 
 JOB_COLUMNS = (
     "id, pipeline, key, params, status, attempts, created_at, updated_at, next_attempt_at, "
-    "lease_owner, lease_expires_at, last_error, result, finished_at, event_id, retried_at"
+    "lease_owner, lease_expires_at, last_error, result, finished_at, event_id, retried_at, "
+    "run_alone"
 )
 SELECT_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
 SELECT_ACTIVE_BY_KEY = (
@@ -32,7 +34,8 @@ VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
 """
 UPDATE_JOB = """
 UPDATE jobs SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, lease_owner = ?,
-                lease_expires_at = ?, last_error = ?, result = ?, finished_at = ?, retried_at = ?
+                lease_expires_at = ?, last_error = ?, result = ?, finished_at = ?, retried_at = ?,
+                run_alone = ?
 WHERE id = ? AND status = ? AND lease_owner IS ?
 """
 SELECT_DUE = """
@@ -114,6 +117,7 @@ def row_to_job(row: sqlite3.Row) -> Job:
         finished_at=row["finished_at"],
         event_id=row["event_id"],
         retried_at=row["retried_at"],
+        run_alone=bool(row["run_alone"]),
     )
 
 
@@ -181,6 +185,7 @@ def _write(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
             result,
             update.finished_at,
             update.retried_at,
+            int(update.run_alone),
             job.id,
             job.status.value,
             job.lease_owner,
@@ -326,10 +331,10 @@ RUN_NOW = """
 UPDATE jobs SET next_attempt_at = ?, updated_at = ?
 WHERE id = ? AND status IN ('pending', 'failed') AND next_attempt_at > ?
 """
-COUNT_OUTCOME_SINCE = """
+COUNT_OUTCOME_SINCE = f"""
 SELECT COUNT(*) FROM jobs
 WHERE pipeline = ? AND status = 'succeeded' AND finished_at >= ?
-  AND json_extract(result, '$.outcome') = ?
+  AND json_extract(result, '{JobResult.json_path("outcome")}') = ?
 """
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from arrkestra.store.db import StoreError
+from arrkestra.store.connection import StoreError
 
 
 class DatabaseLock:

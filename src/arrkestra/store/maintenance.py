@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from arrkestra.store.db import StoreError
+from arrkestra.store.connection import StoreError
 
 BACKUP_PREFIX = "arrkestra-"
 BACKUP_SUFFIX = ".db"

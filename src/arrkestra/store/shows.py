@@ -19,7 +19,7 @@ from typing import Any
 from arrkestra.core.discovery import Verdict
 from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.store import state as state_store
-from arrkestra.store.db import write_transaction
+from arrkestra.store.connection import write_transaction
 
 DATA_COLUMNS = (
     "tvmaze_id, tvdb_id, imdb_id, title, language, country, type, status, premiered, ended, "

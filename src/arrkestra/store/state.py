@@ -10,7 +10,7 @@ import json
 import sqlite3
 from typing import Any
 
-from arrkestra.store.db import write_transaction
+from arrkestra.store.connection import write_transaction
 
 PAUSE_PREFIX = "pipeline.paused."
 

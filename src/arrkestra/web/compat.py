@@ -13,32 +13,34 @@ arrkestra's ``pending``, ``running``, ``succeeded`` and ``failed`` (will retry) 
 from __future__ import annotations
 
 import posixpath
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from arrkestra.core.job_kinds import (
+    CopyParams,
+    CopyResult,
+    DeleteResult,
+    MirrorParams,
+    MirrorProblem,
+    MirrorResult,
+    load_mirror_result,
+    media_kind,
+)
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
-from arrkestra.runtime.mirror_wiring import core_rules
+from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
 from arrkestra.runtime.queue import DAY
 from arrkestra.runtime.services import Services
 from arrkestra.runtime.summary import read_stats
 from arrkestra.store.jobs import JobFilter, JobNotFound, retryable_since
-from arrkestra.store.stats import PIPELINE, job_kind, job_title
+from arrkestra.store.mirror_stats import PIPELINE, job_title, params_or_none
 from arrkestra.web.api import iso
 from arrkestra.web.deps import RowId, ServicesDep, authenticated
-from arrkestra.web.mirror_api import (
-    ManualSync,
-    SyncRefused,
-    SyncStats,
-    enqueue_manual_sync,
-    media_type,
-    refused,
-)
+from arrkestra.web.mirror_api import SyncStats, enqueue_manual_sync, refused
 
-T = TypeVar("T")
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["sync-webhook compatibility"])
 
 S = JobStatus
@@ -89,52 +91,47 @@ class SyncJobList(BaseModel):
     count: int
 
 
-def _of_type(value: Any, kind: type[T]) -> T | None:
-    """``value`` if it is a ``kind`` (JSON from a job: never trusted to have a shape)."""
-    return value if isinstance(value, kind) and not isinstance(value, bool) else None
-
-
-def _seconds(value: Any) -> float | None:
-    number = _of_type(value, float)
-    return float(value) if number is None and _of_type(value, int) is not None else number
-
-
-def _paths(job: Job, rules: tuple[PathRule, ...]) -> tuple[str | None, str | None]:
+def _paths(
+    params: MirrorParams | None, result: MirrorResult | None, rules: tuple[PathRule, ...]
+) -> tuple[str | None, str | None]:
     """(source file, destination folder), as sync-webhook listed them."""
-    path, instance = job.params.get("library_path"), job.params.get("instance")
-    if isinstance(path, str):
+    if params is not None and not isinstance(params, MirrorProblem):
         try:
-            mapped = map_path(path, rules, instance=_of_type(instance, str))
+            mapped = map_path(params.library_path, rules, instance=params.instance)
         except PathRefused:
             pass
         else:
             return mapped.source, mapped.destination_dir
-    result = job.result or {}
-    destination = _of_type(result.get("destination"), str)
-    return _of_type(result.get("source"), str), destination and posixpath.dirname(destination)
+    if isinstance(result, CopyResult):
+        return result.source, posixpath.dirname(result.destination)
+    if isinstance(result, DeleteResult):
+        return None, posixpath.dirname(result.destination)
+    return None, None
 
 
 def sync_job(job: Job, rules: tuple[PathRule, ...], redactor: Redactor) -> SyncJob:
-    result = job.result or {}
-    source, destination = _paths(job, rules)
+    params, result = params_or_none(job.params), load_mirror_result(job.result)
+    copy = params if isinstance(params, CopyParams) else None
+    copied = result if isinstance(result, CopyResult) else None
+    source, destination = _paths(params, result, rules)
     error = job.last_error
     return SyncJob(
         id=job.id,
-        job_type=job_kind(job.params),
+        job_type=None if params is None else media_kind(params),
         source_path=source,
         dest_path=destination,
-        title=redactor(job_title(job.id, job.params, job.result)),
-        quality=_of_type(job.params.get("quality"), str),
-        file_size=_of_type(job.params.get("size"), int),
+        title=redactor(job_title(job.id, params, result)),
+        quality=None if copy is None else copy.quality,
+        file_size=None if copy is None else copy.size,
         status=OLD_NAMES[job.status],
         error_message=None if error is None else redactor(error),
         created_at=iso(job.created_at),
         completed_at=iso(job.finished_at),
-        duration_seconds=_seconds(result.get("seconds")),
+        duration_seconds=None if copied is None else copied.seconds,
         retry_count=max(job.attempts - 1, 0),
         arrkestra_status=job.status,
-        outcome=_of_type(result.get("outcome"), str),
-        bytes_transferred=_of_type(result.get("bytes_transferred"), int),
+        outcome=None if result is None else result.outcome,
+        bytes_transferred=None if copied is None else copied.bytes_transferred,
     )
 
 
@@ -150,7 +147,9 @@ async def _mirror_job(services: Services, job_id: int) -> Job:
 
 @router.get("/stats", response_model=SyncStats, summary="sync-webhook: sync statistics")
 async def stats(services: ServicesDep) -> SyncStats:
-    found, _ = await read_stats(services, failed_limit=0, attention_limit=0)
+    found, _ = await read_stats(
+        services.db, services.clock, services.settings, failed_limit=0, attention_limit=0
+    )
     return SyncStats(**SyncStats.fields_of(found))
 
 
@@ -171,7 +170,7 @@ async def list_jobs(
     for wanted in statuses:  # newest of each, merged: at most two small queries
         found += await services.queue.list_jobs(JobFilter(wanted, PIPELINE, None, limit))
     newest = sorted(found, key=lambda j: j.id, reverse=True)[:limit]
-    rules = core_rules(services.settings)
+    rules = services.settings.mirror.path_rules()
     jobs = [sync_job(j, rules, services.redactor) for j in newest]
     return SyncJobList(jobs=jobs, count=len(jobs))
 
@@ -179,7 +178,7 @@ async def list_jobs(
 @router.get("/jobs/{job_id}", response_model=SyncJob, summary="sync-webhook: one sync job")
 async def get_job(job_id: RowId, services: ServicesDep) -> SyncJob:
     job = await _mirror_job(services, job_id)
-    return sync_job(job, core_rules(services.settings), services.redactor)
+    return sync_job(job, services.settings.mirror.path_rules(), services.redactor)
 
 
 @router.post("/jobs/{job_id}/retry", summary="sync-webhook: run a failed sync job again")
@@ -227,7 +226,8 @@ async def manual_sync(
         job, created = await enqueue_manual_sync(services, request)
     except SyncRefused as exc:
         raise refused(services, exc) from None
-    source, destination = _paths(job, core_rules(services.settings))
+    rules = services.settings.mirror.path_rules()
+    source, destination = _paths(params_or_none(job.params), None, rules)
     if not created:
         response.status_code = 200
     return {

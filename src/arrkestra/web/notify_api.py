@@ -51,4 +51,5 @@ async def summary_send(services: ServicesDep) -> JSONResponse:
     """The daily summary of the last 24 hours, now (sync-webhook's ``/summary/send``)."""
     if not services.notifier.enabled:
         return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
-    return delivery_answer(await send_summary(services))
+    delivery = await send_summary(services.db, services.clock, services.settings, services.notifier)
+    return delivery_answer(delivery)

@@ -5,10 +5,11 @@ import time
 from typing import Any
 
 from arrkestra.core import jobs as m
+from arrkestra.core.job_kinds import CopyParams, CopyResult, DeleteParams, MirrorProblem, media_kind
 from arrkestra.core.jobs import FailureKind, Job, JobSpec
 from arrkestra.core.retry import RetryPolicy
 from arrkestra.store import jobs as store
-from arrkestra.store.stats import job_kind, job_title, mirror_stats
+from arrkestra.store.mirror_stats import job_title, mirror_stats
 
 POLICY = RetryPolicy(max_attempts=3, base=10_000, cap=10_000)  # a failed job is not due again
 DAY = 86_400.0
@@ -139,12 +140,27 @@ def test_an_empty_database_gives_zeros(conn: sqlite3.Connection) -> None:
 
 
 def test_job_title_prefers_the_run_summary_then_the_import() -> None:
-    params = {"title": "Show", "season": 1, "episodes": [2, 3], "library_path": "/tv/S/e.mkv"}
-    assert job_title(1, params, {"summary": "Show S01E02E03 (HD)"}) == "Show S01E02E03 (HD)"
+    params = CopyParams(
+        instance="sonarr.hd", title="Show", season=1, episodes=[2, 3], library_path="/tv/S/e.mkv"
+    )
+    summary = CopyResult(
+        outcome="copied",
+        source="/s/e.mkv",
+        destination="/d/e.mkv",
+        files=["e.mkv"],
+        files_transferred=1,
+        bytes_transferred=1,
+        seconds=1.0,
+        summary="Show S01E02E03 (HD)",
+    )
+    assert job_title(1, params, summary) == "Show S01E02E03 (HD)"
     assert job_title(1, params, None) == "Show S01E02E03"
-    assert job_title(1, {"title": "Film"}, {}) == "Film"
-    assert job_title(1, {"library_path": "D:\\Movies\\Film\\Film.mkv"}, None) == "Film.mkv"
-    assert job_title(7, {"problems": ["no path"]}, None) == "job 7"
+    film = DeleteParams(instance="radarr.hd", library_path="/m/Film.mkv", title="Film")
+    assert job_title(1, film, None) == "Film"
+    windows = CopyParams(instance="radarr.hd", library_path="D:\\Movies\\Film\\Film.mkv")
+    assert job_title(1, windows, None) == "Film.mkv"
+    assert job_title(7, MirrorProblem(problems=["no path"]), None) == "job 7"
+    assert job_title(8, None, None) == "job 8"  # params that fit no model
 
 
 def test_fast_on_a_hundred_thousand_jobs(conn: sqlite3.Connection) -> None:
@@ -174,9 +190,13 @@ def test_fast_on_a_hundred_thousand_jobs(conn: sqlite3.Connection) -> None:
     assert elapsed < 2.0, f"mirror_stats took {elapsed:.2f}s on 100,000 jobs"
 
 
-def test_job_kind_follows_the_same_rule_as_the_counts() -> None:
-    assert job_kind({"instance": "radarr.4k", "season": 1}) == "movie"
-    assert job_kind({"instance": "sonarr.hd"}) == "episode"
-    assert job_kind({"media_type": "movie"}) == "movie"
-    assert job_kind({"season": 0}) == "episode"
-    assert job_kind({"instance": None, "season": None}) is None
+def test_media_kind_follows_the_same_rule_as_the_counts() -> None:
+    def copy(instance: str, **params: Any) -> CopyParams:
+        return CopyParams(instance=instance, library_path="/x/a.mkv", **params)
+
+    assert media_kind(copy("radarr.4k", season=1)) == "movie"
+    assert media_kind(copy("sonarr.hd")) == "episode"
+    assert media_kind(copy("manual", media_type="movie")) == "movie"
+    assert media_kind(copy("manual", season=0)) == "episode"
+    assert media_kind(copy("manual")) is None
+    assert media_kind(DeleteParams(instance="sonarr.hd", library_path="/tv/a.mkv")) == "episode"

@@ -6,22 +6,39 @@ on every restart). One aggregate query reads every mirror job once; one more fet
 the few titles a summary lists.
 
 A job is a movie or an episode by its parameters: the instance it came from
-(``radarr.*`` / ``sonarr.*``), else an explicit ``media_type``, else a ``season``.
+(``radarr.*`` / ``sonarr.*``), else an explicit ``media_type``, else a ``season``
+(``CopyParams.kind``; the SQL below says the same, with the JSON paths the models name).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-PIPELINE = "mirror"
+from arrkestra.core.errors import PermanentError
+from arrkestra.core.job_kinds import (
+    MIRROR,
+    CopyParams,
+    CopyResult,
+    MirrorParams,
+    MirrorProblem,
+    MirrorResult,
+    load_mirror_params,
+    load_mirror_result,
+)
+
+PIPELINE = MIRROR
+_OUTCOME = CopyResult.json_path("outcome")
+_BYTES = CopyResult.json_path("bytes_transferred")
+_INSTANCE = CopyParams.json_path("instance")
+_MEDIA_TYPE = CopyParams.json_path("media_type")
+_SEASON = CopyParams.json_path("season")
 # When a job counts: when it finished (succeeded, dead), else its last update (failed).
 # The subqueries compute each JSON lookup once per row: their LIMIT keeps SQLite from
 # flattening them into the sums, which would repeat the lookups for every sum.
-AGGREGATE = """
+AGGREGATE = f"""
 SELECT
   COALESCE(SUM(kind = 'movie' AND at >= :since), 0),
   COALESCE(SUM(kind = 'episode' AND at >= :since), 0),
@@ -34,21 +51,21 @@ SELECT
   COALESCE(SUM(status = 'failed'), 0)
 FROM (
   SELECT status, at, copied,
-    CASE WHEN copied THEN json_extract(result, '$.bytes_transferred') END AS bytes,
+    CASE WHEN copied THEN json_extract(result, '{_BYTES}') END AS bytes,
     CASE WHEN copied THEN
-      CASE substr(json_extract(params, '$.instance'), 1, 7)
+      CASE substr(json_extract(params, '{_INSTANCE}'), 1, 7)
         WHEN 'radarr.' THEN 'movie'
         WHEN 'sonarr.' THEN 'episode'
         ELSE CASE
-          WHEN json_extract(params, '$.media_type') IN ('movie', 'episode')
-            THEN json_extract(params, '$.media_type')
-          WHEN json_extract(params, '$.season') IS NOT NULL THEN 'episode'
+          WHEN json_extract(params, '{_MEDIA_TYPE}') IN ('movie', 'episode')
+            THEN json_extract(params, '{_MEDIA_TYPE}')
+          WHEN json_extract(params, '{_SEASON}') IS NOT NULL THEN 'episode'
         END
       END
     END AS kind
   FROM (
     SELECT status, params, result, COALESCE(finished_at, updated_at) AS at,
-      status = 'succeeded' AND json_extract(result, '$.outcome') = 'copied' AS copied
+      status = 'succeeded' AND json_extract(result, '{_OUTCOME}') = 'copied' AS copied
     FROM jobs WHERE pipeline = :pipeline AND status IN ('succeeded', 'failed', 'dead')
     LIMIT -1
   )
@@ -146,8 +163,8 @@ def mirror_stats(
 
 
 def _failed_job(row: sqlite3.Row) -> FailedJob:
-    params = json.loads(row["params"])
-    result = None if row["result"] is None else json.loads(row["result"])
+    params = params_or_none(json.loads(row["params"]))
+    result = load_mirror_result(None if row["result"] is None else json.loads(row["result"]))
     return FailedJob(
         id=row["id"],
         title=job_title(row["id"], params, result),
@@ -157,34 +174,27 @@ def _failed_job(row: sqlite3.Row) -> FailedJob:
     )
 
 
-def job_title(job_id: int, params: Mapping[str, Any], result: Mapping[str, Any] | None) -> str:
+def params_or_none(data: Any) -> MirrorParams | None:
+    """A stored mirror job's params, or None when they fit no model (the job died of it)."""
+    try:
+        return load_mirror_params(data)
+    except PermanentError:
+        return None
+
+
+def job_title(job_id: int, params: MirrorParams | None, result: MirrorResult | None) -> str:
     """A mirror job as a person names it: the run's summary, else what the import said.
 
     ``Show S01E02``, ``Movie``, else the file's name, else ``job N``.
     """
-    for source in (result or {}, params):
-        summary = source.get("summary")
-        if isinstance(summary, str) and summary:
-            return summary
-    title = params.get("title")
-    if isinstance(title, str) and title:
-        season, episodes = params.get("season"), params.get("episodes")
-        if isinstance(season, int) and isinstance(episodes, list) and episodes:
-            numbers = "".join(f"E{n:02d}" for n in episodes if isinstance(n, int))
-            return f"{title} S{season:02d}{numbers}"
-        return title
-    path = params.get("library_path")
-    if isinstance(path, str) and path.strip("/\\"):
-        return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-    return f"job {job_id}"
-
-
-def job_kind(params: Mapping[str, Any]) -> str | None:
-    """``movie`` or ``episode`` by the same rule as the counts (see the module doc)."""
-    instance = params.get("instance")
-    if isinstance(instance, str) and instance.startswith(("radarr.", "sonarr.")):
-        return "movie" if instance.startswith("radarr.") else "episode"
-    media = params.get("media_type")
-    if media in ("movie", "episode"):
-        return str(media)
-    return "episode" if params.get("season") is not None else None
+    if result is not None and result.summary:
+        return result.summary
+    if params is None or isinstance(params, MirrorProblem):
+        return f"job {job_id}"
+    if params.title:
+        if isinstance(params, CopyParams) and params.season is not None and params.episodes:
+            numbers = "".join(f"E{n:02d}" for n in params.episodes)
+            return f"{params.title} S{params.season:02d}{numbers}"
+        return params.title
+    name = params.library_path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name or f"job {job_id}"

@@ -1,4 +1,6 @@
-"""The job-store side of a mirror batch (``pipelines/mirror_batch``): lease, renew, finish.
+"""The job-store side of a mirror batch (``pipelines/mirror/batch``): lease, renew, finish.
+
+:class:`SiblingLeases` is the runtime's ``Siblings`` (``pipelines/mirror/deps``).
 
 The worker claimed one job and keeps its lease; the jobs claimed with it (its siblings)
 are leased to the same owner here, in one transaction, with their own attempt rows. Until
@@ -19,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from arrkestra.core import jobs as machine
-from arrkestra.core.jobs import Job, JsonObject
-from arrkestra.pipelines import mirror
-from arrkestra.pipelines.mirror_batch import Batching, Claimed
+from arrkestra.core.job_kinds import MIRROR, CopyResult
+from arrkestra.core.jobs import Job
+from arrkestra.pipelines.mirror.deps import Claimed
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.logs import HISTORY_LOGGER
 from arrkestra.runtime.metrics import Metrics
@@ -50,60 +52,56 @@ class SiblingLeases:
     lease: float  # queue.lease, as the worker uses it
     _held: dict[int, _Held] = field(default_factory=dict)  # main job id -> its siblings
 
-    def batching(self) -> Batching:
-        return Batching(claim=self.claim, finish=self.finish, release=self.release)
-
     async def claim(
-        self, main: Job, prefix: str | None, accept: Callable[[Job], bool], limit: int
+        self, main: Job, key_prefix: str | None, accept: Callable[[Job], bool], limit: int
     ) -> Claimed:
         owner = main.lease_owner
         assert owner is not None, "the main job is running, so it is leased"
 
-        def work(conn: sqlite3.Connection) -> tuple[list[Job], dict[int, str | None]]:
-            released = job_batches.released_before(conn, [main])
-            if prefix is None or limit <= 0 or released.get(main.id) is not None:
-                return [], released  # released with a note: its batch failed, it runs alone
+        def work(conn: sqlite3.Connection) -> tuple[list[Job], set[int]]:
+            resumed = job_batches.released_before(conn, [main])
+            if key_prefix is None or limit <= 0 or main.run_alone:
+                return [], resumed  # run_alone: its last batch failed, it runs on its own
             jobs = job_batches.claim_matching(
                 conn,
-                mirror.NAME,
-                key_prefix=prefix,
+                MIRROR,
+                key_prefix=key_prefix,
                 accept=accept,
                 limit=limit,
                 now=self.clock.now(),
                 owner=owner,
                 lease=self.lease,
             )
-            return jobs, released | job_batches.released_before(conn, jobs)
+            return jobs, resumed | job_batches.released_before(conn, jobs)
 
-        jobs, released = await self.db.run(work)
+        jobs, resumed = await self.db.run(work)
         if jobs:
             held = _Held(owner, {j.id for j in jobs})
             held.keeper = asyncio.create_task(self._keep_leases(main.id, held))
             self._held[main.id] = held
             log.info("job %d copies %d waiting job(s) of its folder with it", main.id, len(jobs))
-        return Claimed(jobs, released)
+        return Claimed(jobs, frozenset(resumed))
 
-    async def finish(self, main: Job, results: list[tuple[Job, JsonObject]]) -> set[int]:
+    async def finish(self, main: Job, results: list[tuple[Job, CopyResult]]) -> set[int]:
         """The siblings succeeded: one transaction, then a history line and metrics each."""
         by_id = {job.id: result for job, result in results}
 
-        def succeed(result: JsonObject) -> Transition:
-            return lambda j: machine.succeed(j, now=self.clock.now(), result=result)
+        def succeed(result: CopyResult) -> Transition:
+            stored = result.to_json()
+            return lambda j: machine.succeed(j, now=self.clock.now(), result=stored)
 
         applied = await self._apply(main, [(i, succeed(r)) for i, r in by_id.items()])
         for job in applied.jobs:
             result = by_id[job.id]
             history.info("%s", history_line(job))
-            seconds = float(result.get("seconds") or 0.0)
-            self.metrics.observe_job(mirror.NAME, job.status.value, seconds)
-            outcome = str(result.get("outcome"))
-            self.metrics.observe_transfer(outcome, int(result.get("bytes_transferred") or 0), 0.0)
+            self.metrics.observe_job(MIRROR, job.status.value, result.seconds)
+            self.metrics.observe_transfer(result.outcome, result.bytes_transferred, 0.0)
         for job_id, why in applied.skipped:
             log.warning("result of job %d (copied with job %d) discarded: %s", job_id, main.id, why)
         return {job.id for job in applied.jobs}
 
     async def release(self, main: Job, jobs: list[Job], note: str | None) -> None:
-        """Back to pending, the attempt given back: they run again soon (alone with a note)."""
+        """Back to pending, the attempt given back: they run again soon (with a note: alone)."""
         held = self._held.get(main.id)
         owner = held.owner if held is not None else (main.lease_owner or "")
         ids = [job.id for job in jobs]

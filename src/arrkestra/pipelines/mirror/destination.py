@@ -1,4 +1,5 @@
-"""Destructive mirror actions: remove or move the copy of a file Sonarr/Radarr deleted or renamed.
+"""Changes at the destination: the copy of a file Sonarr/Radarr deleted is removed, the
+copy of a file it renamed is moved.
 
 Safety, in this order: the path is mapped through ``mirror.paths`` like any import (no
 ``..``, nothing option-like), both roots must pass their mount check, the destination
@@ -11,11 +12,22 @@ would happen and changes nothing. Every touched path is recorded in the job's re
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 
-from arrkestra.core.paths import MappedPath, ensure_inside, sidecar_names
+from arrkestra.core.job_kinds import (
+    CopyResult,
+    DeleteParams,
+    DeleteResult,
+    RenameParams,
+    RenameResult,
+)
+from arrkestra.core.jobs import Job
+from arrkestra.core.paths import MappedPath, ensure_inside, map_path, sidecar_names
 from arrkestra.core.sidecars import split_extension
+from arrkestra.pipelines.mirror.copy import copy_file
+from arrkestra.pipelines.mirror.deps import Deps, require_roots
 
 
 @dataclass(frozen=True)
@@ -96,3 +108,69 @@ def apply_moves(moves: list[tuple[str, str]], new: MappedPath) -> list[list[str]
         os.replace(source, target)  # same file system: one atomic rename per file
         done.append([source, target])
     return done
+
+
+async def delete_copy(params: DeleteParams, deps: Deps) -> DeleteResult:
+    """Remove the copy of a file Sonarr/Radarr deleted (``mirror.propagate_deletes``)."""
+    mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+    await require_roots(mapped, deps)
+    plan = await asyncio.to_thread(plan_removal, mapped)
+    title = params.title or mapped.name
+    if not plan.deleted:
+        kept = "is at the source again, copy kept"
+        summary = f"{title}: {mapped.name} " + (kept if plan.kept else "was not at the destination")
+        return DeleteResult(
+            outcome="kept_source_present" if plan.kept else "already_absent",
+            destination=mapped.destination,
+            reason=params.reason,
+            kept=list(plan.kept),
+            summary=summary,
+        )
+    if deps.rsync.dry_run:
+        return DeleteResult(
+            outcome="dry_run",
+            destination=mapped.destination,
+            reason=params.reason,
+            would_delete=list(plan.deleted),
+            summary=f"{title}: dry run, would delete {len(plan.deleted)} file(s)",
+        )
+    if deps.budget is None:
+        removed = await asyncio.to_thread(remove_files, plan.deleted)
+    else:
+        async with deps.budget.deletion():
+            removed = await asyncio.to_thread(remove_files, plan.deleted)
+    if deps.queue_scan is not None:
+        await deps.queue_scan(mapped)  # Plex drops the entry
+    return DeleteResult(
+        outcome="deleted",
+        destination=mapped.destination,
+        reason=params.reason,
+        deleted=removed,
+        kept=list(plan.kept),
+        summary=f"{title}: deleted {mapped.name} at the destination",
+    )
+
+
+async def move_copy(job: Job, params: RenameParams, deps: Deps) -> RenameResult | CopyResult:
+    """Move the copy to its new name (``mirror.propagate_renames``); copy when it is absent."""
+    new = map_path(params.library_path, deps.rules, instance=params.instance)
+    old = map_path(params.previous_path, deps.rules, instance=params.instance)
+    await require_roots(new, deps)
+    if old.rule != new.rule:
+        await require_roots(old, deps)
+    moves = await asyncio.to_thread(plan_moves, old, new)
+    title = params.title or new.name
+    if not moves:  # nothing to move: the old copy never arrived; copy the new name instead
+        copied = await copy_file(job, params.as_copy(), new, deps, ran_before=job.attempts > 1)
+        note = f"{old.name} was not at the destination: copied instead"
+        return copied.model_copy(update={"note": note})
+    if deps.rsync.dry_run:
+        would = [[a, b] for a, b in moves]
+        return RenameResult(outcome="dry_run", would_move=would, summary=f"{title}: dry run")
+    moved = await asyncio.to_thread(apply_moves, moves, new)
+    if deps.queue_scan is not None:
+        await deps.queue_scan(new)
+        if old.destination_dir != new.destination_dir:
+            await deps.queue_scan(old)
+    summary = f"{title}: renamed {old.name} -> {new.name} at the destination"
+    return RenameResult(outcome="renamed", moved=moved, summary=summary)

@@ -1,0 +1,60 @@
+"""Every kind of job: its params, its result and its key, one module per capability.
+
+The job queue stores params and results as JSON; these models are what the rest of the
+code reads and writes instead of dict keys. ``base`` has what all kinds share.
+"""
+
+from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel, summary_of
+from arrkestra.core.job_kinds.cleanup import CLEANUP, CleanupParams, CleanupResult, WouldDo
+from arrkestra.core.job_kinds.discovery import DISCOVERY, CycleParams, CycleResult, Refiltered
+from arrkestra.core.job_kinds.mirror import (
+    MIRROR,
+    PLEX_SCAN,
+    BatchTotals,
+    CopyParams,
+    CopyResult,
+    DeleteParams,
+    DeleteResult,
+    MirrorParams,
+    MirrorProblem,
+    MirrorResult,
+    RenameParams,
+    RenameResult,
+    ScanParams,
+    ScanResult,
+    load_mirror_params,
+    load_mirror_result,
+    media_kind,
+)
+
+__all__ = [
+    "CLEANUP",
+    "DISCOVERY",
+    "MIRROR",
+    "PLEX_SCAN",
+    "BatchTotals",
+    "CleanupParams",
+    "CleanupResult",
+    "CopyParams",
+    "CopyResult",
+    "CycleParams",
+    "CycleResult",
+    "DeleteParams",
+    "DeleteResult",
+    "JobParams",
+    "JobResult",
+    "MirrorParams",
+    "MirrorProblem",
+    "MirrorResult",
+    "Refiltered",
+    "RenameParams",
+    "RenameResult",
+    "ScanParams",
+    "ScanResult",
+    "StoredModel",
+    "WouldDo",
+    "load_mirror_params",
+    "load_mirror_result",
+    "media_kind",
+    "summary_of",
+]

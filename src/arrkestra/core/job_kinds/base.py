@@ -1,0 +1,86 @@
+"""What every job kind shares: params that know their key, results that know their outcome.
+
+A job row stores its params and its result as JSON. The models here are the only code
+that reads or writes that JSON: a params model builds its job's idempotency key and spec,
+a result model serialises what a run found; SQL that looks inside the JSON asks the model
+for the path (:meth:`StoredModel.json_path`), so a renamed field cannot leave a query
+reading a key nobody writes.
+
+Loading is lenient where it must be: unknown keys are ignored (a newer version's rows, an
+older version's extras) and a stored row that does not fit its model is a
+:class:`~arrkestra.core.errors.PermanentError` for the job that owns it, never a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from arrkestra.core.errors import PermanentError
+from arrkestra.core.jobs import JobSpec, JsonObject
+
+
+class StoredModel(BaseModel):
+    """A model stored as a JSON object in a job row."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @classmethod
+    def load(cls, data: JsonObject | None) -> Self:
+        """The stored JSON as this model; ``PermanentError`` saying what does not fit."""
+        try:
+            return cls.model_validate(data or {})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "the object"
+            raise PermanentError(f"invalid {cls.__name__}: {where}: {error['msg']}") from None
+
+    @classmethod
+    def json_path(cls, field: str) -> str:
+        """``$.field`` for SQLite's ``json_extract``; the field must be one of the model's."""
+        if field not in cls.model_fields:
+            raise AttributeError(f"{cls.__name__} has no field {field!r}")
+        return f"$.{field}"
+
+
+class JobParams(StoredModel):
+    """What a job is asked to do. Each kind names its pipeline and builds its own key."""
+
+    pipeline: ClassVar[str]
+
+    def key(self) -> str:
+        """The idempotency key: the same work asked for twice is one active job."""
+        raise NotImplementedError
+
+    def to_json(self) -> JsonObject:
+        return self.model_dump(mode="json")
+
+    def spec(self, *, delay: float = 0.0, debounce: bool = False) -> JobSpec:
+        """The job, not yet stored, that asks for this work."""
+        return JobSpec(self.pipeline, self.key(), self.to_json(), delay=delay, debounce=debounce)
+
+
+class JobResult(StoredModel):
+    """What a finished job did. ``outcome`` is its one word; ``summary`` its one line for
+    people (the history log, alerts, the daily summary)."""
+
+    outcome: str
+    summary: str | None = None
+
+    def to_json(self) -> JsonObject:
+        """Fields that are not known are left out, as the stored rows have always had it."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        return data
+
+
+class _Summary(StoredModel):
+    summary: str | None = None
+
+
+def summary_of(result: JsonObject | None) -> str | None:
+    """The one line any stored result carries, whatever its kind (None: it has none)."""
+    try:
+        return _Summary.model_validate(result or {}).summary
+    except ValidationError:
+        return None

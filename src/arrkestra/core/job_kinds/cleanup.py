@@ -1,0 +1,61 @@
+"""A cleanup job: remove a title Sonarr/Radarr deleted from Overseerr/Jellyseerr."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from arrkestra.core.job_kinds.base import JobParams, JobResult
+
+CLEANUP = "cleanup"
+CleanupOutcome = Literal[
+    "deleted", "not_in_overseerr", "kept_other_copy", "kept_blacklisted", "dry_run"
+]
+
+
+class CleanupParams(JobParams):
+    """One SeriesDelete / MovieDelete. ``problems``: the event was malformed (the job
+    exists to fail visibly, naming them)."""
+
+    pipeline: ClassVar[str] = CLEANUP
+
+    media_type: Literal["tv", "movie"]
+    instance: str
+    is_4k: bool = False
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    arr_id: int | None = None
+    title: str | None = None
+    deleted_files: bool = False
+    problems: list[str] | None = None
+
+    def key(self) -> str:
+        """Instance, type and ids: the same title deleted twice is one job while it waits."""
+        if self.problems:
+            ident = "malformed"
+        else:
+            ident = f"tmdb:{self.tmdb_id}/tvdb:{self.tvdb_id}/arr:{self.arr_id}"
+        return f"{self.instance}/{self.media_type}/{ident}"
+
+
+class WouldDo(BaseModel):
+    """Dry run: what a real run would have done."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["delete_media", "delete_requests"]
+    request_ids: list[int] = []
+
+
+class CleanupResult(JobResult):
+    outcome: CleanupOutcome
+    instance: str | None = None
+    media_type: Literal["tv", "movie"] | None = None
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    title: str | None = None
+    media_id: int | None = None  # Overseerr's row, when one was found
+    removed_requests: list[int] | None = None  # kept_other_copy: this side's requests
+    note: str | None = None
+    would: WouldDo | None = None

@@ -1,0 +1,242 @@
+"""Mirror's jobs: copy an imported file, delete or move a copy, scan a Plex folder.
+
+One ``mirror`` job per file, told apart by ``action``: ``copy`` (an import; rows written
+before ``action`` existed are copies), ``delete`` (``mirror.propagate_deletes``),
+``rename`` (``mirror.propagate_renames``) and ``problem`` (an import event that names no
+usable file: the job exists to fail visibly, naming what is missing). A copy that
+changed something queues a ``plex_scan`` job for its folder.
+
+Keys: a copy by instance and library path, so the same file arriving twice ("On File
+Import" and "On Import Complete") is one job while the first waits; a delete by the path
+it removes (an upgrade's ``deletedFiles`` and the EpisodeFileDelete Sonarr sends for the
+same file become one job); a rename by the path it moves away from; a scan by section
+and folder (a burst of copies into one folder is one scan).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
+
+from arrkestra.core.errors import PermanentError
+from arrkestra.core.job_kinds.base import JobParams, JobResult
+from arrkestra.core.jobs import JsonObject
+
+MIRROR = "mirror"
+PLEX_SCAN = "plex_scan"
+MediaType = Literal["movie", "episode"]
+
+
+class CopyParams(JobParams):
+    """Copy one imported file (and its sidecars) to the destination."""
+
+    pipeline: ClassVar[str] = MIRROR
+
+    action: Literal["copy"] = "copy"
+    instance: str
+    library_path: str  # as Sonarr/Radarr name it
+    replace_existing: bool = False  # an upgrade or Import Complete: a same-name copy goes
+    title: str | None = None
+    year: int | None = None
+    season: int | None = None
+    episodes: list[int] = []
+    episode_titles: list[str] = []
+    quality: str | None = None
+    size: int | None = None
+    media_type: MediaType | None = None  # a manual sync says; an import's instance tells
+    manual: bool = False  # queued by hand (``arrkestra sync``, ``/sync/manual``)
+
+    def key(self) -> str:
+        return f"{self.instance}/{self.library_path}"
+
+    @property
+    def folder_key_prefix(self) -> str | None:
+        """The keys of copies into the same folder (what a batch run looks for)."""
+        path = self.library_path
+        cut = max(path.rfind("/"), path.rfind("\\"))
+        return None if cut < 0 else f"{self.instance}/{path[: cut + 1]}"
+
+
+class DeleteParams(JobParams):
+    """Remove the copy of a file Sonarr/Radarr deleted (or an upgrade replaced)."""
+
+    pipeline: ClassVar[str] = MIRROR
+
+    action: Literal["delete"] = "delete"
+    instance: str
+    library_path: str
+    title: str | None = None
+    reason: str | None = None  # why Sonarr/Radarr deleted it (``upgrade``, ``manual`` ...)
+
+    def key(self) -> str:
+        return f"{self.instance}/delete/{self.library_path}"
+
+
+class RenameParams(JobParams):
+    """Move the copy of a renamed file (and its sidecars) to the new name."""
+
+    pipeline: ClassVar[str] = MIRROR
+
+    action: Literal["rename"] = "rename"
+    instance: str
+    library_path: str  # the new name
+    previous_path: str
+    title: str | None = None
+
+    def key(self) -> str:
+        return f"{self.instance}/rename/{self.previous_path}"
+
+    def as_copy(self) -> CopyParams:
+        """Nothing to move (the old copy never arrived): copy the new name instead."""
+        return CopyParams(instance=self.instance, library_path=self.library_path, title=self.title)
+
+
+class MirrorProblem(JobParams):
+    """An event mirror cannot act on (malformed, no file path): it dies naming why."""
+
+    pipeline: ClassVar[str] = MIRROR
+
+    action: Literal["problem"] = "problem"
+    instance: str | None = None  # rows from before this model have neither
+    subject: str = ""  # what the key says it was about: ``malformed``, ``no-path/<title>``
+    problems: list[str]
+
+    def key(self) -> str:
+        return f"{self.instance}/{self.subject}"
+
+
+MirrorParams = CopyParams | DeleteParams | RenameParams | MirrorProblem
+
+
+def media_kind(params: MirrorParams) -> MediaType | None:
+    """``movie`` or ``episode``: by the instance, else as a copy was told, else by a season
+    (the mirror statistics count by the same rule)."""
+    instance = params.instance or ""
+    if instance.startswith(("radarr.", "sonarr.")):
+        return "movie" if instance.startswith("radarr.") else "episode"
+    if isinstance(params, CopyParams):
+        if params.media_type is not None:
+            return params.media_type
+        return "episode" if params.season is not None else None
+    return None
+
+
+def _action(data: Any) -> str:
+    if not isinstance(data, dict):
+        return str(getattr(data, "action", "copy"))
+    action = data.get("action")
+    if action is None:  # rows from before ``action``: problems only, or a copy
+        return "problem" if data.get("problems") else "copy"
+    return str(action)
+
+
+_MIRROR_PARAMS: TypeAdapter[MirrorParams] = TypeAdapter(
+    Annotated[
+        Annotated[CopyParams, Tag("copy")]
+        | Annotated[DeleteParams, Tag("delete")]
+        | Annotated[RenameParams, Tag("rename")]
+        | Annotated[MirrorProblem, Tag("problem")],
+        Discriminator(_action),
+    ]
+)
+
+
+def load_mirror_params(data: JsonObject | None) -> MirrorParams:
+    """A stored mirror job's params as their model; ``PermanentError`` when they fit none."""
+    try:
+        return _MIRROR_PARAMS.validate_python(data or {})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the params"
+        raise PermanentError(f"invalid mirror job: {where}: {error['msg']}") from None
+
+
+class BatchTotals(BaseModel):
+    """On the job that led a batch run: the whole run's numbers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    jobs: int
+    files_transferred: int
+    bytes_transferred: int
+
+
+class CopyResult(JobResult):
+    outcome: Literal["copied", "already_present", "dry_run"]
+    source: str
+    destination: str
+    files: list[str]  # the media file and its sidecars, by name
+    files_transferred: int
+    bytes_transferred: int
+    seconds: float
+    note: str | None = None  # a retry found it complete; a rename copied instead
+    batch: BatchTotals | None = None
+    batch_of: int | None = None  # copied in the run another job led
+
+
+class DeleteResult(JobResult):
+    outcome: Literal["deleted", "kept_source_present", "already_absent", "dry_run"]
+    destination: str
+    reason: str | None = None
+    deleted: list[str] | None = None
+    kept: list[str] | None = None  # at the source again: not ours to delete
+    would_delete: list[str] | None = None
+
+
+class RenameResult(JobResult):
+    outcome: Literal["renamed", "dry_run"]
+    moved: list[list[str]] | None = None  # [from, to] per file
+    would_move: list[list[str]] | None = None
+
+
+MirrorResult = CopyResult | DeleteResult | RenameResult
+
+
+def _result_kind(data: Any) -> str:
+    if isinstance(data, CopyResult | DeleteResult | RenameResult):
+        return {CopyResult: "copy", DeleteResult: "delete"}.get(type(data), "rename")
+    if not isinstance(data, dict):
+        return "delete"
+    if "files" in data:
+        return "copy"
+    return "rename" if "moved" in data or "would_move" in data else "delete"
+
+
+_MIRROR_RESULT: TypeAdapter[MirrorResult] = TypeAdapter(
+    Annotated[
+        Annotated[CopyResult, Tag("copy")]
+        | Annotated[DeleteResult, Tag("delete")]
+        | Annotated[RenameResult, Tag("rename")],
+        Discriminator(_result_kind),
+    ]
+)
+
+
+def load_mirror_result(data: JsonObject | None) -> MirrorResult | None:
+    """A finished mirror job's result as its model; None when there is none (or it fits
+    none: the row predates the field, and nothing can be said about it)."""
+    if not data:
+        return None
+    try:
+        return _MIRROR_RESULT.validate_python(data)
+    except ValidationError:
+        return None
+
+
+class ScanParams(JobParams):
+    """Scan one folder of the media server's library."""
+
+    pipeline: ClassVar[str] = PLEX_SCAN
+
+    folder: str
+    section: int | str | None = None  # None: the section whose location holds the folder
+
+    def key(self) -> str:
+        return f"{self.section or 'auto'}:{self.folder}"
+
+
+class ScanResult(JobResult):
+    outcome: Literal["scanned"]
+    section: int | str | None = None
+    folder: str

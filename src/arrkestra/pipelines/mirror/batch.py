@@ -1,0 +1,320 @@
+"""mirror, batched: the copies waiting for one folder go out in one rsync run.
+
+One job per file stays the rule (a file has its own key, status, outcome and history),
+but rsync costs about 45 ms a run however little it copies (its local-mode exit waits
+in 20 ms steps), so a season pack or an "On Import Complete" of a hundred files would
+spend seconds just starting and stopping rsync. When a copy job starts, its runtime
+also leases the other due, ``pending`` copy jobs of the same instance and source folder
+with the same ``replace_existing`` (up to ``deps.batch_limit``, through
+:class:`~arrkestra.pipelines.mirror.deps.Siblings`), and one rsync copies every file with
+its sidecars.
+
+Per job, as if it had run alone:
+
+- outcome: a file already complete at the destination before the run (with
+  ``ignore_existing``: present; otherwise: same size and modification time, rsync's own
+  quick check) is ``already_present``, else ``copied``, with its own files and bytes. A
+  complete file whose job ran before (a retry, or its last attempt was released) is
+  ``copied`` with a note, as a lone job would be: nobody announced it yet.
+- the siblings finish together (one transaction), each result naming ``batch_of``; then
+  each copied job is announced (coalesced per series by the caller; a sibling cancelled
+  meanwhile is not) and the folder's Plex scan is queued once (debounced per folder).
+
+A sibling whose own checks fail (source gone, symlink escape) is released before the
+run, to fail on its own. When the run fails, the siblings are released (their attempt
+given back) with a note saying why, and then run alone (the job's ``run_alone`` flag):
+one bad file cannot fail them twice. The job that started the run fails through the
+normal path, as if alone; on a permanent error (which may be any file's, an unreadable
+sidecar) it first reruns alone at once, so it dies only for its own file. Cancelled (a
+drain, the job cancelled), the run releases the siblings without a note: they may be
+batched again. Live progress stays on the job that started the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
+from arrkestra.core.errors import ArrkestraError, PermanentError
+from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
+from arrkestra.core.jobs import Job
+from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path
+from arrkestra.pipelines.mirror.copy import (
+    announcement,
+    check_destination,
+    collect_sources,
+    copy_file,
+    copy_result,
+    sidecars_in,
+)
+from arrkestra.pipelines.mirror.deps import Deps
+
+ARGV_BUDGET = 512 * 1024  # bytes of source paths on one rsync command line
+PATHS_PER_FILE = 3  # a media file and, usually, two sidecars: the estimate before listing
+
+
+@dataclass(frozen=True)
+class MappedCopy:
+    """A copy job of the batch with its file mapped through ``mirror.paths``."""
+
+    job: Job
+    params: CopyParams
+    mapped: MappedPath
+
+
+@dataclass(frozen=True)
+class ReadyCopy:
+    """A copy whose sources were listed, with what was left to copy before the run."""
+
+    copy: MappedCopy
+    sources: list[str]
+    pending_files: int
+    pending_bytes: int
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A sibling that cannot go in this run: released before it starts."""
+
+    job: Job
+    error: BaseException
+    note: str | None  # None: it may go with a later batch (it did not fit this one)
+
+
+def as_sibling(job: Job, main: MappedCopy, rules: Sequence[PathRule]) -> MappedCopy | None:
+    """``job`` as a copy of ``main``'s batch, or None when it does not belong there."""
+    try:
+        params = load_mirror_params(job.params)
+    except ArrkestraError:
+        return None
+    if (
+        not isinstance(params, CopyParams)
+        or params.instance != main.params.instance
+        or params.replace_existing != main.params.replace_existing
+        or params.folder_key_prefix != main.params.folder_key_prefix
+    ):
+        return None
+    try:
+        mapped = map_path(params.library_path, rules, instance=params.instance)
+    except ArrkestraError:
+        return None
+    same_place = mapped.rule == main.mapped.rule and mapped.source_dir == main.mapped.source_dir
+    if not same_place or mapped.destination_dir != main.mapped.destination_dir:
+        return None
+    return MappedCopy(job, params, mapped)
+
+
+def sibling_filter(
+    main: MappedCopy, deps: Deps
+) -> tuple[Callable[[Job], bool], dict[int, MappedCopy]]:
+    """``accept`` for the claim, and the copies it took (filled while the claim runs)."""
+    taken: dict[int, MappedCopy] = {}
+    used = PATHS_PER_FILE * (len(main.mapped.source) + 1)
+
+    def accept(job: Job) -> bool:
+        nonlocal used
+        sibling = as_sibling(job, main, deps.rules)
+        if sibling is None:
+            return False
+        cost = PATHS_PER_FILE * (len(sibling.mapped.source) + 1)
+        if used + cost > ARGV_BUDGET:
+            return False
+        used += cost
+        taken[job.id] = sibling
+        return True
+
+    return accept, taken
+
+
+async def copy_with_siblings(
+    job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
+) -> CopyResult:
+    """Copy the job's file, and with it the waiting files of its folder (see the module doc)."""
+    main = MappedCopy(job, params, mapped)
+    accept, taken = sibling_filter(main, deps)
+    claimed = await deps.siblings.claim(job, params.folder_key_prefix, accept, deps.batch_limit)
+    ran_before = job.attempts > 1 or job.id in claimed.resumed
+    if not claimed.jobs:
+        return await copy_file(job, params, mapped, deps, ran_before=ran_before)
+    held = {j.id: MappedCopy(j, taken[j.id].params, taken[j.id].mapped) for j in claimed.jobs}
+    run = BatchRun(main, held, claimed.resumed, deps)
+    try:
+        return await run.copy()
+    except Exception as exc:
+        if run.own_failure:
+            raise
+        await run.release_all(f"released: the batch run of job {job.id} failed: {exc}")
+        if not isinstance(exc, PermanentError):
+            raise  # the job's own failure, as if it had run alone: it retries alone
+        # A permanent error may be any file's (an unreadable sidecar): not a reason for
+        # this job to die. It runs alone now, and fails only for its own file.
+        ran_before = ran_before or run.touched_main
+        return await copy_file(job, params, mapped, deps, ran_before=ran_before)
+    except BaseException:  # cancelled (drain, the job cancelled): no fault of the siblings
+        await run.release_all(None)
+        raise
+
+
+@dataclass
+class BatchRun:
+    main: MappedCopy
+    held: dict[int, MappedCopy]  # the siblings still leased here: emptied as they go
+    resumed: frozenset[int]  # jobs whose attempt before this one was released
+    deps: Deps
+    touched_main: bool = False  # rsync ran while the main file was incomplete
+    own_failure: bool = False  # the main job's file failed its checks: nobody else's fault
+
+    def ran_before(self, job: Job) -> bool:
+        return job.attempts > 1 or job.id in self.resumed
+
+    async def release_all(self, note: str | None) -> None:
+        if self.held:
+            jobs = [c.job for c in self.held.values()]
+            self.held.clear()
+            await self.deps.siblings.release(self.main.job, jobs, note)
+
+    async def copy(self) -> CopyResult:
+        main, deps = self.main, self.deps
+        listed = await asyncio.to_thread(prepare, [main, *self.held.values()], deps)
+        first = listed[0]
+        if isinstance(first, LeftOut):  # its own failure: the siblings may go on together
+            self.own_failure = True
+            await self.release_all(None)
+            raise first.error
+        await self.leave_out([c for c in listed[1:] if isinstance(c, LeftOut)])
+        ran_before = self.ran_before(main.job)
+        if not self.held:  # alone after all: exactly as an unbatched job
+            return await copy_file(main.job, main.params, main.mapped, deps, ran_before=ran_before)
+        ready = [c for c in listed if isinstance(c, ReadyCopy)]
+        self.touched_main = ran_before or ready[0].pending_files > 0
+        stats = await self.transfer(ready)
+        results = [self.result_of(c, stats) for c in ready]
+        pairs = zip(ready[1:], results[1:], strict=True)
+        siblings = [(c.copy.job, r.model_copy(update={"batch_of": main.job.id})) for c, r in pairs]
+        self.held.clear()
+        finished = await deps.siblings.finish(main.job, siblings) | {main.job.id}
+        # Announced once finished: not a job cancelled meanwhile. Its scan is the folder's:
+        # were the daemon to die before queueing it, the main job's rerun queues it.
+        done = [(c, r) for c, r in zip(ready, results, strict=True) if c.copy.job.id in finished]
+        await publish(done, stats, deps)
+        totals = BatchTotals(
+            jobs=len(ready),
+            files_transferred=stats.files_transferred,
+            bytes_transferred=stats.bytes_transferred,
+        )
+        return results[0].model_copy(update={"batch": totals})
+
+    def result_of(self, ready: ReadyCopy, stats: TransferStats) -> CopyResult:
+        copy = ready.copy
+        pending = (ready.pending_files, ready.pending_bytes)
+        ran_before = self.ran_before(copy.job)
+        return copy_result(
+            copy.params, copy.mapped, ready.sources, stats, pending=pending, ran_before=ran_before
+        )
+
+    async def leave_out(self, left: list[LeftOut]) -> None:
+        """Release the siblings that cannot go in this run, before it starts."""
+        for note in {c.note for c in left}:
+            jobs = [self.held.pop(c.job.id).job for c in left if c.note == note]
+            await self.deps.siblings.release(self.main.job, jobs, note)
+
+    async def transfer(self, ready: list[ReadyCopy]) -> TransferStats:
+        sources = list(dict.fromkeys(s for c in ready for s in c.sources))  # sidecars once
+        main = self.main
+        transfer = Transfer(
+            tuple(sources), main.mapped.destination_dir, main.params.replace_existing
+        )
+        transfers, main_id = self.deps.transfers, main.job.id
+        return await run_transfer(
+            transfer,
+            self.deps.rsync,
+            on_progress=lambda update: transfers.progress(main_id, update),
+        )
+
+
+def prepare(copies: list[MappedCopy], deps: Deps) -> list[ReadyCopy | LeftOut]:
+    """Blocking: each copy's sources (one listing of the folder) and what is left to copy.
+
+    The first copy is the main job's. Copies whose sources do not fit the command line
+    are left out too (released: they go in a later run).
+    """
+    main = copies[0].mapped
+    entries = sorted(os.listdir(main.source_dir))
+    check_destination(main)
+    real_dir = os.path.realpath(main.source_dir)
+    ensure_inside(real_dir, os.path.realpath(main.rule.source_root), allow_root=True)
+    ignore = deps.rsync.ignore_existing and not copies[0].params.replace_existing
+    out: list[ReadyCopy | LeftOut] = []
+    used = 0
+    for copy in copies:
+        try:
+            sources = sources_of(copy.mapped, entries)
+            files, size = pending(sources, main.destination_dir, ignore_existing=ignore)
+        except (ArrkestraError, OSError) as exc:
+            note = f"released: cannot be copied with job {copies[0].job.id}: {exc}"
+            out.append(LeftOut(copy.job, exc, note))
+            continue
+        cost = sum(len(s) + 1 for s in sources)
+        if out and used + cost > ARGV_BUDGET:
+            out.append(LeftOut(copy.job, PermanentError("over the argv budget"), None))
+            continue
+        used += cost
+        out.append(ReadyCopy(copy, sources, files, size))
+    return out
+
+
+def sources_of(mapped: MappedPath, entries: list[str]) -> list[str]:
+    """Blocking: ``collect_sources`` for a file of a folder checked already (its real path
+    is inside the root): a regular file there needs no check of its own; anything else
+    (a symlink, gone) gets the full checks and their errors.
+    """
+    try:
+        mode = os.lstat(mapped.source).st_mode
+    except OSError:
+        mode = 0
+    if not stat.S_ISREG(mode):
+        return collect_sources(mapped, entries)
+    names = [mapped.name, *sidecars_in(mapped.name, entries)]
+    return [os.path.join(mapped.source_dir, name) for name in names]
+
+
+def pending(sources: list[str], destination_dir: str, *, ignore_existing: bool) -> tuple[int, int]:
+    """Blocking: (files, bytes) of ``sources`` rsync will copy: not complete at the
+    destination (present, with ``ignore_existing``; else same size and mtime)."""
+    files = size = 0
+    for source in sources:
+        have = os.stat(source)
+        try:
+            there = os.stat(os.path.join(destination_dir, os.path.basename(source)))
+        except FileNotFoundError:
+            there = None
+        if there is not None and (
+            ignore_existing
+            or (there.st_size == have.st_size and there.st_mtime_ns == have.st_mtime_ns)
+        ):
+            continue
+        files += 1
+        size += have.st_size
+    return files, size
+
+
+async def publish(
+    done: list[tuple[ReadyCopy, CopyResult]], stats: TransferStats, deps: Deps
+) -> None:
+    """Queue the folder's Plex scan once and announce each copied file."""
+    copied = [c for c, result in done if result.outcome == "copied"]
+    if not copied:
+        return
+    if deps.queue_scan is not None:
+        await deps.queue_scan(copied[0].copy.mapped)  # one folder, one rule: one scan
+    for ready in copied:
+        copy = ready.copy
+        await deps.announce(
+            announcement(
+                copy.params, copy.mapped, bytes_copied=ready.pending_bytes, seconds=stats.seconds
+            )
+        )

@@ -1,0 +1,175 @@
+"""One imported file (with its sidecars) copied with rsync to the second server.
+
+The library path is mapped through ``mirror.paths`` (core/paths: no escape, nothing
+option-like), both roots have passed their mount check (a stale NFS mount makes only its
+own jobs wait), the folder's real path must stay inside its root (no symlink escapes),
+and rsync copies the media file together with its sidecars. A copy that changed
+something queues a debounced Plex scan (its own job: Plex down never fails the copy)
+and announces the file; a file already there (the same import delivered twice) is
+neither copied nor announced again.
+
+A copy usually runs with the other waiting copies of its folder (``batch``); this module
+is the file on its own, which a batch falls back to and shares its checks with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import os
+from collections.abc import Sequence
+
+from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
+from arrkestra.core.errors import PermanentError
+from arrkestra.core.job_kinds import CopyParams, CopyResult
+from arrkestra.core.jobs import Job
+from arrkestra.core.paths import MappedPath, ensure_inside, sidecar_names
+from arrkestra.core.sidecars import split_extension
+from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.messages import Mirrored
+
+RETRY_NOTE = "the copy was already complete: finished by an earlier attempt"
+
+
+def sidecars_in(name: str, entries: Sequence[str]) -> list[str]:
+    """``sidecar_names(name, entries)`` for ``entries`` sorted: only names that start with
+    the media file's base name can be its sidecars or decide against it (a video with a
+    longer base name starts with it too), so only those are looked at. A folder of n
+    files then costs O(log n) per file instead of O(n) (O(n^2) for a season batch).
+    """
+    stem = split_extension(name)[0]
+    start = bisect.bisect_left(entries, stem)
+    stop = start
+    while stop < len(entries) and entries[stop].startswith(stem):
+        stop += 1
+    return sidecar_names(name, entries[start:stop])
+
+
+def collect_sources(mapped: MappedPath, entries: Sequence[str] | None = None) -> list[str]:
+    """Blocking: the media file and its sidecars, after the symlink-escape check.
+
+    ``entries``: the source folder's names, sorted, when the caller listed it already.
+    """
+    rule = mapped.rule
+    ensure_inside(os.path.realpath(mapped.source), os.path.realpath(rule.source_root))
+    if not os.path.isfile(mapped.source):
+        raise PermanentError(f"the imported file is not in the source folder: {mapped.source}")
+    if entries is None:
+        entries = sorted(os.listdir(mapped.source_dir))
+    names = [mapped.name, *sidecars_in(mapped.name, entries)]
+    return [os.path.join(mapped.source_dir, name) for name in names]
+
+
+def check_destination(mapped: MappedPath) -> None:
+    """Blocking: the deepest existing part of the destination folder stays inside its root."""
+    root = os.path.realpath(mapped.rule.destination_root)
+    folder = mapped.destination_dir
+    while not os.path.exists(folder) and folder != mapped.rule.destination_root:
+        folder = os.path.dirname(folder)
+    ensure_inside(os.path.realpath(folder), root, allow_root=True)
+
+
+def describe(params: CopyParams) -> str:
+    """``The Show S01E02 - Pilot (WEBDL-1080p)``: the job in a person's words."""
+    title = params.title or os.path.basename(params.library_path)
+    if params.season is not None and params.episodes:
+        numbers = "".join(f"E{n:02d}" for n in params.episodes)
+        title += f" S{params.season:02d}{numbers}"
+        if params.episode_titles:
+            title += f" - {', '.join(params.episode_titles)}"
+    return f"{title} ({params.quality})" if params.quality else title
+
+
+def announcement(
+    params: CopyParams, mapped: MappedPath, *, bytes_copied: int, seconds: float
+) -> Mirrored:
+    return Mirrored(
+        instance=params.instance,
+        title=params.title or mapped.name,
+        year=params.year,
+        season=params.season,
+        episodes=tuple(params.episodes),
+        episode_titles=tuple(params.episode_titles),
+        quality=params.quality,
+        bytes=bytes_copied or params.size or 0,
+        seconds=seconds,
+        destination_dir=mapped.destination_dir,
+        file_name=mapped.name,
+    )
+
+
+def copy_result(
+    params: CopyParams,
+    mapped: MappedPath,
+    sources: Sequence[str],
+    stats: TransferStats,
+    *,
+    pending: tuple[int, int],
+    ran_before: bool,
+) -> CopyResult:
+    """One job's result: its own files and bytes (``pending``: what it had left to copy
+    before the run), the run's duration.
+
+    A file already complete is ``already_present``, unless the job ran before (a retry,
+    or an attempt released): then an earlier attempt's rsync may have made the copy (it
+    outlived a killed daemon, or the daemon died after the copy), and nobody scanned or
+    announced it. So it is ``copied``, with a note: at least once, never never.
+    """
+    files, size = pending
+    outcome = "copied"
+    note = None
+    if stats.dry_run:
+        outcome = "dry_run"
+    elif files == 0:
+        if ran_before:
+            note = RETRY_NOTE
+        else:
+            outcome = "already_present"
+    return CopyResult(
+        outcome=outcome,
+        source=mapped.source,
+        destination=mapped.destination,
+        files=[os.path.basename(s) for s in sources],
+        files_transferred=files,
+        bytes_transferred=size,
+        seconds=round(stats.seconds, 3),
+        summary=describe(params),
+        note=note,
+    )
+
+
+async def copy_file(
+    job: Job, params: CopyParams, mapped: MappedPath, deps: Deps, *, ran_before: bool
+) -> CopyResult:
+    """One file and its sidecars, one rsync run (its roots are checked already).
+
+    ``ran_before``: a retry, or the attempt before this one was released.
+    """
+    sources = await asyncio.to_thread(collect_sources, mapped)
+    await asyncio.to_thread(check_destination, mapped)
+    transfer = Transfer(tuple(sources), mapped.destination_dir, params.replace_existing)
+    stats = await run_transfer(
+        transfer, deps.rsync, on_progress=lambda update: deps.transfers.progress(job.id, update)
+    )
+    result = copy_result(
+        params,
+        mapped,
+        sources,
+        stats,
+        pending=(stats.files_transferred, stats.bytes_transferred),
+        ran_before=ran_before,
+    )
+    if result.outcome == "copied":
+        await publish(params, mapped, deps, bytes_copied=stats.bytes_transferred, stats=stats)
+    return result
+
+
+async def publish(
+    params: CopyParams, mapped: MappedPath, deps: Deps, *, bytes_copied: int, stats: TransferStats
+) -> None:
+    """A copied file: its folder's Plex scan queued, the file announced."""
+    if deps.queue_scan is not None:
+        await deps.queue_scan(mapped)
+    await deps.announce(
+        announcement(params, mapped, bytes_copied=bytes_copied, seconds=stats.seconds)
+    )

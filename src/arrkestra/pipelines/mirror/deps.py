@@ -1,0 +1,94 @@
+"""What the mirror pipeline uses from outside: named here, built by its capability.
+
+The two protocols are the runtime's side of a run: :class:`Siblings` leases, finishes and
+releases the other jobs of a batch (the job store lives in the runtime), and
+:class:`Transfers` takes a copy's live progress and its numbers (the progress board and
+the metrics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from arrkestra.adapters.mounts import MountChecker, MountSpec
+from arrkestra.adapters.rsync import RsyncOptions
+from arrkestra.adapters.rsync_output import Progress
+from arrkestra.core.job_kinds import CopyResult, MirrorResult
+from arrkestra.core.jobs import Job
+from arrkestra.core.paths import MappedPath, PathRule
+from arrkestra.pipelines.budget import BudgetGuard
+from arrkestra.pipelines.mirror.messages import Mirrored
+
+BATCH_LIMIT = 1000  # siblings leased with one job
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The siblings a batch run got, and which jobs come back from a released attempt."""
+
+    jobs: list[Job]  # now running under the main job's lease owner
+    # Of those and the main job: the attempt before this one was released (a drain, or a
+    # failed batch run). Such a job "ran before" though its attempts may say 1.
+    resumed: frozenset[int]
+
+
+class Siblings(Protocol):
+    """The job-store side of a batch run (``runtime/sibling_leases`` implements it)."""
+
+    async def claim(
+        self, main: Job, key_prefix: str | None, accept: Callable[[Job], bool], limit: int
+    ) -> Claimed:
+        """Lease to the main job's owner up to ``limit`` due, pending jobs whose key starts
+        with ``key_prefix`` and that ``accept`` takes. None when there is no prefix or the
+        main job must run alone (``run_alone``: its last shared run failed)."""
+        ...
+
+    async def finish(self, main: Job, results: list[tuple[Job, CopyResult]]) -> set[int]:
+        """The siblings succeeded; the ids of those still leased (not cancelled meanwhile)."""
+        ...
+
+    async def release(self, main: Job, jobs: list[Job], note: str | None) -> None:
+        """Back to pending, the attempt given back. With a ``note`` (why the run failed)
+        each runs alone next time."""
+        ...
+
+
+class Transfers(Protocol):
+    """Where a mirror job's live progress and finished numbers go."""
+
+    def progress(self, job_id: int, progress: Progress) -> None: ...
+
+    def finished(self, job_id: int, result: MirrorResult | None) -> None:
+        """The job's run ended (``None``: it failed); its progress is over."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    rules: tuple[PathRule, ...]
+    mounts: MountChecker
+    anchor_file: str | None  # mirror.mounts.anchor_file, checked under both roots
+    rsync: RsyncOptions
+    queue_scan: Callable[[MappedPath], Awaitable[None]] | None  # None: Plex not configured
+    announce: Callable[[Mirrored], Awaitable[None]]  # coalesced per series by the caller
+    siblings: Siblings
+    transfers: Transfers
+    budget: BudgetGuard | None = None  # caps deletions at the destination
+    batch_limit: int = BATCH_LIMIT
+
+
+def mount_specs(rule: PathRule, anchor_file: str | None) -> tuple[MountSpec, MountSpec]:
+    """The (source, destination) roots of one rule, as the mount checker checks them."""
+    return (
+        MountSpec(rule.source_root, "source", anchor_file),
+        MountSpec(rule.destination_root, "destination", anchor_file),
+    )
+
+
+async def require_roots(mapped: MappedPath, deps: Deps) -> None:
+    """Both roots of the file's rule answer their mount check (else: transient, wait)."""
+    source, destination = mount_specs(mapped.rule, deps.anchor_file)
+    await deps.mounts.require(source)
+    await deps.mounts.require(destination)

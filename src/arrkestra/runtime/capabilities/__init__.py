@@ -1,0 +1,35 @@
+"""The capabilities, one module each, all of one shape (``contract``).
+
+``MODULES`` is the list ``runtime/services.py`` loops over. A module is cheap to import:
+its ``why_not`` reads only the settings, and its ``build`` imports the pipeline, adapters
+and clients it runs, so a capability that is not configured costs no start-up time.
+
+To add one: write ``runtime/capabilities/<name>.py`` with ``NAME``, ``why_not`` and
+``build`` (its pipeline in ``pipelines/<name>``, its job kinds in ``core/job_kinds``), and
+add the module here. ``docs/architecture.md`` walks through it.
+"""
+
+from __future__ import annotations
+
+from arrkestra.config import Settings
+from arrkestra.runtime.capabilities import cleanup, discovery, mirror
+from arrkestra.runtime.capabilities.contract import CapabilityModule
+
+MODULES: tuple[CapabilityModule, ...] = (cleanup, mirror, discovery)
+NOT_YET_AVAILABLE = ("catchup", "reconcile")
+
+
+def report(settings: Settings) -> list[str]:
+    """One line per capability, from ``why_not`` alone: what ``serve`` logs and ``check``
+    prints. Those not in this version say so, whatever their section holds."""
+    lines = []
+    for module in MODULES:
+        reason = module.why_not(settings)
+        lines.append(f"{module.NAME}: {'configured' if reason is None else reason}")
+    lines.extend(
+        f"{name}: not available yet in this version (its {name} section is not acted on)"
+        for name in NOT_YET_AVAILABLE
+    )
+    if not settings.notifications.urls:
+        lines.append("notifications: not configured yet: set notifications.urls (Apprise URLs)")
+    return lines

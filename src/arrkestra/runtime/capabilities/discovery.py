@@ -1,0 +1,154 @@
+"""discovery: TVMaze shows that pass the filters are added to Sonarr (TVMaze-Sync's job).
+
+Runs: the ``discovery`` pipeline (``pipelines/discovery.run``, one job per cycle) with a
+TVMaze client and one Sonarr client per instance; a task that queues a cycle every
+``discovery.poll_interval`` (the first a few seconds after start-up, once the web server
+answers); TVMaze-Sync's metrics (``runtime/discovery_metrics``). Start-up calls nobody.
+A cycle is a job, so it survives a crash (resuming at its checkpoint) and its transient
+failures are retried by the queue like any other job. The routes under
+``/api/v1/discovery`` use the pipeline's deps (``runtime_data``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from arrkestra.config import Settings
+    from arrkestra.core.redact import Redactor
+    from arrkestra.pipelines import discovery
+    from arrkestra.runtime.capabilities.contract import Capability, Platform
+
+NAME = "discovery"
+TASK = "discovery.cycle"
+COMPONENT = "discovery"
+FIRST_CYCLE_DELAY = 5.0  # "shortly after start-up": after the web server answers
+ANNOUNCED_TITLES = 20
+
+
+def why_not(settings: Settings) -> str | None:
+    if not settings.discovery.enabled:
+        return "disabled (set discovery.enabled: true to add TVMaze shows to Sonarr)"
+    if not settings.sonarr:
+        return "not configured: needs a sonarr instance to add shows to"
+    return None
+
+
+def build(settings: Settings, platform: Platform) -> Capability[discovery.Deps]:
+    from arrkestra.adapters.notify import Message
+    from arrkestra.adapters.tvmaze import TvmazeClient
+    from arrkestra.core.filters import rules_fingerprint
+    from arrkestra.core.job_kinds import CycleParams
+    from arrkestra.pipelines import discovery
+    from arrkestra.pipelines.discovery_sonarr import sonarr_clients, targets_of
+    from arrkestra.runtime.capabilities.contract import Capability, Every
+    from arrkestra.runtime.discovery_metrics import DiscoveryMetrics
+    from arrkestra.runtime.health import ComponentState
+    from arrkestra.runtime.worker import Pipeline
+
+    config = settings.discovery
+    health, redactor = platform.health, platform.redactor
+    http = platform.http_client(timeout=30.0)
+
+    def healthy() -> tuple[bool, bool]:
+        component = health.components.get(COMPONENT)
+        ok = component is None or component.state is ComponentState.OK
+        return ok, ok
+
+    gauges = DiscoveryMetrics(
+        platform.metrics.registry,
+        next_run=lambda: platform.scheduler.next_run(TASK),
+        healthy=healthy,
+    )
+    key = config.tvmaze.api_key.get_secret_value() if config.tvmaze.api_key else None
+    tvmaze = TvmazeClient(
+        config.tvmaze.url,
+        client=http,
+        api_key=key,
+        username=config.tvmaze.username or "",
+        rate_limit=config.tvmaze.rate_limit,
+        per=config.tvmaze.per,
+        on_request=lambda endpoint, status: gauges.count_request("tvmaze", endpoint, status),
+        redactor=redactor,
+    )
+    rules = [rule.filters.rules() for rule in config.effective_rules()]
+
+    def sonarr_state(problem: str | None) -> None:
+        if problem is None:
+            health.set(COMPONENT, ComponentState.OK)
+        else:
+            health.set(COMPONENT, ComponentState.DOWN, f"discovery paused: {redactor(problem)}")
+
+    async def announce(titles: list[str]) -> None:
+        shown = titles[:ANNOUNCED_TITLES]
+        more = len(titles) - len(shown)
+        body = "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
+        await platform.notifier.send(
+            Message(f"arrkestra: {len(titles)} show(s) added to Sonarr", body)
+        )
+
+    deps = discovery.Deps(
+        db=platform.db,
+        tvmaze=tvmaze,
+        sonarr=sonarr_clients(settings, http, redactor),
+        rules=rules,
+        targets=targets_of(settings),
+        fingerprint=rules_fingerprint(rules),
+        now=platform.clock.now,
+        dry_run=settings.pipeline_dry_run(NAME),
+        retry_delay=config.retry_delay,
+        abandon_after=config.abandon_after,
+        sonarr_state=sonarr_state,
+        counted=gauges.count_processed,
+        announce=announce,
+    )
+    pipeline = Pipeline(
+        NAME,
+        params=CycleParams.load,
+        run=discovery.run,
+        deps=deps,
+        concurrency=1,
+        policy=settings.retry_policy(NAME),
+    )
+    started = False
+
+    async def queue_cycle() -> None:
+        nonlocal started
+        delay = 0.0 if started else FIRST_CYCLE_DELAY  # the first one: shortly after start
+        started = True
+        await platform.queue.enqueue(discovery.cycle_job(delay=delay))
+
+    return Capability(
+        NAME,
+        pipelines=(pipeline,),
+        tasks=(Every(TASK, config.poll_interval, queue_cycle, run_now=True),),
+        collectors=(gauges,),
+        runtime_data=deps,
+    )
+
+
+async def check_targets(settings: Settings, redactor: Redactor) -> str | None:
+    """``check --online``: validate each rule's Sonarr target as a cycle would (None: ok).
+
+    Read-only: tags that ``create_tags`` would create are not created (nor checked) here.
+    """
+    from arrkestra.adapters.http import make_client
+    from arrkestra.pipelines.discovery_sonarr import (
+        Target,
+        ValidationFailed,
+        sonarr_clients,
+        targets_of,
+        validate,
+    )
+
+    targets = [
+        Target(t.instance, replace(t.spec, tags=(), create_tags=False)) if t.spec.create_tags else t
+        for t in targets_of(settings)
+    ]
+    async with make_client(timeout=30.0) as http:
+        try:
+            await validate(sonarr_clients(settings, http, redactor), targets)
+        except ValidationFailed as exc:
+            return redactor(str(exc))
+    return None

@@ -1,0 +1,196 @@
+"""mirror: imported files are copied to a second server, scanned in Plex, announced
+(sync-webhook's job).
+
+Runs: the ``mirror`` pipeline (``pipelines/mirror.run``: copy with the waiting files of
+the folder, delete, rename), the ``plex_scan`` pipeline when Plex is configured
+(``pipelines/mirror/scan.run``), and every minute the mount check of every root (a
+``mount:<path>`` component on /health, ``arrkestra_mount_up``). Announcements of one
+series are coalesced (``notifications.coalesce_window``) and flushed at shutdown.
+
+Also the way in for a copy asked for by hand: :func:`plan_manual_sync`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from arrkestra.core.job_kinds import CopyResult, MirrorResult, ScanParams
+from arrkestra.pipelines.mirror import manual
+from arrkestra.runtime.health import ComponentState, HealthRegistry
+
+if TYPE_CHECKING:
+    from arrkestra.adapters.mounts import MountChecker, MountSpec
+    from arrkestra.adapters.rsync_output import Progress
+    from arrkestra.config import Settings
+    from arrkestra.core.paths import MappedPath
+    from arrkestra.pipelines.mirror import scan
+    from arrkestra.runtime.capabilities.contract import Capability, Platform
+    from arrkestra.runtime.metrics import Metrics
+    from arrkestra.runtime.progress import ProgressBoard
+    from arrkestra.runtime.worker import Pipeline
+
+NAME = "mirror"
+MOUNT_CHECK_INTERVAL = 60.0
+
+
+def why_not(settings: Settings) -> str | None:
+    if not settings.mirror.enabled:
+        return "disabled (mirror.enabled is false)"
+    if not settings.mirror.paths:
+        return "not configured: needs mirror.paths"
+    instances = [*settings.sonarr.values(), *settings.radarr.values()]
+    if not any(instance.mirror for instance in instances):
+        return "not configured: needs a sonarr or radarr instance (with mirror: true)"
+    return None
+
+
+def plan_manual_sync(settings: Settings, request: manual.ManualSync) -> manual.SyncPlan:
+    """The job an import of the file would have queued; ``SyncRefused`` (409) while mirror
+    does not run, else as ``pipelines/mirror/manual.plan`` decides."""
+    reason = why_not(settings)
+    if reason is not None:
+        raise manual.SyncRefused(409, f"mirror is {reason}")
+    return manual.plan(settings, request)
+
+
+def build(settings: Settings, platform: Platform) -> Capability[None]:
+    from arrkestra.adapters.mounts import MountChecker
+    from arrkestra.adapters.notify_coalesce import Coalescer
+    from arrkestra.adapters.rsync import RsyncOptions
+    from arrkestra.core.job_kinds import load_mirror_params
+    from arrkestra.pipelines import mirror
+    from arrkestra.pipelines.mirror.deps import mount_specs
+    from arrkestra.pipelines.mirror.messages import Mirrored, message_for
+    from arrkestra.runtime.capabilities.budgets import deletion_budget
+    from arrkestra.runtime.capabilities.contract import Capability, Every
+    from arrkestra.runtime.sibling_leases import SiblingLeases
+    from arrkestra.runtime.worker import Pipeline
+
+    config = settings.mirror
+    rules = config.path_rules()
+    mounts = MountChecker(timeout=config.mounts.check_timeout)
+    anchor = config.mounts.anchor_file
+    roots = sorted({spec for rule in rules for spec in mount_specs(rule, anchor)}, key=str)
+    coalescer: Coalescer[Mirrored] = Coalescer(
+        platform.notifier.send, message_for, window=settings.notifications.coalesce_window
+    )
+    plex = plex_scans(settings, platform)
+
+    async def announce(item: Mirrored) -> None:
+        coalescer.add(item.group, item)
+
+    deps = mirror.Deps(
+        rules=rules,
+        mounts=mounts,
+        anchor_file=anchor,
+        rsync=RsyncOptions(
+            excludes=tuple(config.excludes),
+            ignore_existing=config.ignore_existing,
+            dry_run=settings.pipeline_dry_run(NAME),
+            timeout=config.timeout,
+            bwlimit=config.bwlimit,
+        ),
+        queue_scan=None if plex is None else plex.queue_scan,
+        announce=announce,
+        siblings=SiblingLeases(platform.db, platform.clock, platform.metrics, settings.queue.lease),
+        transfers=TransferLog(platform.progress, platform.metrics),
+        budget=deletion_budget(platform, NAME, "files deleted at the destination", config.budget),
+    )
+    copies = Pipeline(
+        NAME,
+        params=load_mirror_params,
+        run=mirror.run,
+        deps=deps,
+        concurrency=config.concurrency,
+        policy=settings.retry_policy(NAME),
+    )
+
+    async def check_mounts() -> None:
+        await refresh_mounts(mounts, roots, platform.health, platform.metrics)
+
+    async def close() -> None:
+        await coalescer.flush()  # what the drained jobs announced goes out
+        mounts.close()
+
+    return Capability(
+        NAME,
+        pipelines=(copies,) if plex is None else (copies, plex.pipeline),
+        health_checks=(Every("mirror.mounts", MOUNT_CHECK_INTERVAL, check_mounts, run_now=True),),
+        closers=(close,),
+    )
+
+
+@dataclass(frozen=True)
+class PlexScans:
+    pipeline: Pipeline[ScanParams, scan.Deps]
+    queue_scan: Callable[[MappedPath], Awaitable[None]]  # a copy's folder, debounced
+
+
+def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
+    """The ``plex_scan`` pipeline, and how a copy queues its folder's scan (None: no Plex)."""
+    from arrkestra.adapters.plex import PlexClient
+    from arrkestra.pipelines.mirror import scan
+    from arrkestra.runtime.worker import Pipeline
+
+    plex = settings.plex
+    if plex is None:
+        return None
+    client = PlexClient(
+        plex.url,
+        plex.token.get_secret_value() if plex.token else "",
+        client=platform.http_client(timeout=plex.timeout),
+        redactor=platform.redactor,
+        clock=platform.clock.now,
+    )
+
+    async def queue_scan(mapped: MappedPath) -> None:
+        await platform.queue.enqueue(scan.scan_job(mapped, debounce=plex.scan_debounce))
+
+    pipeline = Pipeline(
+        scan.NAME,
+        params=ScanParams.load,
+        run=scan.run,
+        deps=scan.Deps(client),
+        concurrency=1,
+        policy=settings.retry_policy(NAME),
+    )
+    return PlexScans(pipeline, queue_scan)
+
+
+async def refresh_mounts(
+    mounts: MountChecker, roots: list[MountSpec], health: HealthRegistry, metrics: Metrics
+) -> None:
+    """Every root's state on /health (``mount:<path>``) and in ``arrkestra_mount_up``."""
+    for state in await mounts.check_all(roots):
+        metrics.set_mount(state.path, state.role, state.ok)
+        detail = "" if state.ok else state.detail
+        component = ComponentState.OK if state.ok else ComponentState.DOWN
+        health.set(f"mount:{state.path}", component, detail)
+
+
+@dataclass(frozen=True)
+class TransferLog:
+    """Live rsync progress to the board (``/api/v1/jobs``), finished copies to the metrics."""
+
+    board: ProgressBoard
+    metrics: Metrics
+
+    def progress(self, job_id: int, progress: Progress) -> None:
+        self.board.report(job_id, asdict(progress))
+
+    def finished(self, job_id: int, result: MirrorResult | None) -> None:
+        self.board.clear(job_id)
+        if result is None:
+            return
+        if not isinstance(result, CopyResult):  # deleted, renamed ...: counted, no bytes
+            self.metrics.observe_transfer(result.outcome, 0, 0.0)
+            return
+        if result.batch is None:
+            self.metrics.observe_transfer(result.outcome, result.bytes_transferred, result.seconds)
+            return
+        # the run's rate is the whole batch's; the siblings count their own bytes
+        self.metrics.observe_transfer(result.outcome, result.bytes_transferred, 0.0)
+        if result.batch.bytes_transferred and result.seconds > 0:
+            self.metrics.mirror_rate.set(result.batch.bytes_transferred / result.seconds)
