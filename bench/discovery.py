@@ -58,7 +58,7 @@ from typing import Any
 import httpx
 
 from arrkestra.adapters.tvmaze_models import parse_page
-from arrkestra.config.models_discovery import ShowFilters
+from arrkestra.config.models.discovery import ShowFilters
 from arrkestra.core.discovery import judge_with
 from arrkestra.core.filters import FilterRules
 from arrkestra.pipelines.discovery_catalogue import STATE_KEYS

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arrkestra.config import ALIASES, Settings
-from arrkestra.config.fieldtree import field_paths
+from arrkestra.config.models.fieldtree import field_paths
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
 PATHS = list(field_paths(Settings))

@@ -30,7 +30,7 @@ from arrkestra.adapters.sonarr import (
     TargetSpec,
 )
 from arrkestra.config import Settings
-from arrkestra.config.models_discovery import DiscoveryTarget
+from arrkestra.config.models.discovery import DiscoveryTarget
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.redact import Redactor
 from arrkestra.core.shows import ShowStatus

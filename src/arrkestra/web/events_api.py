@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,7 +11,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
 from arrkestra.core.events import ArrKind
-from arrkestra.core.jobs import JobSpec
 from arrkestra.core.redact import redact_value
 from arrkestra.core.routing import jobs_for
 from arrkestra.store import events as event_store
@@ -116,9 +116,7 @@ async def replay_event(event_id: RowId, services: ServicesDep) -> Replayed:
     specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
     job_ids, created = [], []
     for spec in specs:
-        job, new = await services.queue.enqueue(
-            JobSpec(spec.pipeline, spec.key, spec.params, event_id)
-        )
+        job, new = await services.queue.enqueue(replace(spec, event_id=event_id))
         job_ids.append(job.id)
         if new:
             created.append(job.id)

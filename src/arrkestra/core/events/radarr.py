@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from arrkestra.core.events_common import (
+from arrkestra.core.events.common import (
     ApplicationUpdateEvent,
     ArrKind,
     CustomFormatInfo,
@@ -30,7 +30,7 @@ from arrkestra.core.events_common import (
     WireModel,
     summarize,
 )
-from arrkestra.core.events_files import (
+from arrkestra.core.events.files import (
     ImportedFile,
     RenamedFile,
     ReplacedFile,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import ClassVar
 
-from arrkestra.core.events_common import (
+from arrkestra.core.events.common import (
     ApplicationUpdateEvent,
     ArrKind,
     CustomFormatInfo,
@@ -32,7 +32,7 @@ from arrkestra.core.events_common import (
     WireModel,
     summarize,
 )
-from arrkestra.core.events_files import (
+from arrkestra.core.events.files import (
     ImportedFile,
     RenamedFile,
     ReplacedFile,

@@ -1,5 +1,6 @@
 """Loading: file -> ``${}`` substitution -> ``ARRKESTRA_*`` overrides -> old tools' aliases ->
-validation -> cross-section checks, with every problem of every stage reported at once.
+validation (the checks across sections are its last step), with every problem of every
+stage reported at once.
 
 Precedence follows from the order: overrides replace file values, aliases only fill what is
 still unset, pydantic defaults fill the rest.
@@ -14,14 +15,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from arrkestra.config.crosscheck import cross_check
-from arrkestra.config.environment import CONFIG_VARIABLE, env_overrides
-from arrkestra.config.fieldtree import Loc
-from arrkestra.config.legacy import AliasResult, apply_aliases
-from arrkestra.config.problems import redact_problems, under_any, validation_problems
-from arrkestra.config.redaction import raw_secrets
-from arrkestra.config.settings import SKIP_CROSS_CHECKS, Settings
-from arrkestra.config.substitution import EnvLookup, Substitution, read_error
+from arrkestra.config.loading.environment import CONFIG_VARIABLE, env_overrides
+from arrkestra.config.loading.legacy import AliasResult, apply_aliases
+from arrkestra.config.loading.problems import redact_problems, under_any, validation_problems
+from arrkestra.config.loading.substitution import EnvLookup, Substitution, read_error
+from arrkestra.config.models.fieldtree import Loc
+from arrkestra.config.models.secrets import raw_secrets
+from arrkestra.config.models.settings import FAILED_SECTIONS, Settings
 from arrkestra.core.errors import ConfigError, ConfigProblem
 
 DEFAULT_CONFIG = Path("arrkestra.yaml")
@@ -130,18 +130,19 @@ def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any
 def _validate(
     aliased: AliasResult, sources: Mapping[Loc, str]
 ) -> tuple[Settings | None, list[ConfigProblem]]:
-    """Validate; on failure, still run the cross checks on the sections that are valid."""
-    context = {SKIP_CROSS_CHECKS: True}
+    """Validate (the checks across sections are its last step). When sections fail on
+    their own, the references among the valid ones are still checked, so every problem is
+    reported at once."""
     try:
-        settings = Settings.model_validate(aliased.data, context=context)
+        return Settings.model_validate(aliased.data), []
     except ValidationError as exc:
         problems = validation_problems(exc, Settings, sources)
         failed = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
-    else:
-        return settings, cross_check(settings)
+    if not failed:
+        return None, problems  # only references failed: each is reported already
     valid = {key: value for key, value in aliased.data.items() if key not in failed}
     try:
-        partial = Settings.model_validate(valid, context=context)
-    except ValidationError:
-        return None, problems
-    return None, problems + cross_check(partial, frozenset(failed))
+        Settings.model_validate(valid, context={FAILED_SECTIONS: failed})
+    except ValidationError as exc:
+        problems += validation_problems(exc, Settings, sources)
+    return None, problems

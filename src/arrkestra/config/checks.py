@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from arrkestra.config.settings import PIPELINES, Settings
+from arrkestra.config.models.settings import PIPELINES, Settings
 from arrkestra.core.errors import ConfigProblem
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from arrkestra.core.events_common import MediaFile
+from arrkestra.core.events.common import MediaFile
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
-from arrkestra.config.fieldtree import child, unwrap
+from arrkestra.config.models.fieldtree import child, unwrap
 
 # Parts of a notification URL long enough to be a token (bot tokens, webhook tokens); they
 # can surface on their own, e.g. inside the HTTPS URL Apprise builds from tgram://TOKEN/CHAT.

@@ -9,9 +9,9 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from arrkestra.config.base import ConfigModel, overlay
-from arrkestra.config.scalars import ArrPath, CronSchedule, InstanceRef, PlexSection
-from arrkestra.config.units import Duration, parse_duration
+from arrkestra.config.models.base import ConfigModel, overlay
+from arrkestra.config.models.scalars import ArrPath, CronSchedule, InstanceRef, PlexSection
+from arrkestra.config.models.units import Duration, parse_duration
 from arrkestra.core.paths import PathRule as MappingRule
 from arrkestra.core.retry import RetryPolicy
 

@@ -1,31 +1,17 @@
 """Checks that need more than one section: references between sections and duplicates in lists.
 
-Each problem carries its exact path (``mirror.paths[2].instances[0]``). ``skip`` names
-sections that failed their own validation: checks reading them would only repeat that
-failure in a more confusing form.
+``Settings`` runs them once, as its last validation step; each problem carries its exact
+path (``mirror.paths[2].instances[0]``) and the loader reports each on its own. Each
+check takes the sections it reads, nothing more.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
 
+from arrkestra.config.models.discovery import DiscoverySettings, DiscoveryTarget
+from arrkestra.config.models.pipelines import MirrorSettings
 from arrkestra.core.errors import ConfigProblem
-
-if TYPE_CHECKING:
-    from arrkestra.config.models_discovery import DiscoveryTarget
-    from arrkestra.config.settings import Settings
-
-
-def cross_check(settings: Settings, skip: frozenset[str] = frozenset()) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-    if "mirror" not in skip:
-        problems += _duplicate_arr_paths(settings)
-        if not {"sonarr", "radarr"} & skip:
-            problems += _unknown_path_instances(settings)
-    if not {"discovery", "sonarr"} & skip and settings.discovery.enabled:
-        problems += _discovery_targets(settings)
-    return problems
 
 
 def _choices_hint(name: str, configured: list[str]) -> str:
@@ -36,10 +22,11 @@ def _choices_hint(name: str, configured: list[str]) -> str:
     return f"{prefix}configured: {', '.join(configured)}"
 
 
-def _duplicate_arr_paths(settings: Settings) -> list[ConfigProblem]:
+def duplicate_arr_paths(mirror: MirrorSettings) -> list[ConfigProblem]:
+    """Each ``mirror.paths`` arr_path has one rule."""
     problems = []
     seen: dict[str, int] = {}
-    for index, rule in enumerate(settings.mirror.paths):
+    for index, rule in enumerate(mirror.paths):
         key = rule.arr_path.rstrip("/\\") or rule.arr_path
         if key in seen:
             problems.append(
@@ -53,10 +40,10 @@ def _duplicate_arr_paths(settings: Settings) -> list[ConfigProblem]:
     return problems
 
 
-def _unknown_path_instances(settings: Settings) -> list[ConfigProblem]:
-    configured = [f"sonarr.{n}" for n in settings.sonarr] + [f"radarr.{n}" for n in settings.radarr]
+def unknown_path_instances(mirror: MirrorSettings, configured: list[str]) -> list[ConfigProblem]:
+    """The instances a path rule names (``radarr.hd``) are ``configured``."""
     problems = []
-    for index, rule in enumerate(settings.mirror.paths):
+    for index, rule in enumerate(mirror.paths):
         for position, ref in enumerate(rule.instances or []):
             if ref not in configured:
                 problems.append(
@@ -69,14 +56,18 @@ def _unknown_path_instances(settings: Settings) -> list[ConfigProblem]:
     return problems
 
 
-def _discovery_targets(settings: Settings) -> list[ConfigProblem]:
+def discovery_targets(
+    discovery: DiscoverySettings, sonarr: list[str], default_sonarr: str | None
+) -> list[ConfigProblem]:
+    """Each rule's target names a configured Sonarr instance (or there is a default one)
+    and has what adding a show needs."""
     problems = []
-    for index, rule in enumerate(settings.discovery.effective_rules()):
-        if settings.discovery.rules is None:
+    for index, rule in enumerate(discovery.effective_rules()):
+        if discovery.rules is None:
             where = "discovery.target"
         else:
             where = f"discovery.rules[{index}].target"
-        problems += _target_instance(settings, rule.target, where)
+        problems += _target_instance(rule.target, where, sonarr, default_sonarr)
         problems += [
             ConfigProblem(
                 f"{where}.{key}",
@@ -90,12 +81,11 @@ def _discovery_targets(settings: Settings) -> list[ConfigProblem]:
 
 
 def _target_instance(
-    settings: Settings, target: DiscoveryTarget, where: str
+    target: DiscoveryTarget, where: str, names: list[str], default: str | None
 ) -> list[ConfigProblem]:
     """The target names a configured Sonarr instance, or there is a default one."""
-    names = list(settings.sonarr)
-    instance = target.instance or settings.default_instance("sonarr")
-    if instance in settings.sonarr:
+    instance = target.instance or default
+    if instance in names:
         return []
     if instance is not None:
         message = f"sonarr.{instance} is not a configured instance"

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from arrkestra.config.aliases import ALIASES, Alias, AliasIgnored, Values, lookup
-from arrkestra.config.fieldtree import Loc
-from arrkestra.config.substitution import EnvLookup, SecretFileError
+from arrkestra.config.loading.aliases import ALIASES, Alias, AliasIgnored, Values, lookup
+from arrkestra.config.loading.substitution import EnvLookup, SecretFileError
+from arrkestra.config.models.fieldtree import Loc
 from arrkestra.core.errors import ConfigProblem
 
 

@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from arrkestra.config.base import ConfigModel, overlay
-from arrkestra.config.models_pipelines import PipelineSettings
-from arrkestra.config.scalars import HttpUrl, InstanceName, Name, OptionalSecret
-from arrkestra.config.units import Duration, parse_duration
+from arrkestra.config.models.base import ConfigModel, overlay
+from arrkestra.config.models.pipelines import PipelineSettings
+from arrkestra.config.models.scalars import HttpUrl, InstanceName, Name, OptionalSecret
+from arrkestra.config.models.units import Duration, parse_duration
 from arrkestra.core.filters import FilterRules
 
 MonitorType = Literal[

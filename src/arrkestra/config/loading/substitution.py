@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arrkestra.config.fieldtree import render_path
+from arrkestra.config.models.fieldtree import render_path
 from arrkestra.core.errors import ConfigProblem
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

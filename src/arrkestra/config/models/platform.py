@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from arrkestra.config.base import ConfigModel
-from arrkestra.config.scalars import (
+from arrkestra.config.models.base import ConfigModel
+from arrkestra.config.models.scalars import (
     AppriseUrl,
     CronSchedule,
     OptionalSecret,
@@ -20,7 +20,7 @@ from arrkestra.config.scalars import (
     TimeOfDay,
     TimeZoneName,
 )
-from arrkestra.config.units import Duration, Size, parse_duration, parse_size
+from arrkestra.config.models.units import Duration, Size, parse_duration, parse_size
 
 MIB = 1024 * 1024
 _LEVEL_SYNONYMS = {"warn": "warning", "critical": "error", "fatal": "error"}

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, SecretStr
 
-from arrkestra.config.base import config_error
+from arrkestra.config.models.base import config_error
 from arrkestra.core.redact import MASK
 
 INSTANCE_NAME = r"[a-z0-9][a-z0-9_-]{0,31}"

@@ -9,9 +9,9 @@ Intake stores every JSON object with a string ``eventType``, so parsing never ra
   ``episodeFiles`` is not a list, an id is not a whole number) is :class:`Malformed`,
   with one problem line per misfit.
 
-The models live in ``events_sonarr`` / ``events_radarr``, their shared parts in
-``events_common`` and the file paths and result values in ``events_files``; this module
-is the entry point and re-exports what callers use.
+The models live in ``sonarr`` / ``radarr``, their shared parts in ``common`` and the
+file paths and result values in ``files``; this module is the entry point and re-exports
+what callers use.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from arrkestra.core.events_common import (
+from arrkestra.core.events.common import (
     ApplicationUpdateEvent,
     ArrKind,
     CustomFormat,
@@ -39,14 +39,14 @@ from arrkestra.core.events_common import (
     Unsupported,
     known_id,
 )
-from arrkestra.core.events_files import (
+from arrkestra.core.events.files import (
     ImportedFile,
     RenamedFile,
     ReplacedFile,
     join_path,
     library_path,
 )
-from arrkestra.core.events_radarr import (
+from arrkestra.core.events.radarr import (
     RADARR_EVENTS,
     Movie,
     MovieEvent,
@@ -64,7 +64,7 @@ from arrkestra.core.events_radarr import (
     RadarrTest,
     RemoteMovie,
 )
-from arrkestra.core.events_sonarr import (
+from arrkestra.core.events.sonarr import (
     SONARR_EVENTS,
     Episode,
     EpisodeFile,

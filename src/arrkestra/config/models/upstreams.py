@@ -6,9 +6,9 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from arrkestra.config.base import ConfigModel, config_error
-from arrkestra.config.scalars import HeaderName, HttpUrl, OptionalSecret
-from arrkestra.config.units import Duration
+from arrkestra.config.models.base import ConfigModel, config_error
+from arrkestra.config.models.scalars import HeaderName, HttpUrl, OptionalSecret
+from arrkestra.config.models.units import Duration
 
 
 class WebhookAuth(ConfigModel):

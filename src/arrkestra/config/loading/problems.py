@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from arrkestra.config.fieldtree import Loc, render_path, resolve, valid_keys
+from arrkestra.config.models.fieldtree import Loc, render_path, resolve, valid_keys
+from arrkestra.config.models.settings import CROSS_SECTION
 from arrkestra.core.errors import ConfigProblem
 from arrkestra.core.redact import MASK, MIN_SECRET_LENGTH
 
@@ -41,8 +42,15 @@ _HINTS = {
 def validation_problems(
     exc: ValidationError, root: type[BaseModel], sources: Mapping[Loc, str]
 ) -> list[ConfigProblem]:
-    errors = exc.errors(include_url=False, include_input=False)
-    return [_problem(error, root, sources) for error in errors]
+    """One problem per error; the checks across sections come as one error that carries
+    its problems, each with its own path (``Settings``)."""
+    problems: list[ConfigProblem] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        if error["type"] == CROSS_SECTION:
+            problems += (error.get("ctx") or {}).get("problems", [])
+        else:
+            problems.append(_problem(error, root, sources))
+    return problems
 
 
 def _problem(

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from arrkestra.config.base import config_error
+from arrkestra.config.models.base import config_error
 
 DURATION_UNITS: dict[str, float] = {
     "ms": 0.001,

@@ -1,7 +1,8 @@
 """``Settings``: the whole validated configuration, and the questions the rest of the code asks it.
 
 Checks that span sections (a path rule naming an instance, discovery's target) live in
-``crosscheck``; the loader asks for them separately so it can report each with its own path.
+``references``; ``Settings`` runs them once, as its last validation step, and raises them
+as one error that carries each problem with its own path (the loader reports each).
 """
 
 from __future__ import annotations
@@ -9,18 +10,12 @@ from __future__ import annotations
 from typing import Any, Literal, Self, cast, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from arrkestra.config.base import ConfigModel, config_error, overlay
-from arrkestra.config.crosscheck import cross_check
-from arrkestra.config.models import (
-    LoggingSettings,
-    NotificationSettings,
-    QueueSettings,
-    ServerSettings,
-    StorageSettings,
-)
-from arrkestra.config.models_discovery import DiscoverySettings
-from arrkestra.config.models_pipelines import (
+from arrkestra.config.models import references
+from arrkestra.config.models.base import ConfigModel, config_error, overlay
+from arrkestra.config.models.discovery import DiscoverySettings
+from arrkestra.config.models.pipelines import (
     CatchupSettings,
     CleanupSettings,
     MirrorSettings,
@@ -28,9 +23,16 @@ from arrkestra.config.models_pipelines import (
     ReconcileSettings,
     RetrySettings,
 )
-from arrkestra.config.models_upstreams import ArrInstance, OverseerrSettings, PlexSettings
-from arrkestra.config.redaction import secrets_in
-from arrkestra.config.scalars import InstanceName
+from arrkestra.config.models.platform import (
+    LoggingSettings,
+    NotificationSettings,
+    QueueSettings,
+    ServerSettings,
+    StorageSettings,
+)
+from arrkestra.config.models.scalars import InstanceName
+from arrkestra.config.models.secrets import secrets_in
+from arrkestra.config.models.upstreams import ArrInstance, OverseerrSettings, PlexSettings
 from arrkestra.core.errors import ConfigProblem
 from arrkestra.core.instances import InstanceRef
 from arrkestra.core.redact import Redactor, redact_value
@@ -39,8 +41,11 @@ from arrkestra.core.retry import RetryPolicy
 PipelineName = Literal["cleanup", "mirror", "catchup", "reconcile", "discovery"]
 PIPELINES: tuple[PipelineName, ...] = get_args(PipelineName)
 InstanceKind = Literal["sonarr", "radarr"]
-SKIP_CROSS_CHECKS = "arrkestra.skip_cross_checks"
-"""Validation-context key: the loader runs the cross checks itself, to report each by path."""
+CROSS_SECTION = "cross_section"
+"""The error type of the checks across sections; its ``ctx["problems"]`` lists them."""
+FAILED_SECTIONS = "arrkestra.failed_sections"
+"""Validation-context key: sections that failed on their own (left out of this
+validation), so the references into them are not judged against their defaults."""
 
 
 class Settings(ConfigModel):
@@ -78,12 +83,29 @@ class Settings(ConfigModel):
 
     @model_validator(mode="after")
     def _cross_sections(self, info: ValidationInfo) -> Self:
-        if info.context and info.context.get(SKIP_CROSS_CHECKS):
-            return self
-        problems = cross_check(self)
+        failed = frozenset((info.context or {}).get(FAILED_SECTIONS, ()))
+        problems = self.reference_problems(failed)
         if problems:
-            raise config_error("cross_check", "; ".join(p.render() for p in problems))
+            message = "; ".join(p.render() for p in problems)
+            raise PydanticCustomError(
+                CROSS_SECTION, "{message}", {"message": message, "problems": problems}
+            )
         return self
+
+    def reference_problems(self, failed: frozenset[str] = frozenset()) -> list[ConfigProblem]:
+        """Every reference between sections that does not hold, leaving out checks that read
+        a section in ``failed`` (they would only repeat its failure, more confusingly)."""
+        problems: list[ConfigProblem] = []
+        if "mirror" not in failed:
+            problems += references.duplicate_arr_paths(self.mirror)
+            if not {"sonarr", "radarr"} & failed:
+                configured = [f"sonarr.{n}" for n in self.sonarr]
+                configured += [f"radarr.{n}" for n in self.radarr]
+                problems += references.unknown_path_instances(self.mirror, configured)
+        if not {"discovery", "sonarr"} & failed and self.discovery.enabled:
+            default = self.default_instance("sonarr")
+            problems += references.discovery_targets(self.discovery, list(self.sonarr), default)
+        return problems
 
     def instances(self, kind: InstanceKind) -> dict[str, ArrInstance]:
         return self.sonarr if kind == "sonarr" else self.radarr

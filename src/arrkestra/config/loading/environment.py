@@ -19,8 +19,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_settings import EnvSettingsSource, SettingsError
 
-from arrkestra.config.fieldtree import Loc, model_class, resolve, unwrap, valid_keys
-from arrkestra.config.substitution import SecretFileError, read_secret_file
+from arrkestra.config.loading.substitution import SecretFileError, read_secret_file
+from arrkestra.config.models.fieldtree import Loc, model_class, resolve, unwrap, valid_keys
 from arrkestra.core.errors import ConfigProblem
 
 PREFIX = "ARRKESTRA_"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from arrkestra.config.fieldtree import Loc
+from arrkestra.config.models.fieldtree import Loc
 
 Fill = tuple[Loc, Any]
 Values = tuple[str | None, ...]
