@@ -1,10 +1,7 @@
 """arrkestra: one daemon that keeps Sonarr, Radarr, Overseerr/Jellyseerr and Plex in step."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("arrkestra")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# The one place the version is written (pyproject.toml reads it from here): importing
+# importlib.metadata to look it up cost every command about 0.1 s at start-up.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

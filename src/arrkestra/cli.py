@@ -165,11 +165,16 @@ def check(
     """Validate the configuration and print every problem (exit 2 on errors, 0 on warnings)."""
     from arrkestra.config import config_warnings, resolve_config_path
     from arrkestra.runtime import capabilities
+    from arrkestra.runtime.alerts import build_notifier
 
     settings = _load(config)
     path, _ = resolve_config_path(config, os.environ)
     for warning in config_warnings(settings):
         typer.echo(f"warning: {warning.render()}")
+    notifier = build_notifier(settings, settings.redactor())
+    if notifier.enabled:  # offline: Apprise only parses them
+        for label in asyncio.run(notifier.invalid_urls()):
+            typer.echo(f"warning: notifications: {label} is not a URL Apprise can use: it fails")
     typer.echo(f"configuration OK: {path}" + ("" if path.exists() else " (no file: defaults)"))
     for line in capabilities.report(settings):
         typer.echo(f"  {line}")

@@ -9,6 +9,11 @@ Nothing here raises into the caller: a pipeline must not fail because Telegram i
 A failure is logged and reported in the returned ``Delivery``. Apprise URLs carry tokens
 (in the host, path, user info or query), so only redacted labels leave this module, and
 Apprise's own log records are redacted before any handler sees them.
+
+Apprise is imported, and each URL loaded into it, when the first message goes out (in a
+worker thread): loading one URL makes Apprise import every plugin it has, about 0.5 s of
+start-up and 15 MB that a daemon should not pay before it has anything to say.
+``invalid_urls`` loads them on demand (``arrkestra check``).
 """
 
 from __future__ import annotations
@@ -19,17 +24,19 @@ import re
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import apprise
-
 from arrkestra.core.redact import MASK, Redactor
+
+if TYPE_CHECKING:
+    import apprise
 
 log = logging.getLogger("arrkestra.notify")
 
 Severity = Literal["info", "critical"]
-_NOTIFY_TYPE = {"info": apprise.NotifyType.INFO, "critical": apprise.NotifyType.FAILURE}
+_NOTIFY_TYPE = {"info": "info", "critical": "failure"}  # apprise.NotifyType's values
+_APPRISE_LOGGER = "apprise"  # apprise.LOGGER_NAME
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,20}://")
 # Apprise enforces the deadline itself; this margin only covers a thread it lost track of.
 _GRACE = 2.0
@@ -57,6 +64,12 @@ class _Target:
     service: apprise.Apprise | None  # None: Apprise could not load the URL
 
 
+@dataclass(frozen=True)
+class _Targets:
+    primary: list[_Target]
+    fallback: list[_Target]
+
+
 class _AppriseLogRedaction(logging.Filter):
     """Apprise logs parts of its URLs (hosts, paths, chat ids): mask them at the source.
 
@@ -82,7 +95,7 @@ class _AppriseLogRedaction(logging.Filter):
 
 
 _APPRISE_LOGS = _AppriseLogRedaction()
-logging.getLogger(apprise.LOGGER_NAME).addFilter(_APPRISE_LOGS)
+logging.getLogger(_APPRISE_LOGGER).addFilter(_APPRISE_LOGS)
 
 
 class Notifier:
@@ -101,14 +114,21 @@ class Notifier:
         self._redact = Redactor.of((*redactor.secrets, *_url_secrets([*urls, *fallback_urls])))
         _APPRISE_LOGS.notifiers.add(self)
         self._timeout = timeout
-        labels: dict[str, int] = {}
-        self._primary = [self._target(url, labels) for url in urls]
-        self._fallback = [self._target(url, labels) for url in fallback_urls]
+        labels = _labels([*urls, *fallback_urls])
+        self._primary_urls = list(zip(labels[: len(urls)], urls, strict=True))
+        self._fallback_urls = list(zip(labels[len(urls) :], fallback_urls, strict=True))
+        self._targets: _Targets | None = None
+        self._loading = asyncio.Lock()
         self._once: set[str] = set()
 
     @property
     def enabled(self) -> bool:
-        return bool(self._primary or self._fallback)
+        return bool(self._primary_urls or self._fallback_urls)
+
+    async def invalid_urls(self) -> list[str]:
+        """The labels of the URLs Apprise cannot load (they always fail)."""
+        targets = await self._loaded()
+        return [t.label for t in (*targets.primary, *targets.fallback) if t.service is None]
 
     async def send(self, message: Message) -> Delivery:
         """Deliver ``message`` by the fallback rule; failures are logged and reported."""
@@ -118,7 +138,7 @@ class Notifier:
             return await self._deliver(message)
         except Exception as exc:  # a notification must never fail its caller
             log.error("notification failed: %s", self._redact(f"{type(exc).__name__}: {exc}"))
-            labels = tuple(t.label for t in (*self._primary, *self._fallback))
+            labels = tuple(label for label, _ in (*self._primary_urls, *self._fallback_urls))
             return Delivery((), labels, False)
 
     async def send_once(self, key: str, message: Message) -> Delivery | None:
@@ -140,16 +160,31 @@ class Notifier:
         self._once.discard(key)
 
     async def _deliver(self, message: Message) -> Delivery:
-        if message.severity == "critical" or not self._primary:
+        targets = await self._loaded()
+        primary, fallback = targets.primary, targets.fallback
+        if message.severity == "critical" or not primary:
             # Critical messages go everywhere at once; with no primary, the fallback is all.
-            results = await self._notify_all([*self._primary, *self._fallback], message)
-            return _delivery(results, used_fallback=bool(self._fallback))
-        results = await self._notify_all(self._primary, message)
-        if any(ok for _, ok in results) or not self._fallback:
+            results = await self._notify_all([*primary, *fallback], message)
+            return _delivery(results, used_fallback=bool(fallback))
+        results = await self._notify_all(primary, message)
+        if any(ok for _, ok in results) or not fallback:
             return _delivery(results, used_fallback=False)
         log.warning("every primary notification URL failed; using the fallback URLs")
-        results += await self._notify_all(self._fallback, message)
+        results += await self._notify_all(fallback, message)
         return _delivery(results, used_fallback=True)
+
+    async def _loaded(self) -> _Targets:
+        """The URLs loaded into Apprise, the first time in a worker thread (see the module doc)."""
+        async with self._loading:
+            if self._targets is None:
+                self._targets = await asyncio.to_thread(self._load)
+        return self._targets
+
+    def _load(self) -> _Targets:
+        return _Targets(
+            [self._target(label, url) for label, url in self._primary_urls],
+            [self._target(label, url) for label, url in self._fallback_urls],
+        )
 
     async def _notify_all(
         self, targets: Sequence[_Target], message: Message
@@ -190,11 +225,9 @@ class Notifier:
             log.warning("notification to %s failed: %s", target.label, self._redact(detail))
         return ok
 
-    def _target(self, url: str, labels: dict[str, int]) -> _Target:
-        label = _label(url)
-        labels[label] = labels.get(label, 0) + 1
-        if labels[label] > 1:  # two Telegram chats must stay tellable apart
-            label = f"{label}#{labels[label]}"
+    def _target(self, label: str, url: str) -> _Target:
+        import apprise  # the first message pays for it (see the module doc)
+
         asset = apprise.AppriseAsset(service_timeout=self._timeout)
         plugin = apprise.Apprise.instantiate(url, asset=asset)
         if plugin is None:
@@ -210,6 +243,17 @@ def _delivery(results: list[tuple[str, bool]], *, used_fallback: bool) -> Delive
     sent = tuple(label for label, ok in results if ok)
     failed = tuple(label for label, ok in results if not ok)
     return Delivery(sent, failed, used_fallback)
+
+
+def _labels(urls: Sequence[str]) -> list[str]:
+    """``json://***`` per URL; a repeat gets ``#2``: two Telegram chats stay tellable apart."""
+    seen: dict[str, int] = {}
+    labels = []
+    for url in urls:
+        label = _label(url)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
+    return labels
 
 
 def _label(url: str) -> str:

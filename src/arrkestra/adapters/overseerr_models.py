@@ -71,7 +71,7 @@ class Media:
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # built on the first answer
 
 
 class StatusBody(_Lenient):

@@ -52,7 +52,7 @@ class Section:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # built on the first answer
 
 
 class _Location(_Model):

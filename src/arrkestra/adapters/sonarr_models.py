@@ -122,7 +122,7 @@ def new_series_body(lookup: LookupResult, target: ResolvedTarget) -> dict[str, A
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # built on the first answer
 
 
 class StatusBody(_Lenient):

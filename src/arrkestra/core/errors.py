@@ -1,8 +1,60 @@
 """The error taxonomy, sorted by what the caller does next.
 
-Expected outcomes (already absent, rejected, unsupported) are return values, not
-exceptions. These exceptions are for the cases where the job queue has to decide:
-retry later, wait for credentials, or give up.
+Every error class arrkestra defines, where it lives, and what happens when it is raised
+(``tests/core/test_errors_tree.py`` keeps this tree and the code in step)::
+
+    Exception
+    ├── ArrkestraError              core/errors    raised on purpose. Anything else that escapes a
+    │   │                                          job is a bug: retried like a transient error,
+    │   │                                          logged with its traceback (worker.classify)
+    │   ├── TransientError          core/errors    timeout, connection error, 5xx, 429, stale
+    │   │                                          mount, rsync I/O -> retry with backoff,
+    │   │                                          honouring retry_after (Retry-After)
+    │   ├── UpstreamAuthError       core/errors    401/403 -> the pipeline pauses, its jobs wait
+    │   │                                          (attempt given back), alert once, resumed
+    │   │                                          when the key works
+    │   ├── DeferredError           core/errors    not the job's failure (its pipeline was just
+    │   │                                          paused: a deletion budget) -> pending again,
+    │   │                                          the attempt given back
+    │   ├── PermanentError          core/errors    400/422, an invalid job, a file that is not
+    │   │   │                                      there -> dead at once, alert
+    │   │   └── PathRefused         core/paths     a path no rule maps or one that escapes its
+    │   │                                          root -> dead (refused at once by manual sync)
+    │   ├── ConfigError             core/errors    found at load or by ``check`` -> refuse to
+    │   │                                          start, list every problem (exit 2)
+    │   └── InvalidTransition       core/jobs      the job's status does not allow it (cancel a
+    │                                              finished job) -> 409 / exit 1
+    ├── StoreError                  store/connection  the database cannot be used (locked by
+    │   │                                          another daemon, too new, unreadable) ->
+    │   │                                          refuse to start, exit 1
+    │   └── DatabaseDamaged         store/connection  SQLite says the file is damaged ->
+    │                                              refuse, naming the newest backup
+    ├── LeaseLost                   store/jobs     the job was cancelled or reclaimed meanwhile
+    │                                              -> its result is discarded, the run stopped
+    ├── JobNotFound                 store/jobs     (a LookupError) no job with that id -> 404
+    ├── EventNotFound               store/events   (a LookupError) no event with that id -> 404
+    ├── ValidationFailed            pipelines/discovery_sonarr  Sonarr cannot take shows this
+    │                                              cycle -> the cycle ends "paused", the reason
+    │                                              on /health; the next cycle tries again
+    ├── SyncRefused                 pipelines/mirror/manual  a manual sync that cannot be
+    │                                              queued -> 400/409, exit 2
+    ├── AliasIgnored                config/loading/aliases  an old tool's variable that cannot
+    │                                              apply here -> a load note (a warning)
+    ├── SecretFileError             config/loading/substitution  (a ValueError) a NAME_FILE that
+    │                                              cannot be read -> a config problem
+    ├── BodyError                   adapters/tvmaze_models  (a ValueError) an answer that is not
+    │                                              what TVMaze sends -> TransientError
+    ├── BadWebhook                  web/webhooks   (a ValueError) not a JSON object with an
+    │                                              eventType -> 400
+    └── BodyTooLarge                web/limits     (an HTTPException) over server.body_limit
+                                                   -> 413
+
+Expected outcomes are return values, not exceptions: an event type nobody handles is
+``Unsupported``, a show the filters turn down ``Rejected``, a title already gone from
+Overseerr the outcome ``not_in_overseerr``. Each adapter translates its own status codes
+into this tree (a 404 is "already gone" for an Overseerr delete and "no such section" for
+Plex); the job queue is the only owner of retries, and ``runtime/worker.classify`` maps
+the tree to what it does.
 """
 
 from __future__ import annotations

@@ -43,9 +43,9 @@ from arrkestra.pipelines.discovery_sonarr import (
 )
 from arrkestra.store import shows as show_store
 from arrkestra.store.database import Database
+from arrkestra.store.shows import STATE_KEYS
 
 NAME = DISCOVERY
-STATE_KEYS = catalogue.STATE_KEYS
 
 
 def cycle_job(*, delay: float = 0.0) -> JobSpec:
@@ -181,7 +181,7 @@ async def run(job: Job, params: CycleParams, deps: Deps) -> CycleResult:
 
 
 async def cycle(deps: Deps, started: float) -> CycleResult:
-    state = await deps.db.run(catalogue.read_state)
+    state = await deps.db.run(show_store.read_state)
     refiltered = await refilter_if_changed(deps, state)
     try:
         view = await validate(deps.sonarr, deps.targets)

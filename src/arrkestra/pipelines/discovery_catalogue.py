@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from arrkestra.adapters.tvmaze import TvmazeClient
 from arrkestra.core.discovery import UpdateWindow, Verdict, changed_shows, plan_refresh, stale_ids
@@ -22,21 +22,7 @@ from arrkestra.store import shows as show_store
 from arrkestra.store import state as state_store
 from arrkestra.store.connection import write_transaction
 from arrkestra.store.database import Database
-
-
-@dataclass(frozen=True)
-class StateKeys:
-    next_page: str = "discovery.next_page"
-    initial_complete: str = "discovery.initial_complete"
-    last_full_sync: str = "discovery.last_full_sync"
-    last_incremental_sync: str = "discovery.last_incremental_sync"
-    last_updates_check: str = "discovery.last_updates_check"
-    last_success: str = "discovery.last_success"  # what the next update window must cover
-    filter_hash: str = "discovery.filter_hash"
-    last_run: str = "discovery.last_run"  # {"started", "duration", "outcome"}
-
-
-STATE_KEYS = StateKeys()
+from arrkestra.store.shows import STATE_KEYS
 
 
 @dataclass(frozen=True)
@@ -49,10 +35,6 @@ class Synced:
     shows_saved: int
     changed: int | None = None  # incremental: shows the updates list named
     window: UpdateWindow | None = None  # incremental: the period asked for
-
-
-def read_state(conn: sqlite3.Connection) -> dict[str, Any]:
-    return {key: state_store.get(conn, key) for key in vars(STATE_KEYS).values()}
 
 
 def start_resync(conn: sqlite3.Connection, *, now: float) -> None:

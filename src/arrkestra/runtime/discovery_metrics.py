@@ -14,8 +14,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from arrkestra.pipelines.discovery_catalogue import STATE_KEYS, read_state
 from arrkestra.store import shows as show_store
+from arrkestra.store.shows import STATE_KEYS, read_state
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,29 @@ from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.store import state as state_store
 from arrkestra.store.connection import write_transaction
 
+
+@dataclass(frozen=True)
+class StateKeys:
+    """Discovery's rows in the ``state`` table: checkpoints and what the last cycle did."""
+
+    next_page: str = "discovery.next_page"
+    initial_complete: str = "discovery.initial_complete"
+    last_full_sync: str = "discovery.last_full_sync"
+    last_incremental_sync: str = "discovery.last_incremental_sync"
+    last_updates_check: str = "discovery.last_updates_check"
+    last_success: str = "discovery.last_success"  # what the next update window must cover
+    filter_hash: str = "discovery.filter_hash"
+    last_run: str = "discovery.last_run"  # {"started", "duration", "outcome"}
+
+
+STATE_KEYS = StateKeys()
+
+
+def read_state(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Every one of discovery's state rows (None where unset)."""
+    return {key: state_store.get(conn, key) for key in vars(STATE_KEYS).values()}
+
+
 DATA_COLUMNS = (
     "tvmaze_id, tvdb_id, imdb_id, title, language, country, type, status, premiered, ended, "
     "network, web_channel, genres, runtime, rating, tvmaze_updated_at"

@@ -13,15 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
+from arrkestra.core.job_kinds import DISCOVERY, CycleParams
 from arrkestra.core.jobs import JobStatus
 from arrkestra.core.shows import ShowStatus
-from arrkestra.pipelines import discovery
-from arrkestra.pipelines.discovery_catalogue import STATE_KEYS, read_state
 from arrkestra.runtime.capabilities import discovery as capability
 from arrkestra.runtime.services import Services
 from arrkestra.store import shows as show_store
 from arrkestra.store.jobs import JobFilter
-from arrkestra.store.shows import ShowRow
+from arrkestra.store.shows import STATE_KEYS, ShowRow, read_state
 from arrkestra.web.deps import ServicesDep, authenticated
 
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["discovery"])
@@ -30,13 +29,13 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-def _deps(services: Services) -> discovery.Deps:
-    """The running cycle's deps; 409 saying why discovery does not run."""
-    deps = services.runtime_data(capability.NAME, discovery.Deps)
-    if deps is None:
+def _running_discovery(services: Services) -> capability.DiscoveryData:
+    """What the running capability gave its routes; 409 saying why discovery does not run."""
+    data = services.runtime_data(capability.NAME, capability.DiscoveryData)
+    if data is None:
         reason = capability.why_not(services.settings) or "not running"
         raise HTTPException(409, f"discovery is {reason}")
-    return deps
+    return data
 
 
 def _iso(ts: Any) -> str | None:
@@ -44,25 +43,25 @@ def _iso(ts: Any) -> str | None:
 
 
 async def _running(services: Services) -> bool:
-    running = await services.queue.list_jobs(JobFilter(JobStatus.RUNNING, discovery.NAME, limit=1))
+    running = await services.queue.list_jobs(JobFilter(JobStatus.RUNNING, DISCOVERY, limit=1))
     return bool(running)
 
 
 @router.post(f"{PREFIX}/trigger", status_code=202, summary="Queue a discovery cycle now")
 async def trigger(services: ServicesDep) -> dict[str, Any]:
-    _deps(services)
-    job, created = await services.queue.enqueue(discovery.cycle_job())
+    _running_discovery(services)
+    job, created = await services.queue.enqueue(CycleParams().spec())
     await services.queue.run_now(job.id)  # a cycle waiting for its time runs now
     return {"status": "triggered" if created else "already_queued", "job": job.id}
 
 
 @router.post("/trigger", summary="TVMaze-Sync: queue a cycle (409 while one runs)")
 async def trigger_compat(services: ServicesDep) -> JSONResponse:
-    _deps(services)
+    _running_discovery(services)
     if await _running(services):
         body = {"status": "already_running", "error": "Already running - sync cycle in progress"}
         return JSONResponse(body, status_code=409)
-    job, _ = await services.queue.enqueue(discovery.cycle_job())
+    job, _ = await services.queue.enqueue(CycleParams().spec())
     await services.queue.run_now(job.id)
     return JSONResponse({"status": "triggered"})
 
@@ -70,7 +69,7 @@ async def trigger_compat(services: ServicesDep) -> JSONResponse:
 @router.get(f"{PREFIX}/state", summary="Sync state (TVMaze-Sync's state.json fields)")
 @router.get("/state", summary="TVMaze-Sync: sync state", include_in_schema=False)
 async def state(services: ServicesDep) -> dict[str, Any]:
-    deps = _deps(services)
+    running = _running_discovery(services)
 
     def read(conn: Any) -> tuple[dict[str, Any], dict[str, int], int]:
         return read_state(conn), show_store.count_by_status(conn), show_store.highest_id(conn)
@@ -86,7 +85,7 @@ async def state(services: ServicesDep) -> dict[str, Any]:
         "last_filter_hash": values.get(STATE_KEYS.filter_hash),
         "last_updates_check": _iso(values.get(STATE_KEYS.last_updates_check)),
         "initial_sync_complete": bool(values.get(STATE_KEYS.initial_complete)),
-        "filters_changed": values.get(STATE_KEYS.filter_hash) != deps.fingerprint,
+        "filters_changed": values.get(STATE_KEYS.filter_hash) != running.fingerprint,
         "next_scheduled_run": _iso(services.scheduler.next_run(capability.TASK)),
         "sync_running": await _running(services),
         "paused_reason": component.detail if component and component.detail else None,
@@ -134,7 +133,7 @@ async def shows(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    _deps(services)
+    _running_discovery(services)
     rows = await services.db.run(show_store.list_shows, status, limit=limit, offset=offset)
     return [_show_out(row) for row in rows]
 
@@ -142,7 +141,7 @@ async def shows(
 @router.post(f"{PREFIX}/refilter", summary="Re-evaluate the cache with the current filters")
 @router.post("/refilter", summary="TVMaze-Sync: refilter", include_in_schema=False)
 async def refilter(services: ServicesDep) -> dict[str, Any]:
-    counts = await discovery.refilter(_deps(services))
-    job, _ = await services.queue.enqueue(discovery.cycle_job())  # add what now passes
+    counts = await _running_discovery(services).refilter()
+    job, _ = await services.queue.enqueue(CycleParams().spec())  # add what now passes
     await services.queue.run_now(job.id)
     return {"status": "complete", "refiltered": counts.evaluated, "changed": counts.changed}

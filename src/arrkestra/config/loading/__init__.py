@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from arrkestra.config.loading.environment import CONFIG_VARIABLE, env_overrides
@@ -58,7 +57,9 @@ def read_config_file(path: Path, *, explicit: bool) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         problem = ConfigProblem("", f"cannot read config file {path}: {read_error(exc)}", "")
         raise ConfigError([problem]) from None
-    data = _parse_yaml(text, path)
+    from arrkestra.config.loading.yaml_file import parse_yaml  # only when there is a file
+
+    data = parse_yaml(text, path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -66,37 +67,6 @@ def read_config_file(path: Path, *, explicit: bool) -> dict[str, Any]:
         problem = ConfigProblem("", f"{path} must contain a mapping at the top level", hint)
         raise ConfigError([problem])
     return data
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys silently; a repeated key is a mistake here."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"found the key {key!r} twice",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _parse_yaml(text: str, path: Path) -> object:
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        hint = "check indentation; quote values that contain ': ' or start with a special character"
-        problem = ConfigProblem("", f"{path}: YAML error{where}: {exc.problem}", hint)
-        raise ConfigError([problem]) from None
-    except yaml.YAMLError:
-        raise ConfigError([ConfigProblem("", f"{path}: not valid YAML", "")]) from None
 
 
 def settings_from_data(raw: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:

@@ -1,8 +1,8 @@
 """``ARRKESTRA_<SECTION>__<KEY>`` variables: every setting can be overridden from the environment.
 
-pydantic-settings does the parsing (nesting on ``__``, JSON for lists and sections, ``null``);
-we feed it the given ``environ`` instead of ``os.environ``, accept comma-separated lists,
-read ``..._FILE`` variants (Docker secrets) and refuse names that match no setting.
+pydantic-settings does the parsing (``environ_source``: nesting on ``__``, JSON for lists
+and sections, ``null``); this module picks the variables that name a setting, reads
+``..._FILE`` variants (Docker secrets) and refuses names that match no setting.
 Plain ``ARRKESTRA_X`` names that match no top-level setting (``ARRKESTRA_API_KEY``) are left
 alone: the config file may reference them as ``${ARRKESTRA_API_KEY}``.
 """
@@ -10,14 +10,11 @@ alone: the config file may reference them as ``${ARRKESTRA_API_KEY}``.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast, get_origin
+from typing import Any, get_origin
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-from pydantic_settings import EnvSettingsSource, SettingsError
 
 from arrkestra.config.loading.substitution import SecretFileError, read_secret_file
 from arrkestra.config.models.fieldtree import Loc, model_class, resolve, unwrap, valid_keys
@@ -27,7 +24,6 @@ PREFIX = "ARRKESTRA_"
 CONFIG_VARIABLE = "ARRKESTRA_CONFIG"
 DELIMITER = "__"
 FILE_SUFFIX = "_FILE"
-NULL = "null"
 
 
 @dataclass
@@ -37,32 +33,6 @@ class Overrides:
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
     sources: dict[Loc, str] = field(default_factory=dict)
-
-
-class _GivenEnvironSource(EnvSettingsSource):
-    """pydantic-settings' environment source, reading a mapping we pass instead of os.environ."""
-
-    def __init__(self, root: type[BaseModel], environ: Mapping[str, str]) -> None:
-        self._given = {name.lower(): None if v == NULL else v for name, v in environ.items()}
-        super().__init__(
-            cast(Any, root),
-            case_sensitive=False,
-            env_prefix=PREFIX,
-            env_nested_delimiter=DELIMITER,
-            env_parse_none_str=NULL,
-        )
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return self._given
-
-    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
-        """JSON first; for lists also ``a,b,c``; otherwise the text, for pydantic to reject."""
-        try:
-            return json.loads(value)
-        except ValueError:
-            if field is not None and get_origin(unwrap(field.annotation)) is list:
-                return [part.strip() for part in value.split(",") if part.strip()]
-            return value
 
 
 def env_overrides(root: type[BaseModel], environ: Mapping[str, str]) -> Overrides:
@@ -83,8 +53,12 @@ def env_overrides(root: type[BaseModel], environ: Mapping[str, str]) -> Override
         elif DELIMITER in upper[len(PREFIX) :]:
             result.problems.append(_unknown_variable(root, upper, keys))
     chosen = {**plain, **from_files}
+    if not chosen:
+        return result  # nothing to parse: pydantic-settings is not even imported
+    from arrkestra.config.loading.environ_source import SettingsError, parse_environ
+
     try:
-        result.data = _GivenEnvironSource(root, chosen)()
+        result.data = parse_environ(root, chosen, prefix=PREFIX, delimiter=DELIMITER)
     except SettingsError as exc:
         hint = "lists take JSON or comma-separated text; sections take JSON objects"
         result.problems.append(ConfigProblem("environment", str(exc), hint))

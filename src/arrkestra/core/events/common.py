@@ -78,7 +78,11 @@ def known_id(value: int | None) -> int | None:
 
 
 class WireModel(BaseModel):
-    """A JSON object as Sonarr/Radarr send it: camelCase keys, nulls omitted, extras kept."""
+    """A JSON object as Sonarr/Radarr send it: camelCase keys, nulls omitted, extras kept.
+
+    The validators are built on first use (``defer_build``): there are dozens of event
+    models, and building them all at import cost every start-up about 60 ms.
+    """
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -88,6 +92,7 @@ class WireModel(BaseModel):
         extra="allow",
         frozen=True,
         coerce_numbers_to_str=True,
+        defer_build=True,
     )
 
 

@@ -22,9 +22,9 @@ from arrkestra.core.jobs import JobSpec, JsonObject
 
 
 class StoredModel(BaseModel):
-    """A model stored as a JSON object in a job row."""
+    """A model stored as a JSON object in a job row (its validator built on first use)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     @classmethod
     def load(cls, data: JsonObject | None) -> Self:

@@ -138,7 +138,8 @@ _MIRROR_PARAMS: TypeAdapter[MirrorParams] = TypeAdapter(
         | Annotated[RenameParams, Tag("rename")]
         | Annotated[MirrorProblem, Tag("problem")],
         Discriminator(_action),
-    ]
+    ],
+    config=ConfigDict(defer_build=True),
 )
 
 
@@ -209,7 +210,8 @@ _MIRROR_RESULT: TypeAdapter[MirrorResult] = TypeAdapter(
         | Annotated[DeleteResult, Tag("delete")]
         | Annotated[RenameResult, Tag("rename")],
         Discriminator(_result_kind),
-    ]
+    ],
+    config=ConfigDict(defer_build=True),
 )
 
 

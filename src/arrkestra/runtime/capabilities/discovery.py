@@ -11,13 +11,14 @@ failures are retried by the queue like any other job. The routes under
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from arrkestra.config import Settings
+    from arrkestra.core.job_kinds import Refiltered
     from arrkestra.core.redact import Redactor
-    from arrkestra.pipelines import discovery
     from arrkestra.runtime.capabilities.contract import Capability, Platform
 
 NAME = "discovery"
@@ -25,6 +26,15 @@ TASK = "discovery.cycle"
 COMPONENT = "discovery"
 FIRST_CYCLE_DELAY = 5.0  # "shortly after start-up": after the web server answers
 ANNOUNCED_TITLES = 20
+
+
+@dataclass(frozen=True)
+class DiscoveryData:
+    """What discovery's routes use (``runtime_data``): the fingerprint of the filters the
+    cycles judge by, and a refilter of the cache now."""
+
+    fingerprint: str
+    refilter: Callable[[], Awaitable[Refiltered]]
 
 
 def why_not(settings: Settings) -> str | None:
@@ -35,7 +45,7 @@ def why_not(settings: Settings) -> str | None:
     return None
 
 
-def build(settings: Settings, platform: Platform) -> Capability[discovery.Deps]:
+def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
     from arrkestra.adapters.notify import Message
     from arrkestra.adapters.tvmaze import TvmazeClient
     from arrkestra.core.filters import rules_fingerprint
@@ -124,7 +134,7 @@ def build(settings: Settings, platform: Platform) -> Capability[discovery.Deps]:
         pipelines=(pipeline,),
         tasks=(Every(TASK, config.poll_interval, queue_cycle, run_now=True),),
         collectors=(gauges,),
-        runtime_data=deps,
+        runtime_data=DiscoveryData(deps.fingerprint, lambda: discovery.refilter(deps)),
     )
 
 
