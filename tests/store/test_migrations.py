@@ -60,3 +60,30 @@ def test_write_transaction_rolls_back_on_error(conn: sqlite3.Connection) -> None
         insert_then_fail()
     assert conn.execute("SELECT COUNT(*) FROM state").fetchone()[0] == 0
     assert not conn.in_transaction
+
+
+def test_migration_4_carries_the_run_alone_note_into_its_column(db_path: Path) -> None:
+    """Before 4, "run alone next time" was the note on a released attempt row."""
+    conn = connect(db_path)
+    migrate(conn, available_migrations()[:3])
+    rows = [
+        # id, attempts, the released attempt's number, its note: alone / plain drain / spent
+        (1, 0, 1, "released: the batch run of job 9 failed: rsync exit 23"),
+        (2, 0, 1, None),
+        (3, 1, 1, "released: the batch run of job 9 failed: rsync exit 23"),
+    ]
+    for job_id, attempts, attempt, note in rows:
+        conn.execute(
+            "INSERT INTO jobs (id, pipeline, key, params, status, attempts, created_at, "
+            "updated_at, next_attempt_at) VALUES (?, 'mirror', ?, '{}', 'pending', ?, 1, 1, 1)",
+            (job_id, f"k{job_id}", attempts),
+        )
+        conn.execute(
+            "INSERT INTO job_attempts (job_id, attempt, owner, started_at, finished_at, "
+            "outcome, error) VALUES (?, ?, 'w', 2, 3, 'released', ?)",
+            (job_id, attempt, note),
+        )
+    assert migrate(conn) == ["0004_jobs_run_alone.sql"]
+    flags = dict(conn.execute("SELECT id, run_alone FROM jobs").fetchall())
+    assert flags == {1: 1, 2: 0, 3: 0}  # job 3 ran again since: its note no longer holds
+    conn.close()
