@@ -172,7 +172,8 @@ def check(
     for warning in config_warnings(settings):
         typer.echo(f"warning: {warning.render()}")
     notifier = build_notifier(settings, settings.redactor())
-    if notifier.enabled:  # offline: Apprise only parses them
+    if notifier.enabled:  # offline: Apprise only parses them; said here once, not logged too
+        logging.getLogger("arrkestra.notify").disabled = True
         for label in asyncio.run(notifier.invalid_urls()):
             typer.echo(f"warning: notifications: {label} is not a URL Apprise can use: it fails")
     typer.echo(f"configuration OK: {path}" + ("" if path.exists() else " (no file: defaults)"))

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from arrkestra.adapters.plex import PlexClient, ScanDebouncer, Section
+from arrkestra.adapters.plex import PlexClient, Section
 from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
 from arrkestra.core.redact import Redactor
 from arrkestra.testing.fake_plex import FakePlex
@@ -368,33 +368,6 @@ async def test_a_token_in_an_error_from_httpx_is_masked() -> None:
     with pytest.raises(TransientError) as caught:
         await mock_client(answer).sections()
     assert TOKEN not in str(caught.value) and "***" in str(caught.value)
-
-
-# -- debouncing ------------------------------------------------------------------------------
-
-
-def test_scans_of_one_folder_within_the_window_become_one() -> None:
-    now = [1000.0]
-    debouncer = ScanDebouncer(30.0, lambda: now[0])
-    assert debouncer.should_scan("/data/TV/Show/Season 01")
-    assert not debouncer.should_scan("/data/TV/Show/Season 01")
-    assert not debouncer.should_scan("/data/TV/Show/Season 01/")  # the same folder
-    assert debouncer.should_scan("/data/TV/Show/Season 02")  # another folder
-    now[0] += 29.9
-    assert not debouncer.should_scan("/data/TV/Show/Season 01")
-    now[0] += 0.1
-    assert debouncer.should_scan("/data/TV/Show/Season 01")  # a new window opens
-    assert not debouncer.should_scan("/data/TV/Show/Season 01")
-
-
-def test_a_clock_going_back_or_no_window_lets_the_scan_run() -> None:
-    now = [1000.0]
-    debouncer = ScanDebouncer(30.0, lambda: now[0])
-    assert debouncer.should_scan("/a")
-    now[0] -= 5
-    assert debouncer.should_scan("/a")  # a new window opens
-    no_window = ScanDebouncer(0.0, lambda: now[0])
-    assert no_window.should_scan("/a") and no_window.should_scan("/a")
 
 
 # -- the fake itself -------------------------------------------------------------------------

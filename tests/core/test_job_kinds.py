@@ -150,7 +150,7 @@ def test_a_result_round_trips_and_leaves_out_what_is_not_known() -> None:
 
 
 def test_params_that_fit_no_model_fail_the_job_for_good() -> None:
-    with pytest.raises(PermanentError, match="invalid CleanupParams: media_type"):
+    with pytest.raises(PermanentError, match="invalid cleanup job: media_type"):
         CleanupParams.load({"instance": "radarr.hd", "media_type": "book"})
     with pytest.raises(PermanentError, match="invalid mirror job"):
         load_mirror_params({"action": "copy", "instance": "sonarr.hd"})  # no library_path

@@ -9,7 +9,7 @@ from arrkestra.core.job_kinds import CopyParams
 from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.core.paths import PathRule, map_path, sidecar_names
 from arrkestra.pipelines.mirror import batch
-from arrkestra.pipelines.mirror.copy import sidecars_in
+from arrkestra.pipelines.mirror.file_copy import sidecars_in
 
 PARTS = ["Show", "Show - S01E01", "Show - S01E01.Extended", "Movie", "Movie.Part2", "A", "a"]
 ENDINGS = [".mkv", ".mp4", ".srt", ".en.srt", ".en.forced.srt", ".nfo", "-thumb.jpg", ".jpg"]

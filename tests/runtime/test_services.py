@@ -88,3 +88,21 @@ def test_pipelines_exist_only_when_configured(tmp_path: Path) -> None:
         "overseerr.health",
     ]
     configured.close()
+
+
+def test_jobs_waiting_for_a_pipeline_that_no_longer_runs_are_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path)
+    first = open_services(settings, daemon=True)
+    for key in ("a", "b"):
+        first.db.call(job_store.enqueue, JobSpec("cleanup", key, {}), now=1.0)
+    first.close()
+    with caplog.at_level("WARNING", logger="arrkestra"):
+        again = open_services(settings, daemon=True)  # no overseerr: cleanup does not run
+    try:
+        notes = list(again.health.notes)
+    finally:
+        again.close()
+    assert "jobs waiting for pipelines that do not run: 2 cleanup" in notes
+    assert "2 cleanup" in caplog.text and "configured again" in caplog.text

@@ -8,8 +8,8 @@ of the folder (``/media/movies-4k/X`` is not under ``/media/movies``), found fro
 
 The token travels only in the ``X-Plex-Token`` header, never in a URL, and every message
 goes through the redactor. Status codes become the error taxonomy; no retries happen here
-(the scan is its own job, and the job queue owns retries). ``ScanDebouncer`` turns many
-scans of one folder within a window into one; the pipeline decides where it lives.
+(the scan is its own job, and the job queue owns retries; it also debounces: the scans
+of one folder within ``plex.scan_debounce`` are one job).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from arrkestra.adapters.http import raise_for_upstream_status
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.redact import Redactor
 
-__all__ = ["PlexClient", "ScanDebouncer", "Section"]
+__all__ = ["PlexClient", "Section"]
 
 UPSTREAM = "plex"
 DETAIL_LIMIT = 200
@@ -298,33 +298,3 @@ def _server_message(response: httpx.Response) -> str:
         text = re.sub(r"<[^>]*>", " ", text)
     text = " ".join(text.split())
     return text[:DETAIL_LIMIT] + ("..." if len(text) > DETAIL_LIMIT else "")
-
-
-# -- debouncing ------------------------------------------------------------------------------
-
-
-class ScanDebouncer:
-    """Many scans of one folder within ``window`` seconds become one (the first).
-
-    Pair it with a scan job that runs at the *end* of the window: the first request
-    schedules the scan, later ones within the window are dropped, and the scan then sees
-    every file copied meanwhile. (Scanning at once would miss files that arrive after the
-    scan has finished but within the window.)
-    """
-
-    def __init__(self, window: float, clock: Callable[[], float]) -> None:
-        self._window = window
-        self._clock = clock
-        self._opened: dict[str, float] = {}  # folder -> when its window opened
-
-    def should_scan(self, folder: str) -> bool:
-        now = self._clock()
-        self._opened = {
-            key: opened for key, opened in self._opened.items() if 0 <= now - opened < self._window
-        }
-        key = folder.rstrip("/\\") or folder
-        if key in self._opened:
-            return False
-        if self._window > 0:
-            self._opened[key] = now
-        return True

@@ -29,8 +29,8 @@ from arrkestra.adapters.sonarr import SonarrClient
 from arrkestra.adapters.tvmaze import TvmazeClient
 from arrkestra.core.discovery import DAY, judge_with, update_window
 from arrkestra.core.filters import FilterRules
-from arrkestra.core.job_kinds import DISCOVERY, CycleParams, CycleResult, Refiltered
-from arrkestra.core.jobs import Job, JobSpec
+from arrkestra.core.job_kinds import DISCOVERY, CycleParams, CycleResult, LastRun, Refiltered
+from arrkestra.core.jobs import Job
 from arrkestra.core.shows import ShowStatus
 from arrkestra.pipelines import discovery_catalogue as catalogue
 from arrkestra.pipelines.discovery_sonarr import (
@@ -46,10 +46,6 @@ from arrkestra.store.database import Database
 from arrkestra.store.shows import STATE_KEYS
 
 NAME = DISCOVERY
-
-
-def cycle_job(*, delay: float = 0.0) -> JobSpec:
-    return CycleParams().spec(delay=delay)
 
 
 @dataclass(frozen=True)
@@ -171,13 +167,14 @@ async def run(job: Job, params: CycleParams, deps: Deps) -> CycleResult:
         result = await cycle(deps, started)
         return result
     finally:
-        last = {
-            "started": started,
-            "duration": round(time.monotonic() - began, 3),
-            "outcome": "failed" if result is None else result.outcome,
-            "results": {} if result is None else dict(result.results),
-        }
-        await deps.db.run(show_store.put_state, {STATE_KEYS.last_run: last}, now=deps.now())
+        last = LastRun(
+            started=started,
+            duration=round(time.monotonic() - began, 3),
+            outcome="failed" if result is None else result.outcome,
+            results=(result.results if result is not None else None) or {},
+        )
+        state = {STATE_KEYS.last_run: last.model_dump()}
+        await deps.db.run(show_store.put_state, state, now=deps.now())
 
 
 async def cycle(deps: Deps, started: float) -> CycleResult:

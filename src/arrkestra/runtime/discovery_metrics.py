@@ -14,8 +14,19 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from arrkestra.core.errors import ArrkestraError
+from arrkestra.core.job_kinds import LastRun
 from arrkestra.store import shows as show_store
 from arrkestra.store.shows import STATE_KEYS, read_state
+
+
+def last_run(state: dict[str, Any]) -> LastRun | None:
+    """The last cycle from discovery's state rows (None: none ran, or the row is damaged)."""
+    row = state.get(STATE_KEYS.last_run)
+    try:
+        return None if row is None else LastRun.load(row)
+    except ArrkestraError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -86,9 +97,9 @@ class DiscoveryMetrics:
 
     def apply(self, snapshot: object, now: float) -> None:
         assert isinstance(snapshot, DiscoverySnapshot)
-        last = snapshot.state.get(STATE_KEYS.last_run) or {}
-        self.last_run.set(last.get("started") or 0)
-        self.last_duration.set(last.get("duration") or 0)
+        last = last_run(snapshot.state)
+        self.last_run.set(last.started if last else 0)
+        self.last_duration.set(last.duration if last else 0)
         self.next_run_at.set(self._next_run() or 0)
         self.initial.set(1 if snapshot.state.get(STATE_KEYS.initial_complete) else 0)
         discovery_ok, sonarr_ok = self._healthy()
@@ -98,7 +109,7 @@ class DiscoveryMetrics:
             (self.shows, snapshot.by_status),
             (self.filtered, snapshot.by_reason),
             (self.pending, snapshot.pending_retry),
-            (self.last_processed, last.get("results") or {}),
+            (self.last_processed, last.results if last else {}),
         ):
             gauge.clear()
             for label, count in values.items():

@@ -177,6 +177,7 @@ def open_services(
         for capability in capabilities.MODULES:
             if capability.why_not(settings) is None:
                 install(services, capability.build(settings, services))
+        note_stranded_jobs(services)
     return services
 
 
@@ -189,6 +190,26 @@ def install(services: Services, capability: Capability[Any]) -> None:
         schedule(services.scheduler, task)
     services.metrics.collectors.extend(capability.collectors)
     services.closers.extend(capability.closers)
+
+
+def note_stranded_jobs(services: Services) -> None:
+    """Jobs waiting for a pipeline this configuration does not run (it was disabled or lost
+    its upstream) wait until it runs again: say so in the log and on /health, not silently."""
+    counts = services.db.call(job_store.count_by_pipeline_status)
+    stranded: dict[str, int] = {}
+    for (pipeline, status), count in counts.items():
+        if status in ("pending", "failed") and pipeline not in services.worker.pipelines:
+            stranded[pipeline] = stranded.get(pipeline, 0) + count
+    if not stranded:
+        return
+    listed = ", ".join(f"{n} {name}" for name, n in sorted(stranded.items()))
+    note = f"jobs waiting for pipelines that do not run: {listed}"
+    services.health.notes.append(note)
+    log.warning(
+        "%s; they run once the pipeline is configured again (or cancel them with "
+        "arrkestra jobs cancel ID)",
+        note,
+    )
 
 
 def schedule(scheduler: Scheduler, task: Task) -> None:

@@ -7,7 +7,8 @@ the few titles a summary lists.
 
 A job is a movie or an episode by its parameters: the instance it came from
 (``radarr.*`` / ``sonarr.*``), else an explicit ``media_type``, else a ``season``
-(``CopyParams.kind``; the SQL below says the same, with the JSON paths the models name).
+(``core/job_kinds.media_kind``; the SQL below says the same, with the JSON paths the
+models name).
 """
 
 from __future__ import annotations

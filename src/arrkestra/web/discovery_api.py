@@ -17,6 +17,7 @@ from arrkestra.core.job_kinds import DISCOVERY, CycleParams
 from arrkestra.core.jobs import JobStatus
 from arrkestra.core.shows import ShowStatus
 from arrkestra.runtime.capabilities import discovery as capability
+from arrkestra.runtime.discovery_metrics import last_run
 from arrkestra.runtime.services import Services
 from arrkestra.store import shows as show_store
 from arrkestra.store.jobs import JobFilter
@@ -76,6 +77,7 @@ async def state(services: ServicesDep) -> dict[str, Any]:
 
     values, counts, highest = await services.db.run(read)
     next_page = int(values.get(STATE_KEYS.next_page) or 0)
+    last = last_run(values)
     component = services.health.components.get("discovery")
     return {
         "last_full_sync": _iso(values.get(STATE_KEYS.last_full_sync)),
@@ -89,7 +91,7 @@ async def state(services: ServicesDep) -> dict[str, Any]:
         "next_scheduled_run": _iso(services.scheduler.next_run(capability.TASK)),
         "sync_running": await _running(services),
         "paused_reason": component.detail if component and component.detail else None,
-        "last_run": values.get(STATE_KEYS.last_run),
+        "last_run": None if last is None else last.model_dump(),
         "status_counts": counts,
         "total_shows": sum(counts.values()),
     }

@@ -6,7 +6,13 @@ code reads and writes instead of dict keys. ``base`` has what all kinds share.
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel, summary_of
 from arrkestra.core.job_kinds.cleanup import CLEANUP, CleanupParams, CleanupResult, WouldDo
-from arrkestra.core.job_kinds.discovery import DISCOVERY, CycleParams, CycleResult, Refiltered
+from arrkestra.core.job_kinds.discovery import (
+    DISCOVERY,
+    CycleParams,
+    CycleResult,
+    LastRun,
+    Refiltered,
+)
 from arrkestra.core.job_kinds.mirror import (
     MIRROR,
     PLEX_SCAN,
@@ -43,6 +49,7 @@ __all__ = [
     "DeleteResult",
     "JobParams",
     "JobResult",
+    "LastRun",
     "MirrorParams",
     "MirrorProblem",
     "MirrorResult",

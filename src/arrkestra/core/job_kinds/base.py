@@ -34,7 +34,12 @@ class StoredModel(BaseModel):
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(part) for part in error["loc"]) or "the object"
-            raise PermanentError(f"invalid {cls.__name__}: {where}: {error['msg']}") from None
+            raise PermanentError(f"invalid {cls.what()}: {where}: {error['msg']}") from None
+
+    @classmethod
+    def what(cls) -> str:
+        """How an error names what did not fit."""
+        return cls.__name__
 
     @classmethod
     def json_path(cls, field: str) -> str:
@@ -48,6 +53,10 @@ class JobParams(StoredModel):
     """What a job is asked to do. Each kind names its pipeline and builds its own key."""
 
     pipeline: ClassVar[str]
+
+    @classmethod
+    def what(cls) -> str:
+        return f"{cls.pipeline} job"  # "invalid cleanup job: media_type: ..."
 
     def key(self) -> str:
         """The idempotency key: the same work asked for twice is one active job."""
@@ -65,13 +74,16 @@ class JobResult(StoredModel):
     """What a finished job did. ``outcome`` is its one word; ``summary`` its one line for
     people (the history log, alerts, the daily summary)."""
 
+    KEPT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset()
+    """Fields written even when None (``"media_id": null``): the rest are left out when
+    unknown, so a result carries ``note`` or ``batch_of`` only when it has one."""
+
     outcome: str
     summary: str | None = None
 
     def to_json(self) -> JsonObject:
-        """Fields that are not known are left out, as the stored rows have always had it."""
-        data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
-        return data
+        data: dict[str, Any] = self.model_dump(mode="json")
+        return {k: v for k, v in data.items() if v is not None or k in self.KEPT_WHEN_NONE}
 
 
 class _Summary(StoredModel):

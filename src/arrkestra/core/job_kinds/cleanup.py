@@ -49,6 +49,10 @@ class WouldDo(BaseModel):
 
 
 class CleanupResult(JobResult):
+    KEPT_WHEN_NONE = frozenset(
+        {"instance", "media_type", "tmdb_id", "tvdb_id", "title", "media_id"}
+    )
+
     outcome: CleanupOutcome
     instance: str | None = None
     media_type: Literal["tv", "movie"] | None = None

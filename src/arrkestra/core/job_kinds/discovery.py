@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from arrkestra.core.job_kinds.base import JobParams, JobResult
+from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel
 
 DISCOVERY = "discovery"
 
@@ -39,4 +39,13 @@ class CycleResult(JobResult):
     shows_saved: int | None = None
     changed: int | None = None  # incremental: shows the updates list named
     window: str | None = None  # incremental: the updates period asked for
-    results: dict[str, int] = {}  # shows processed, by result (added, exists ...)
+    results: dict[str, int] | None = None  # synced: shows processed, by result (added ...)
+
+
+class LastRun(StoredModel):
+    """The last cycle as the state table keeps it (TVMaze-Sync's ``/state`` and metrics)."""
+
+    started: float
+    duration: float
+    outcome: str  # synced, paused, failed
+    results: dict[str, int] = {}

@@ -4,7 +4,7 @@ One ``mirror`` job per file, told apart by ``action``: ``copy`` (an import; rows
 before ``action`` existed are copies), ``delete`` (``mirror.propagate_deletes``),
 ``rename`` (``mirror.propagate_renames``) and ``problem`` (an import event that names no
 usable file: the job exists to fail visibly, naming what is missing). A copy that
-changed something queues a ``plex_scan`` job for its folder.
+changed something, a delete and a move queue a ``plex_scan`` job for their folder.
 
 Keys: a copy by instance and library path, so the same file arriving twice ("On File
 Import" and "On Import Complete") is one job while the first waits; a delete by the path
@@ -177,6 +177,8 @@ class CopyResult(JobResult):
 
 
 class DeleteResult(JobResult):
+    KEPT_WHEN_NONE = frozenset({"reason"})
+
     outcome: Literal["deleted", "kept_source_present", "already_absent", "dry_run"]
     destination: str
     reason: str | None = None

@@ -43,7 +43,8 @@ from arrkestra.core.errors import ArrkestraError, PermanentError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path
-from arrkestra.pipelines.mirror.copy import (
+from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.file_copy import (
     announcement,
     check_destination,
     collect_sources,
@@ -51,7 +52,6 @@ from arrkestra.pipelines.mirror.copy import (
     copy_result,
     sidecars_in,
 )
-from arrkestra.pipelines.mirror.deps import Deps
 
 ARGV_BUDGET = 512 * 1024  # bytes of source paths on one rsync command line
 PATHS_PER_FILE = 3  # a media file and, usually, two sidecars: the estimate before listing
@@ -200,7 +200,7 @@ class BatchRun:
         # Announced once finished: not a job cancelled meanwhile. Its scan is the folder's:
         # were the daemon to die before queueing it, the main job's rerun queues it.
         done = [(c, r) for c, r in zip(ready, results, strict=True) if c.copy.job.id in finished]
-        await publish(done, stats, deps)
+        await publish_copies(done, stats, deps)
         totals = BatchTotals(
             jobs=len(ready),
             files_transferred=stats.files_transferred,
@@ -302,7 +302,7 @@ def pending(sources: list[str], destination_dir: str, *, ignore_existing: bool) 
     return files, size
 
 
-async def publish(
+async def publish_copies(
     done: list[tuple[ReadyCopy, CopyResult]], stats: TransferStats, deps: Deps
 ) -> None:
     """Queue the folder's Plex scan once and announce each copied file."""

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from arrkestra.adapters.mounts import MountChecker, MountSpec
+from arrkestra.adapters.mounts import MountChecker
 from arrkestra.adapters.rsync import RsyncOptions
 from arrkestra.adapters.rsync_output import Progress
 from arrkestra.core.job_kinds import CopyResult, MirrorResult
@@ -41,8 +41,8 @@ class Siblings(Protocol):
         self, main: Job, key_prefix: str | None, accept: Callable[[Job], bool], limit: int
     ) -> Claimed:
         """Lease to the main job's owner up to ``limit`` due, pending jobs whose key starts
-        with ``key_prefix`` and that ``accept`` takes. None when there is no prefix or the
-        main job must run alone (``run_alone``: its last shared run failed)."""
+        with ``key_prefix`` and that ``accept`` takes. No siblings when there is no prefix
+        or the main job must run alone (``run_alone``: its last shared run failed)."""
         ...
 
     async def finish(self, main: Job, results: list[tuple[Job, CopyResult]]) -> set[int]:
@@ -77,18 +77,3 @@ class Deps:
     transfers: Transfers
     budget: BudgetGuard | None = None  # caps deletions at the destination
     batch_limit: int = BATCH_LIMIT
-
-
-def mount_specs(rule: PathRule, anchor_file: str | None) -> tuple[MountSpec, MountSpec]:
-    """The (source, destination) roots of one rule, as the mount checker checks them."""
-    return (
-        MountSpec(rule.source_root, "source", anchor_file),
-        MountSpec(rule.destination_root, "destination", anchor_file),
-    )
-
-
-async def require_roots(mapped: MappedPath, deps: Deps) -> None:
-    """Both roots of the file's rule answer their mount check (else: transient, wait)."""
-    source, destination = mount_specs(mapped.rule, deps.anchor_file)
-    await deps.mounts.require(source)
-    await deps.mounts.require(destination)

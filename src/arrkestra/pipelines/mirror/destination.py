@@ -26,8 +26,9 @@ from arrkestra.core.job_kinds import (
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, ensure_inside, map_path, sidecar_names
 from arrkestra.core.sidecars import split_extension
-from arrkestra.pipelines.mirror.copy import copy_file
-from arrkestra.pipelines.mirror.deps import Deps, require_roots
+from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.file_copy import copy_file
+from arrkestra.pipelines.mirror.roots import require_roots
 
 
 @dataclass(frozen=True)

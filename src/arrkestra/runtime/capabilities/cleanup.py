@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from arrkestra.core.job_kinds import CLEANUP
+
 if TYPE_CHECKING:
     from arrkestra.config import Settings
     from arrkestra.runtime.capabilities.contract import Capability, Platform
 
-NAME = "cleanup"
+NAME = CLEANUP
 
 
 def why_not(settings: Settings) -> str | None:

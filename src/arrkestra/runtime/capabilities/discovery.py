@@ -15,13 +15,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from arrkestra.core.job_kinds import DISCOVERY, CycleParams
+
 if TYPE_CHECKING:
     from arrkestra.config import Settings
     from arrkestra.core.job_kinds import Refiltered
     from arrkestra.core.redact import Redactor
     from arrkestra.runtime.capabilities.contract import Capability, Platform
 
-NAME = "discovery"
+NAME = DISCOVERY
 TASK = "discovery.cycle"
 COMPONENT = "discovery"
 FIRST_CYCLE_DELAY = 5.0  # "shortly after start-up": after the web server answers
@@ -49,7 +51,6 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
     from arrkestra.adapters.notify import Message
     from arrkestra.adapters.tvmaze import TvmazeClient
     from arrkestra.core.filters import rules_fingerprint
-    from arrkestra.core.job_kinds import CycleParams
     from arrkestra.pipelines import discovery
     from arrkestra.pipelines.discovery_sonarr import sonarr_clients, targets_of
     from arrkestra.runtime.capabilities.contract import Capability, Every
@@ -127,7 +128,7 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
         nonlocal started
         delay = 0.0 if started else FIRST_CYCLE_DELAY  # the first one: shortly after start
         started = True
-        await platform.queue.enqueue(discovery.cycle_job(delay=delay))
+        await platform.queue.enqueue(CycleParams().spec(delay=delay))
 
     return Capability(
         NAME,

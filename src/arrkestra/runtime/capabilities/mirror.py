@@ -1,8 +1,8 @@
 """mirror: imported files are copied to a second server, scanned in Plex, announced
 (sync-webhook's job).
 
-Runs: the ``mirror`` pipeline (``pipelines/mirror.run``: copy with the waiting files of
-the folder, delete, rename), the ``plex_scan`` pipeline when Plex is configured
+Runs: the ``mirror`` pipeline (``pipelines/mirror/pipeline.run``: copy with the waiting
+files of the folder, delete, rename), the ``plex_scan`` pipeline when Plex is configured
 (``pipelines/mirror/scan.run``), and every minute the mount check of every root (a
 ``mount:<path>`` component on /health, ``arrkestra_mount_up``). Announcements of one
 series are coalesced (``notifications.coalesce_window``) and flushed at shutdown.
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from arrkestra.core.job_kinds import CopyResult, MirrorResult, ScanParams
+from arrkestra.core.job_kinds import MIRROR, CopyResult, MirrorResult, ScanParams
 from arrkestra.pipelines.mirror import manual
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from arrkestra.runtime.progress import ProgressBoard
     from arrkestra.runtime.worker import Pipeline
 
-NAME = "mirror"
+NAME = MIRROR
 MOUNT_CHECK_INTERVAL = 60.0
 
 
@@ -60,9 +60,10 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.adapters.notify_coalesce import Coalescer
     from arrkestra.adapters.rsync import RsyncOptions
     from arrkestra.core.job_kinds import load_mirror_params
-    from arrkestra.pipelines import mirror
-    from arrkestra.pipelines.mirror.deps import mount_specs
+    from arrkestra.pipelines.mirror import pipeline
+    from arrkestra.pipelines.mirror.deps import Deps
     from arrkestra.pipelines.mirror.messages import Mirrored, message_for
+    from arrkestra.pipelines.mirror.roots import mount_specs
     from arrkestra.runtime.capabilities.budgets import deletion_budget
     from arrkestra.runtime.capabilities.contract import Capability, Every
     from arrkestra.runtime.sibling_leases import SiblingLeases
@@ -81,7 +82,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     async def announce(item: Mirrored) -> None:
         coalescer.add(item.group, item)
 
-    deps = mirror.Deps(
+    deps = Deps(
         rules=rules,
         mounts=mounts,
         anchor_file=anchor,
@@ -101,7 +102,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     copies = Pipeline(
         NAME,
         params=load_mirror_params,
-        run=mirror.run,
+        run=pipeline.run,
         deps=deps,
         concurrency=config.concurrency,
         policy=settings.retry_policy(NAME),

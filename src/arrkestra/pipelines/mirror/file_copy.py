@@ -160,16 +160,17 @@ async def copy_file(
         ran_before=ran_before,
     )
     if result.outcome == "copied":
-        await publish(params, mapped, deps, bytes_copied=stats.bytes_transferred, stats=stats)
+        await publish_copy(params, mapped, stats, deps)
     return result
 
 
-async def publish(
-    params: CopyParams, mapped: MappedPath, deps: Deps, *, bytes_copied: int, stats: TransferStats
+async def publish_copy(
+    params: CopyParams, mapped: MappedPath, stats: TransferStats, deps: Deps
 ) -> None:
     """A copied file: its folder's Plex scan queued, the file announced."""
     if deps.queue_scan is not None:
         await deps.queue_scan(mapped)
+    bytes_copied = stats.bytes_transferred
     await deps.announce(
         announcement(params, mapped, bytes_copied=bytes_copied, seconds=stats.seconds)
     )
