@@ -129,9 +129,3 @@ def test_warnings_about_missing_upstreams_and_no_effect_settings(load) -> None:
     assert "retry" in paths  # no max_attempts and no max_age: retried forever
     assert "dry_run" in paths
     assert "server.api_key" not in paths
-
-
-def test_the_retired_selftest_section_is_ignored_with_a_warning(load) -> None:
-    settings = load("selftest: {enabled: true, concurrency: 2}\n")
-    [note] = [w for w in config_warnings(settings) if w.path == "selftest"]
-    assert note.message.startswith("ignored:") and "remove the selftest section" in note.hint

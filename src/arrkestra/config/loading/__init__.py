@@ -24,10 +24,6 @@ from arrkestra.config.models.settings import FAILED_SECTIONS, Settings
 from arrkestra.core.errors import ConfigError, ConfigProblem
 
 DEFAULT_CONFIG = Path("arrkestra.yaml")
-RETIRED_SECTIONS = {
-    "selftest": "a test-only pipeline that no longer exists: this section does nothing",
-}
-"""Sections older versions documented: ignored with a warning, not refused (for a while)."""
 
 
 def resolve_config_path(cli_path: Path | None, environ: Mapping[str, str]) -> tuple[Path, bool]:
@@ -77,12 +73,7 @@ def settings_from_data(raw: Mapping[str, Any], environ: Mapping[str, str]) -> Se
     """Everything after reading the file: also the way to build settings from a dict in tests."""
     env = EnvLookup(environ)
     substitution = Substitution(env)
-    retired = [
-        ConfigProblem(key, f"ignored: {why}", f"remove the {key} section")
-        for key, why in RETIRED_SECTIONS.items()
-        if key in raw
-    ]
-    data = substitution.apply({k: v for k, v in raw.items() if k not in RETIRED_SECTIONS})
+    data = substitution.apply(dict(raw))
     overrides = env_overrides(Settings, environ)
     aliased = apply_aliases(deep_merge(data, overrides.data), env, frozenset(substitution.names))
     problems = substitution.problems + overrides.problems + aliased.problems
@@ -92,7 +83,7 @@ def settings_from_data(raw: Mapping[str, Any], environ: Mapping[str, str]) -> Se
     if problems or settings is None:
         secrets = list(raw_secrets(Settings, aliased.data))
         raise ConfigError(redact_problems(problems, secrets))
-    return settings.with_load_notes((*retired, *aliased.notes))
+    return settings.with_load_notes(tuple(aliased.notes))
 
 
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
