@@ -32,9 +32,7 @@ class StoredModel(BaseModel):
         try:
             return cls.model_validate(data or {})
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"]) or "the object"
-            raise PermanentError(f"invalid {cls.what()}: {where}: {error['msg']}") from None
+            raise unfit(cls.what(), exc) from None
 
     @classmethod
     def what(cls) -> str:
@@ -47,6 +45,13 @@ class StoredModel(BaseModel):
         if field not in cls.model_fields:
             raise AttributeError(f"{cls.__name__} has no field {field!r}")
         return f"$.{field}"
+
+
+def unfit(what: str, exc: ValidationError) -> PermanentError:
+    """Stored JSON that fits no model: the job dies, naming the first field that does not fit."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "the object"
+    return PermanentError(f"invalid {what}: {where}: {error['msg']}")
 
 
 class JobParams(StoredModel):

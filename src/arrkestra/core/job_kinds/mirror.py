@@ -19,8 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
 
-from arrkestra.core.errors import PermanentError
-from arrkestra.core.job_kinds.base import JobParams, JobResult
+from arrkestra.core.job_kinds.base import JobParams, JobResult, unfit
 from arrkestra.core.jobs import JsonObject
 
 MIRROR = "mirror"
@@ -148,9 +147,7 @@ def load_mirror_params(data: JsonObject | None) -> MirrorParams:
     try:
         return _MIRROR_PARAMS.validate_python(data or {})
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "the params"
-        raise PermanentError(f"invalid mirror job: {where}: {error['msg']}") from None
+        raise unfit(f"{MIRROR} job", exc) from None
 
 
 class BatchTotals(BaseModel):
