@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,6 +242,43 @@ def sync(
     verb = "queued" if created else "was already queued"
     typer.echo(f"job {job.id} {verb}: {job.status.value}")
     typer.echo(redact(f"  {plan.mapped.source} -> {plan.mapped.destination_dir}"))
+
+
+@app.command()
+def catchup(
+    instance: Annotated[
+        str | None, typer.Option(help="One instance, e.g. sonarr/hd (default: every one).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="How far back, e.g. 48h (default: since the last run's mark)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Queue a catch-up run: Sonarr/Radarr history is read and missed imports mirrored."""
+    from arrkestra.config.models.units import parse_duration
+    from arrkestra.runtime.capabilities.catchup import CatchupRefused, catchup_specs
+
+    settings = _load(config)
+    try:
+        back = None if since is None else parse_duration(since)
+    except ValueError as exc:
+        _err(f"error: --since: {exc} (write it like 48h, 2d or 90m)")
+        raise typer.Exit(2) from None
+    start = None if back is None else time.time() - back
+    try:
+        specs = catchup_specs(settings, instance, start, "cli")
+    except CatchupRefused as exc:
+        _err(f"error: {settings.redactor()(str(exc))}")
+        raise typer.Exit(2) from None
+
+    async def enqueue(services: Services) -> list[tuple[Job, bool]]:
+        return [await services.queue.enqueue(spec) for spec in specs]
+
+    for job, created in _with_services(config, enqueue):
+        verb = "queued" if created else "was already queued"
+        typer.echo(f"job {job.id} {verb}: catch-up of {job.params.get('instance')}")
+    typer.echo("the daemon runs it; see arrkestra jobs list --pipeline catchup")
 
 
 def _job_row(job: Job) -> list[str]:

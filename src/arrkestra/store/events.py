@@ -79,7 +79,10 @@ class EventFilter:
     limit: int = 50
 
 
-def _accept_one(conn: sqlite3.Connection, event: IncomingEvent, dedupe_window: float) -> Accepted:
+def accept_in_transaction(
+    conn: sqlite3.Connection, event: IncomingEvent, *, dedupe_window: float
+) -> Accepted:
+    """Store one event and its jobs inside the caller's write transaction."""
     since = event.received_at - dedupe_window
     row = conn.execute(FIND_DUPLICATE, (event.dedupe_key, since)).fetchone()
     if row is not None:
@@ -110,7 +113,7 @@ def accept_events(
 ) -> list[Accepted]:
     """Store a batch of events and their jobs in ONE transaction; results in input order."""
     with write_transaction(conn):
-        return [_accept_one(conn, event, dedupe_window) for event in events]
+        return [accept_in_transaction(conn, e, dedupe_window=dedupe_window) for e in events]
 
 
 def row_to_event(row: sqlite3.Row) -> StoredEvent:

@@ -18,6 +18,7 @@ from arrkestra.config import Settings
 from arrkestra.runtime.services import Services, open_services
 from arrkestra.web import (
     api,
+    catchup_api,
     compat,
     discovery_api,
     events_api,
@@ -70,5 +71,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(notify_api.router)
     app.include_router(discovery_api.router)
     app.include_router(mirror_api.router)
+    app.include_router(catchup_api.router)
     app.include_router(compat.router)  # sync-webhook's /stats, /jobs, /sync/manual ...
     return app

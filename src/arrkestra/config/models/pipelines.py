@@ -111,6 +111,13 @@ class MirrorSettings(PipelineSettings):
 
 
 class CatchupSettings(PipelineSettings):
+    # An instance that is down is read again with backoff for a day, then loudly given up
+    # (the next run starts from the same mark, so nothing is lost meanwhile).
+    DEFAULT_RETRY: ClassVar[RetrySettings | None] = RetrySettings(
+        max_attempts=None, max_age=parse_duration("1d")
+    )
+
+    retry: RetrySettings | None = Field(default_factory=lambda: CatchupSettings.DEFAULT_RETRY)
     interval: Duration = Field(default=3600.0, gt=0)
     first_lookback: Duration = parse_duration("48h")
 

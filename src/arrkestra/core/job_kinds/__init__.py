@@ -5,6 +5,7 @@ code reads and writes instead of dict keys. ``base`` has what all kinds share.
 """
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel, summary_of
+from arrkestra.core.job_kinds.catchup import CATCHUP, CatchupParams, CatchupResult
 from arrkestra.core.job_kinds.cleanup import CLEANUP, CleanupParams, CleanupResult, WouldDo
 from arrkestra.core.job_kinds.discovery import (
     DISCOVERY,
@@ -34,11 +35,14 @@ from arrkestra.core.job_kinds.mirror import (
 )
 
 __all__ = [
+    "CATCHUP",
     "CLEANUP",
     "DISCOVERY",
     "MIRROR",
     "PLEX_SCAN",
     "BatchTotals",
+    "CatchupParams",
+    "CatchupResult",
     "CleanupParams",
     "CleanupResult",
     "CopyParams",

@@ -12,11 +12,11 @@ add the module here. ``docs/architecture.md`` walks through it.
 from __future__ import annotations
 
 from arrkestra.config import Settings
-from arrkestra.runtime.capabilities import cleanup, discovery, mirror
+from arrkestra.runtime.capabilities import catchup, cleanup, discovery, mirror
 from arrkestra.runtime.capabilities.contract import CapabilityModule
 
-MODULES: tuple[CapabilityModule, ...] = (cleanup, mirror, discovery)
-NOT_YET_AVAILABLE = ("catchup", "reconcile")
+MODULES: tuple[CapabilityModule, ...] = (cleanup, mirror, catchup, discovery)
+NOT_YET_AVAILABLE = ("reconcile",)
 
 
 def report(settings: Settings) -> list[str]:
