@@ -281,6 +281,41 @@ def catchup(
     typer.echo("the daemon runs it; see arrkestra jobs list --pipeline catchup")
 
 
+@app.command()
+def reconcile(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compare and report; queue nothing.")
+    ] = False,
+    confirm: Annotated[
+        bool, typer.Option("--confirm", help="Queue even more than reconcile.confirm_above.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Queue a reconcile run: source and destination compared, missing files copied."""
+    from arrkestra.runtime.capabilities.reconcile import ReconcileRefused, queue_reconcile
+
+    settings = _load(config)
+
+    async def enqueue(services: Services) -> tuple[Any, bool]:
+        return await queue_reconcile(
+            services.settings,
+            services.db,
+            trigger="cli",
+            dry_run=dry_run,
+            confirm=confirm,
+            now=time.time(),
+        )
+
+    try:
+        run, created = _with_services(config, enqueue)
+    except ReconcileRefused as exc:
+        _err(f"error: {settings.redactor()(str(exc))}")
+        raise typer.Exit(2) from None
+    verb = "queued" if created else "was already queued"
+    typer.echo(f"reconcile run {run.id} (job {run.job_id}) {verb}")
+    typer.echo(f"the daemon runs it; see GET /api/v1/reconcile/runs/{run.id}")
+
+
 def _job_row(job: Job) -> list[str]:
     error = (job.last_error or "").replace("\n", " ")
     return [

@@ -207,6 +207,13 @@ class PathRule:
         """``\\`` when :attr:`plex_root` is a Windows path, else ``/``."""
         return self._plex[1]
 
+    def library_path(self, relative: str) -> str:
+        """The file at POSIX ``relative`` below the roots, as Sonarr/Radarr name it (what
+        :func:`map_path` maps back to it)."""
+        separator = "\\" if self.is_windows else "/"
+        root = self.arr_path.rstrip("/\\") or self.arr_path
+        return _join(root, relative.split("/"), separator)
+
     def applies_to(self, instance: str | None) -> bool:
         """Whether this rule serves ``instance`` (``None``: the caller named none)."""
         return self.instances is None or instance is None or instance in self.instances

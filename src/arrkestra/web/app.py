@@ -25,6 +25,7 @@ from arrkestra.web import (
     health,
     mirror_api,
     notify_api,
+    reconcile_api,
     webhooks,
 )
 from arrkestra.web.errors import install_error_handlers
@@ -72,5 +73,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(discovery_api.router)
     app.include_router(mirror_api.router)
     app.include_router(catchup_api.router)
+    app.include_router(reconcile_api.router)
     app.include_router(compat.router)  # sync-webhook's /stats, /jobs, /sync/manual ...
     return app

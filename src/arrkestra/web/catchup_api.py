@@ -50,7 +50,8 @@ async def catchup(services: ServicesDep, body: CatchupRequest | None = None) -> 
         specs = catchup_specs(services.settings, request.instance, since, "api")
     except CatchupRefused as exc:
         raise HTTPException(exc.status, services.redactor(str(exc))) from None
-    jobs, already = [], []
+    jobs: list[int] = []
+    already: list[int] = []
     for spec in specs:
         job, created = await services.queue.enqueue(spec)
         (jobs if created else already).append(job.id)

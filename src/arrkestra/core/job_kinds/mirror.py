@@ -45,6 +45,7 @@ class CopyParams(JobParams):
     size: int | None = None
     media_type: MediaType | None = None  # a manual sync says; an import's instance tells
     manual: bool = False  # queued by hand (``arrkestra sync``, ``/sync/manual``)
+    bulk: bool = False  # queued by reconcile: copied with its root's other bulk copies
 
     def key(self) -> str:
         return f"{self.instance}/{self.library_path}"

@@ -14,6 +14,7 @@ from arrkestra.core.job_kinds import (
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import map_path
 from arrkestra.pipelines.mirror.batch import copy_with_siblings
+from arrkestra.pipelines.mirror.bulk import copy_bulk
 from arrkestra.pipelines.mirror.deps import Deps
 from arrkestra.pipelines.mirror.destination import delete_copy, move_copy
 from arrkestra.pipelines.mirror.roots import require_roots
@@ -27,7 +28,10 @@ async def run(job: Job, params: MirrorParams, deps: Deps) -> MirrorResult:
         if isinstance(params, CopyParams):
             mapped = map_path(params.library_path, deps.rules, instance=params.instance)
             await require_roots(mapped, deps)
-            result = await copy_with_siblings(job, params, mapped, deps)
+            if params.bulk:  # queued by reconcile: one rsync for the root's bulk copies
+                result = await copy_bulk(job, params, mapped, deps)
+            else:
+                result = await copy_with_siblings(job, params, mapped, deps)
         elif isinstance(params, DeleteParams):
             result = await delete_copy(params, deps)
         elif isinstance(params, RenameParams):

@@ -12,11 +12,10 @@ add the module here. ``docs/architecture.md`` walks through it.
 from __future__ import annotations
 
 from arrkestra.config import Settings
-from arrkestra.runtime.capabilities import catchup, cleanup, discovery, mirror
+from arrkestra.runtime.capabilities import catchup, cleanup, discovery, mirror, reconcile
 from arrkestra.runtime.capabilities.contract import CapabilityModule
 
-MODULES: tuple[CapabilityModule, ...] = (cleanup, mirror, catchup, discovery)
-NOT_YET_AVAILABLE = ("reconcile",)
+MODULES: tuple[CapabilityModule, ...] = (cleanup, mirror, catchup, reconcile, discovery)
 
 
 def report(settings: Settings) -> list[str]:
@@ -26,10 +25,6 @@ def report(settings: Settings) -> list[str]:
     for module in MODULES:
         reason = module.why_not(settings)
         lines.append(f"{module.NAME}: {'configured' if reason is None else reason}")
-    lines.extend(
-        f"{name}: not available yet in this version (its {name} section is not acted on)"
-        for name in NOT_YET_AVAILABLE
-    )
     if not settings.notifications.urls:
         lines.append("notifications: not configured yet: set notifications.urls (Apprise URLs)")
     return lines

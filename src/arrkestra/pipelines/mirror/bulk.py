@@ -1,0 +1,154 @@
+"""mirror, in bulk: reconcile's copies of one root go out in one rsync over a file list.
+
+A reconcile can queue tens of thousands of copies (a first sync of a new destination).
+Each keeps its own job, but when one starts, the other due ``bulk`` copies of the same
+instance, root and ``replace_existing`` are leased with it (up to ``BULK_LIMIT``, through
+the same :class:`~arrkestra.pipelines.mirror.deps.Siblings` as a folder batch, so their
+leases are renewed and they finish in one transaction) and one rsync copies them all
+(``adapters/rsync_file_list``). Reconcile listed every file itself, sidecars included,
+so no sidecars are collected here.
+
+Per job, afterwards: named in rsync's output -> ``copied``; at the destination with the
+source's size (or present, with ``ignore_existing``) -> ``already_present``; otherwise
+the file failed (rsync's per-file errors, exit 23/24): a sibling is released with a note
+and runs alone (failing on its own), the leading job fails with rsync's message. A run
+that fails as a whole releases every sibling. Live imports never come here: only copies
+flagged ``bulk``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+
+from arrkestra.adapters.rsync_file_list import FileListRun, copy_listed
+from arrkestra.core.errors import ArrkestraError, TransientError
+from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
+from arrkestra.core.jobs import Job
+from arrkestra.core.paths import MappedPath, map_path
+from arrkestra.pipelines.mirror.deps import Deps
+
+BULK_LIMIT = 20_000  # jobs per rsync run
+
+
+@dataclass(frozen=True)
+class Member:
+    job: Job
+    params: CopyParams
+    mapped: MappedPath
+
+    @property
+    def relative(self) -> str:
+        return "/".join(self.mapped.relative)
+
+
+def key_prefix(params: CopyParams, mapped: MappedPath) -> str:
+    """The keys of every copy below the rule's root (``sonarr.hd//tv/``)."""
+    return f"{params.instance}/{mapped.rule.library_path('x')[:-1]}"
+
+
+def _member(job: Job, lead: Member, deps: Deps) -> Member | None:
+    try:
+        params = load_mirror_params(job.params)
+    except ArrkestraError:
+        return None
+    if (
+        not isinstance(params, CopyParams)
+        or not params.bulk
+        or params.instance != lead.params.instance
+        or params.replace_existing != lead.params.replace_existing
+    ):
+        return None
+    try:
+        mapped = map_path(params.library_path, deps.rules, instance=params.instance)
+    except ArrkestraError:
+        return None
+    return Member(job, params, mapped) if mapped.rule == lead.mapped.rule else None
+
+
+def _judge(members: list[Member], run: FileListRun, ignore_existing: bool) -> list[int | None]:
+    """Per member: the bytes it copied (0: it was complete already), None: it failed."""
+    out: list[int | None] = []
+    for member in members:
+        try:
+            size = os.stat(member.mapped.destination).st_size
+        except OSError:
+            out.append(None)
+            continue
+        if member.relative in run.transferred:
+            out.append(size)
+            continue
+        try:
+            complete = ignore_existing or os.stat(member.mapped.source).st_size == size
+        except OSError:
+            complete = False
+        out.append(0 if complete else None)
+    return out
+
+
+def _result(member: Member, copied: int, run: FileListRun, lead: Job) -> CopyResult:
+    return CopyResult(
+        outcome="copied" if member.relative in run.transferred else "already_present",
+        summary=f"{member.mapped.source} (bulk)",
+        source=member.mapped.source,
+        destination=member.mapped.destination,
+        files=[member.mapped.name],
+        files_transferred=1 if member.relative in run.transferred else 0,
+        bytes_transferred=copied,
+        seconds=0.0 if member.job.id != lead.id else run.seconds,
+        batch_of=None if member.job.id == lead.id else lead.id,
+    )
+
+
+async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps) -> CopyResult:
+    lead = Member(job, params, mapped)
+    taken: dict[int, Member] = {}
+
+    def accept(candidate: Job) -> bool:
+        member = _member(candidate, lead, deps)
+        if member is not None:
+            taken[candidate.id] = member
+        return member is not None
+
+    claimed = await deps.siblings.claim(job, key_prefix(params, mapped), accept, BULK_LIMIT - 1)
+    members = [lead, *(taken[j.id] for j in claimed.jobs)]
+    try:
+        run = await copy_listed(
+            mapped.rule.source_root,
+            mapped.rule.destination_root,
+            [m.relative for m in members],
+            deps.rsync,
+            replace=params.replace_existing,
+        )
+    except asyncio.CancelledError:
+        await deps.siblings.release(job, claimed.jobs, None)
+        raise
+    except Exception as exc:
+        await deps.siblings.release(
+            job, claimed.jobs, f"the bulk run of job {job.id} failed: {exc}"
+        )
+        raise
+    ignore = deps.rsync.ignore_existing and not params.replace_existing
+    copied = await asyncio.to_thread(_judge, members, run, ignore)
+    done, failed = [], []
+    for member, size in zip(members[1:], copied[1:], strict=True):
+        if size is None:
+            failed.append(member.job)
+        else:
+            done.append((member.job, _result(member, size, run, job)))
+    if failed:
+        note = f"not copied by the bulk run of job {job.id}: {run.stderr or 'no reason given'}"
+        await deps.siblings.release(job, failed, note)
+    await deps.siblings.finish(job, done)
+    if copied[0] is None:
+        raise TransientError(
+            f"rsync did not copy {mapped.source}: {run.stderr or 'no reason given'}"
+        )
+    result = _result(lead, copied[0], run, job)
+    totals = BatchTotals(
+        jobs=len(members),
+        files_transferred=len(run.transferred),
+        bytes_transferred=sum(size or 0 for size in copied),
+    )
+    return result.model_copy(update={"batch": totals})

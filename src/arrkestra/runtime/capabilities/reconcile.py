@@ -1,0 +1,126 @@
+"""reconcile: nightly, source and destination are compared and what is missing is copied
+(sync-webhook's 3 AM reconcile script); optionally, titles Overseerr still shows that no
+instance has any more are found (a SeriesDelete/MovieDelete missed while down).
+
+Runs: the ``reconcile`` pipeline (``pipelines/reconcile.run``, one job per run, one run at
+a time) on ``reconcile.schedule`` (cron, in ``storage.timezone``) and on demand
+(:func:`queue_reconcile`: ``POST /api/v1/reconcile``, ``arrkestra reconcile``). The copies
+it queues are the mirror's (flagged ``bulk``), so it needs mirror to run. With
+``reconcile.missed_deletions`` it also reads Overseerr and every instance's library
+(``pipelines/missed_deletions``); with ``apply_missed_deletions`` it queues cleanup jobs,
+under cleanup's deletion budget and dry-run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from arrkestra.core.job_kinds.reconcile import RECONCILE, ReconcileTrigger
+
+if TYPE_CHECKING:
+    from arrkestra.config import Settings
+    from arrkestra.core.paths import PathRule
+    from arrkestra.runtime.capabilities.contract import Capability, Platform
+    from arrkestra.store.database import Database
+    from arrkestra.store.reconcile_runs import RunRow
+
+NAME = RECONCILE
+TASK = "reconcile.schedule"
+
+
+class ReconcileRefused(Exception):
+    """A run asked for by hand that cannot be queued: ``status`` is the HTTP answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def why_not(settings: Settings) -> str | None:
+    from arrkestra.runtime.capabilities import mirror
+
+    if not settings.reconcile.enabled:
+        return "disabled (reconcile.enabled is false)"
+    reason = mirror.why_not(settings)
+    if reason is not None:
+        return f"not configured: queues mirror copies, and mirror is {reason}"
+    return None
+
+
+async def queue_reconcile(
+    settings: Settings,
+    db: Database,
+    *,
+    trigger: ReconcileTrigger,
+    dry_run: bool,
+    confirm: bool,
+    now: float,
+) -> tuple[RunRow, bool]:
+    """Queue a run (or find the same kind already waiting); 409 while reconcile does not run."""
+    from arrkestra.store import reconcile_runs
+
+    reason = why_not(settings)
+    if reason is not None:
+        raise ReconcileRefused(409, f"reconcile is {reason}")
+    return await db.run(
+        reconcile_runs.queue_run, trigger=trigger, dry_run=dry_run, confirm=confirm, now=now
+    )
+
+
+def build(settings: Settings, platform: Platform) -> Capability[None]:
+    from arrkestra.adapters.mounts import MountChecker
+    from arrkestra.core.excludes import ExcludeMatcher
+    from arrkestra.core.job_kinds.reconcile import ReconcileParams
+    from arrkestra.pipelines import reconcile
+    from arrkestra.pipelines.mirror.roots import mount_specs
+    from arrkestra.runtime.capabilities.contract import Capability, Cron
+    from arrkestra.runtime.worker import Pipeline
+
+    config, mirror = settings.reconcile, settings.mirror
+    mounts = MountChecker(timeout=mirror.mounts.check_timeout)
+
+    async def check_roots(rule: PathRule) -> str | None:
+        for state in await mounts.check_all(mount_specs(rule, mirror.mounts.anchor_file)):
+            if not state.ok:
+                return f"{state.role} root {state.path}: {state.detail}"
+        return None
+
+    deps = reconcile.Deps(
+        db=platform.db,
+        rules=mirror.path_rules(),
+        excludes=ExcludeMatcher(mirror.excludes),
+        check_roots=check_roots,
+        confirm_above=config.confirm_above,
+        notify=platform.notifier.send,
+        now=platform.clock.now,
+        missed_deletions=missed_deletions(settings, platform),
+    )
+    pipeline = Pipeline(
+        NAME,
+        params=ReconcileParams.load,
+        run=reconcile.run,
+        deps=deps,
+        concurrency=1,
+        policy=settings.retry_policy(NAME),
+    )
+
+    async def scheduled() -> None:
+        now = platform.clock.now()
+        await queue_reconcile(
+            settings, platform.db, trigger="schedule", dry_run=False, confirm=False, now=now
+        )
+        platform.queue.wake()
+
+    async def close() -> None:
+        mounts.close()
+
+    return Capability(
+        NAME,
+        pipelines=(pipeline,),
+        tasks=(Cron(TASK, config.schedule, scheduled),),
+        closers=(close,),
+    )
+
+
+def missed_deletions(settings: Settings, platform: Platform):  # type: ignore[no-untyped-def]
+    return None

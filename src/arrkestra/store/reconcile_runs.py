@@ -1,0 +1,156 @@
+"""Reconcile runs: one row per run, created with its job, finished with its report.
+
+A run is queued together with its job in one transaction (:func:`queue_run`); a request
+while the same kind of run still waits gets that run. The copies a run queues are
+inserted in the transaction that finishes the run (:func:`finish_run`), so a run that
+says ``done`` has queued every one of them, and a crash before that leaves none.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from arrkestra.core.job_kinds.reconcile import ReconcileParams, ReconcileReport, RunStatus
+from arrkestra.core.jobs import JobSpec
+from arrkestra.store.connection import write_transaction
+from arrkestra.store.jobs import insert_jobs
+
+COLUMNS = (
+    "id, status, trigger, dry_run, confirm, job_id, started_at, finished_at,"
+    " missing, different, queued, extra, bytes, report"
+)
+INSERT_RUN = """
+INSERT INTO reconcile_runs (status, trigger, dry_run, confirm, started_at)
+VALUES ('queued', ?, ?, ?, ?)
+"""
+FINISH = """
+UPDATE reconcile_runs SET status = ?, finished_at = ?, missing = ?, different = ?, queued = ?,
+    extra = ?, bytes = ?, report = ?
+WHERE id = ?
+"""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    status: RunStatus
+    trigger: str
+    dry_run: bool
+    confirm: bool
+    job_id: int | None
+    started_at: float
+    finished_at: float | None
+    missing: int
+    different: int
+    queued: int
+    extra: int
+    bytes: int
+    report: ReconcileReport
+
+
+@dataclass(frozen=True)
+class Counts:
+    missing: int = 0
+    different: int = 0
+    queued: int = 0
+    extra: int = 0
+    bytes: int = 0
+
+
+def _row(row: sqlite3.Row) -> RunRow:
+    return RunRow(
+        id=row["id"],
+        status=row["status"],
+        trigger=row["trigger"],
+        dry_run=bool(row["dry_run"]),
+        confirm=bool(row["confirm"]),
+        job_id=row["job_id"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        missing=row["missing"],
+        different=row["different"],
+        queued=row["queued"],
+        extra=row["extra"],
+        bytes=row["bytes"],
+        report=ReconcileReport.load(json.loads(row["report"])),
+    )
+
+
+def queue_run(
+    conn: sqlite3.Connection, *, trigger: str, dry_run: bool, confirm: bool, now: float
+) -> tuple[RunRow, bool]:
+    """A new run and its job, or the run of the same kind already waiting (``False``)."""
+    with write_transaction(conn):
+        cur = conn.execute(INSERT_RUN, (trigger, int(dry_run), int(confirm), now))
+        run_id = int(cur.lastrowid or 0)
+        params = ReconcileParams(run_id=run_id, dry_run=dry_run, confirm=confirm)
+        [(job, created)] = insert_jobs(conn, [params.spec()], now=now)
+        if not created:
+            conn.execute("DELETE FROM reconcile_runs WHERE id = ?", (run_id,))
+            run_id = ReconcileParams.load(job.params).run_id
+        else:
+            conn.execute("UPDATE reconcile_runs SET job_id = ? WHERE id = ?", (job.id, run_id))
+        return get_run(conn, run_id), created
+
+
+def mark_running(conn: sqlite3.Connection, run_id: int, job_id: int, *, now: float) -> None:
+    with write_transaction(conn):
+        conn.execute(
+            "UPDATE reconcile_runs SET status = 'running', job_id = ?, started_at = ? WHERE id = ?",
+            (job_id, now, run_id),
+        )
+
+
+def finish_run(
+    conn: sqlite3.Connection,
+    run_id: int,
+    status: RunStatus,
+    counts: Counts,
+    report: ReconcileReport,
+    jobs: Sequence[JobSpec] = (),
+    *,
+    now: float,
+) -> int:
+    """Queue ``jobs`` and store the run's outcome in one transaction; how many were new."""
+    with write_transaction(conn):
+        created = sum(1 for _, new in insert_jobs(conn, jobs, now=now) if new) if jobs else 0
+        counts = replace(counts, queued=created)
+        conn.execute(
+            FINISH,
+            (
+                status,
+                now,
+                counts.missing,
+                counts.different,
+                counts.queued,
+                counts.extra,
+                counts.bytes,
+                json.dumps(report.model_dump(mode="json")),
+                run_id,
+            ),
+        )
+    return created
+
+
+class RunNotFound(LookupError):
+    """No reconcile run has this id."""
+
+
+def get_run(conn: sqlite3.Connection, run_id: int) -> RunRow:
+    row = conn.execute(f"SELECT {COLUMNS} FROM reconcile_runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise RunNotFound(run_id)
+    return _row(row)
+
+
+def list_runs(
+    conn: sqlite3.Connection, *, limit: int = 50, before: int | None = None
+) -> list[RunRow]:
+    """Newest first, paged with an id cursor."""
+    where = "WHERE id < ?" if before is not None else ""
+    args: tuple[int, ...] = (before, limit) if before is not None else (limit,)
+    sql = f"SELECT {COLUMNS} FROM reconcile_runs {where} ORDER BY id DESC LIMIT ?"
+    return [_row(r) for r in conn.execute(sql, args).fetchall()]
