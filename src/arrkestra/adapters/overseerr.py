@@ -125,6 +125,19 @@ class OverseerrClient:
             raise PermanentError("cannot look up a series without a TMDB or TVDB id")
         return await self._find("tv", tmdb_id or None, tvdb_id or None)
 
+    async def all_media(self) -> list[Media]:
+        """Every media row (``GET /media``, paged, read fresh), without requests or titles:
+        what reconcile compares with the instances' libraries."""
+        self._media = None
+        rows = await self._media_index()
+        found = []
+        for row in rows:
+            if row.mediaType == "movie":
+                found.append(row.value("movie", (), None))
+            elif row.mediaType == "tv":
+                found.append(row.value("tv", (), None))
+        return found
+
     async def requests_for(self, media_id: int) -> tuple[MediaRequest, ...]:
         """The requests of a media row, from ``GET /request`` (paged, cached like the index).
 

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING
 from arrkestra.core.job_kinds.reconcile import RECONCILE, ReconcileTrigger
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from arrkestra.config import Settings
     from arrkestra.core.paths import PathRule
+    from arrkestra.pipelines.reconcile import MissedFound
     from arrkestra.runtime.capabilities.contract import Capability, Platform
     from arrkestra.store.database import Database
     from arrkestra.store.reconcile_runs import RunRow
@@ -122,5 +125,49 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     )
 
 
-def missed_deletions(settings: Settings, platform: Platform):  # type: ignore[no-untyped-def]
-    return None
+def missed_deletions(
+    settings: Settings, platform: Platform
+) -> Callable[[bool], Awaitable[MissedFound]] | None:
+    """The missed-deletion check (``reconcile.missed_deletions``; needs Overseerr)."""
+    from arrkestra.adapters.arr_history import ArrHistoryClient
+    from arrkestra.adapters.overseerr import OverseerrClient
+    from arrkestra.pipelines import missed_deletions
+    from arrkestra.runtime.capabilities import cleanup
+
+    overseerr = settings.overseerr
+    if not settings.reconcile.missed_deletions or overseerr is None:
+        return None
+    client = OverseerrClient(
+        overseerr.url,
+        overseerr.api_key.get_secret_value() if overseerr.api_key else "",
+        client=platform.http_client(timeout=overseerr.timeout),
+        redactor=platform.redactor,
+        clock=platform.clock.now,
+    )
+    instances, libraries = {}, {}
+    for kind in ("sonarr", "radarr"):
+        for name, config in settings.instances(kind).items():
+            ref = settings.instance_ref(kind, name)
+            assert ref is not None
+            instances[ref.qualified] = ref
+            key = config.api_key
+            libraries[ref.qualified] = (
+                None
+                if key is None
+                else ArrHistoryClient(
+                    kind,
+                    str(config.url),
+                    key.get_secret_value(),
+                    client=platform.http_client(timeout=config.timeout),
+                    redactor=platform.redactor,
+                    upstream=ref.qualified,
+                ).library
+            )
+    deps = missed_deletions.Deps(
+        overseerr=client,
+        libraries=libraries,
+        instances=instances,
+        apply=settings.reconcile.apply_missed_deletions,
+        cleanup_runs=cleanup.why_not(settings) is None,
+    )
+    return lambda queue: missed_deletions.find(deps, queue)
