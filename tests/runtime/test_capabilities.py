@@ -34,6 +34,8 @@ CASES = {
             "cleanup": "cleanup: not configured: needs an overseerr section (or OVERSEER_URL)",
             "mirror": "mirror: not configured: needs mirror.paths",
             "discovery": "discovery: disabled (set discovery.enabled: true",
+            "catchup": "catchup: not configured: replays imports into mirror, which is not",
+            "reconcile": "reconcile: not configured: queues mirror copies, and mirror is not",
         },
     ),
     "overseerr without any instance": (
@@ -42,6 +44,20 @@ CASES = {
             "cleanup": "cleanup: not configured: needs a sonarr or radarr instance",
             "mirror": "mirror: not configured: needs mirror.paths",
             "discovery": "discovery: disabled",
+            "catchup": "catchup: not configured",
+            "reconcile": "reconcile: not configured",
+        },
+    ),
+    "mirror with an instance that has no api_key": (
+        {
+            "sonarr": {"hd": {"url": "http://sonarr:8989"}},
+            "mirror": FULL["mirror"],
+            "reconcile": {"enabled": False},
+        },
+        {
+            "mirror": "mirror: configured",
+            "catchup": "catchup: not configured: needs a sonarr or radarr instance with mirror",
+            "reconcile": "reconcile: disabled (reconcile.enabled is false)",
         },
     ),
     "every capability": (
@@ -50,10 +66,11 @@ CASES = {
             "cleanup": "cleanup: configured",
             "mirror": "mirror: configured",
             "discovery": "discovery: configured",
+            "catchup": "catchup: configured",
+            "reconcile": "reconcile: configured",
         },
     ),
 }
-NOT_YET = ("catchup: not available yet", "reconcile: not available yet")
 
 
 @pytest.fixture(autouse=True)
@@ -72,8 +89,6 @@ def test_check_reports_each_capability_as_why_not_says(tmp_path: Path, case: str
     for name, line in expected.items():
         [found] = [x for x in lines if x.startswith(f"{name}:")]
         assert found.startswith(line), found
-    for line in NOT_YET:  # whatever their sections say, until they exist
-        assert any(x.startswith(line) for x in lines), answer.output
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -89,11 +104,12 @@ def test_what_is_reported_configured_is_exactly_what_runs(tmp_path: Path, case: 
     finally:
         services.close()
     assert built == configured
-    expected_pipelines = set(configured) | ({"plex_scan"} if "mirror" in configured else set())
+    plex = "mirror" in configured and "plex" in sections
+    expected_pipelines = set(configured) | ({"plex_scan"} if plex else set())
     assert pipelines == expected_pipelines
 
 
 def test_the_serve_log_names_every_capability(tmp_path: Path) -> None:
     settings = load_settings(write_config(tmp_path, base_config(tmp_path)), {})
     names = [line.split(":")[0] for line in capabilities.report(settings)]
-    assert names[:5] == ["cleanup", "mirror", "discovery", "catchup", "reconcile"]
+    assert names[:5] == ["cleanup", "mirror", "catchup", "reconcile", "discovery"]

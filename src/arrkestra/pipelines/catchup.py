@@ -59,9 +59,14 @@ ROUTED_TO = frozenset({MIRROR})  # history holds imports, deletes and renames: m
 
 
 class HistoryBatchLike(Protocol):
-    records: list[HistoryRecord]
-    malformed: int
-    route: Literal["since", "paged"]
+    @property
+    def records(self) -> list[HistoryRecord]: ...
+
+    @property
+    def malformed(self) -> int: ...
+
+    @property
+    def route(self) -> Literal["since", "paged"]: ...
 
 
 class HistorySource(Protocol):

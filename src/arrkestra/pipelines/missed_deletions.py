@@ -17,7 +17,7 @@ apply; otherwise they are only listed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -51,7 +51,9 @@ class MediaSource(Protocol):
 @dataclass(frozen=True)
 class Deps:
     overseerr: MediaSource
-    libraries: Mapping[str, Callable[[], Awaitable[list[LibraryItemLike]]] | None]  # None: no key
+    libraries: Mapping[
+        str, Callable[[], Awaitable[Sequence[LibraryItemLike]]] | None
+    ]  # None: no key
     instances: Mapping[str, InstanceRef]  # by qualified name
     apply: bool  # reconcile.apply_missed_deletions
     cleanup_runs: bool  # else candidates are listed only
@@ -79,7 +81,7 @@ async def read_sides(deps: Deps) -> tuple[dict[tuple[MediaType, bool], Side], li
         side.instances.append(name)
         fetch = deps.libraries.get(name)
         problem = None
-        items: list[LibraryItemLike] = []
+        items: Sequence[LibraryItemLike] = []
         if fetch is None:
             problem = "no api_key: its library cannot be read"
         else:

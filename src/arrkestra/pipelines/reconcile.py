@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from arrkestra.adapters.notify import Message, Severity
-from arrkestra.adapters.tree_scan import scan_pair
+from arrkestra.adapters.tree_scan import compare_trees
+from arrkestra.core.errors import ArrkestraError
 from arrkestra.core.excludes import ExcludeMatcher
 from arrkestra.core.job_kinds import CopyParams
 from arrkestra.core.job_kinds.reconcile import (
@@ -37,7 +38,7 @@ from arrkestra.core.job_kinds.reconcile import (
 )
 from arrkestra.core.jobs import Job, JobSpec
 from arrkestra.core.paths import PathRule
-from arrkestra.core.tree_diff import TreeDiff, diff_trees
+from arrkestra.core.tree_diff import TreeDiff
 from arrkestra.store import reconcile_runs as runs
 from arrkestra.store.database import Database
 
@@ -98,17 +99,17 @@ async def compare(rules: Sequence[PathRule], deps: Deps) -> Found:
     for rule in rules:
         where = {"source": rule.source_root, "destination": rule.destination_root}
         problem = await deps.check_roots(rule)
+        diff = None
         if problem is None:
             try:
-                source, destination = await asyncio.to_thread(
-                    scan_pair, rule.source_root, rule.destination_root, deps.excludes
+                diff = await asyncio.to_thread(
+                    compare_trees, rule.source_root, rule.destination_root, deps.excludes
                 )
-            except OSError as exc:
+            except ArrkestraError as exc:
                 problem = str(exc)
-        if problem is not None:
+        if diff is None:
             found.roots.append(RootReport(**where, problem=problem))
             continue
-        diff = diff_trees(source, destination)
         size = diff.missing_bytes + diff.different_bytes
         found.roots.append(
             RootReport(
