@@ -46,6 +46,7 @@ from pathlib import Path
 EXCLUDES = ("#recycle", "@eaDir", ".DS_Store")
 BLOCK = random.Random(0).randbytes(64 * 1024)
 MIB = 1024 * 1024
+TIME = "/usr/bin/time"  # GNU time, for peak RSS
 
 
 # -- the library ------------------------------------------------------------------------
@@ -103,9 +104,7 @@ def make_show(root: Path, number: int, budget: int, rng: random.Random, library:
         budget -= make_season(root, f"{folder}/Season {season:02d}", budget, rng, library)
 
 
-def make_season(
-    root: Path, folder: str, budget: int, rng: random.Random, library: Library
-) -> int:
+def make_season(root: Path, folder: str, budget: int, rng: random.Random, library: Library) -> int:
     (root / folder).mkdir()
     title = folder.split("/")[1].rsplit(" (", 1)[0]
     season = int(folder.rsplit(" ", 1)[1])
@@ -130,3 +129,283 @@ def make_season(
         if written >= budget:
             break
     return written
+
+
+def excluded(path: str) -> bool:
+    """The mirror's default excludes, as a plain model: any component named like one."""
+    return any(part in EXCLUDES for part in path.split("/"))
+
+
+@dataclass
+class Changes:
+    """What :func:`make_destination` did, and the diff it implies (excludes applied)."""
+
+    missing: set[str] = field(default_factory=set)
+    different: set[str] = field(default_factory=set)
+    extra: set[str] = field(default_factory=set)
+    excluded: int = 0  # changes inside excluded folders or names, to be ignored
+
+    @property
+    def to_copy(self) -> set[str]:
+        return self.missing | self.different
+
+
+def make_destination(source: Path, destination: Path, library: Library, seed: int) -> Changes:
+    """``cp -a`` of ``source``, then changed in known ways (see the module doc)."""
+    rng = random.Random(seed)
+    destination.mkdir(parents=True)
+    subprocess.run(["cp", "-a", f"{source}/.", str(destination)], check=True)
+    mirror = Library(files=dict(library.files))
+    kept = sorted(path for path in library.files if not excluded(path))
+    count = len(library.files)
+    season = next(p for p in kept if "/Season 02/" in p).rsplit("/", 1)[0]
+    subprocess.run(["rm", "-rf", "--", str(destination / season)], check=True)
+    for path in [p for p in mirror.files if p.startswith(season + "/")]:
+        del mirror.files[path]
+    kept = [path for path in kept if path in mirror.files]
+    chosen = rng.sample(kept, count // 100 + count // 400)
+    for path in chosen[: count // 100]:
+        (destination / path).unlink()
+        del mirror.files[path]
+    for path in chosen[count // 100 :]:
+        grow = rng.randint(1, 100)
+        with open(destination / path, "ab") as handle:
+            handle.write(BLOCK[:grow])
+        mirror.files[path] += grow
+    add_extras(destination, kept, count // 400, rng, mirror)
+    changes = Changes(excluded=change_excluded(destination, count // 400, rng, mirror))
+    source_files = {p: s for p, s in library.files.items() if not excluded(p)}
+    mirror_files = {p: s for p, s in mirror.files.items() if not excluded(p)}
+    changes.missing = source_files.keys() - mirror_files.keys()
+    changes.extra = mirror_files.keys() - source_files.keys()
+    shared = source_files.keys() & mirror_files.keys()
+    changes.different = {p for p in shared if source_files[p] != mirror_files[p]}
+    return changes
+
+
+def add_extras(
+    destination: Path, kept: list[str], count: int, rng: random.Random, mirror: Library
+) -> None:
+    """Files only in the mirror: old names next to episodes, and a show folder."""
+    for path in rng.sample(kept, count):
+        stem = path.rsplit(".", 1)[0]
+        write_file(destination, f"{stem} [HDTV-720p].old.mkv", rng.randint(1024, 8192), mirror)
+    show = "shows/Only In The Mirror (1999)/Season 01"
+    (destination / show).mkdir(parents=True)
+    for n in range(1, 7):
+        write_file(destination, f"{show}/Only - S01E{n:02d}.mkv", rng.randint(1024, 8192), mirror)
+
+
+def change_excluded(destination: Path, count: int, rng: random.Random, mirror: Library) -> int:
+    """Changes under excluded names, which no comparison may report."""
+    thumbnails = [p for p in mirror.files if "/@eaDir/" in p]
+    for path in rng.sample(thumbnails, min(count, len(thumbnails))):
+        if rng.random() < 0.5:
+            (destination / path).unlink()
+            del mirror.files[path]
+        else:
+            write_file(destination, path, 1, mirror)
+    folders = sorted({p.rsplit("/", 1)[0] for p in mirror.files if p.endswith(".mkv")})
+    for folder in rng.sample(folders, min(count, len(folders))):
+        (destination / folder / "@eaDir" / "new.mkv").mkdir(parents=True, exist_ok=True)
+        write_file(destination, f"{folder}/@eaDir/new.mkv/SYNOPHOTO_THUMB_M.jpg", 900, mirror)
+        write_file(destination, f"{folder}/.DS_Store", rng.randint(6, 9000), mirror)
+    for n in range(count):
+        write_file(destination, f"#recycle/mirror only {n:05d}.mkv", 100, mirror)
+    return 3 * count + min(count, len(thumbnails))
+
+
+# -- the two runs ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float  # what the table compares
+    wall: float  # the process, start to exit
+    peak_kib: int  # the largest process of the run
+    to_copy: set[str]
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+def timed(
+    argv: list[str], work: Path, stdout: int | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start ``argv`` under GNU time, which writes its peak RSS (KiB) to the returned file.
+
+    Not ``wait4``'s ``ru_maxrss``: a process forked from this one starts with this one's
+    resident memory (the library's listing), and Linux keeps that high-water mark across
+    exec. ``time`` is small, so its children's marks are theirs.
+    """
+    peak = work / "peak.txt"
+    return subprocess.Popen([TIME, "-f", "%M", "-o", str(peak), *argv], stdout=stdout), peak
+
+
+def through_arrkestra(source: Path, destination: Path, work: Path, processes: int) -> Run:
+    answer = work / "answer.json"
+    argv = [sys.executable, __file__, "--compare-child", str(source), str(destination)]
+    argv += [str(answer), "--processes", str(processes)]
+    start = time.perf_counter()
+    process, peak = timed(argv, work)
+    code = process.wait()
+    wall = time.perf_counter() - start
+    if code != 0:
+        sys.exit(f"the comparison failed with exit code {code}")
+    result = json.loads(answer.read_text())
+    detail = {k: result[k] for k in ("self_kib", "helper_kib", "missing", "different", "extra")}
+    return Run(result["seconds"], wall, int(peak.read_text()), set(result["to_copy"]), detail)
+
+
+def through_rsync(source: Path, destination: Path, work: Path) -> Run:
+    argv = ["rsync", "-a", "-n", "--out-format=%n", *[f"--exclude={p}" for p in EXCLUDES]]
+    argv += [f"{source}/", f"{destination}/"]
+    start = time.perf_counter()
+    process, peak = timed(argv, work, stdout=subprocess.PIPE)
+    out, _ = process.communicate()
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        sys.exit(f"rsync failed with exit code {process.returncode}")
+    names = out.decode("utf-8", "surrogateescape").splitlines()
+    return Run(seconds, seconds, int(peak.read_text()), {n for n in names if not n.endswith("/")})
+
+
+def own_peak_kib() -> int:
+    """This process's peak RSS since its exec (``VmHWM``; ``ru_maxrss`` counts the fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def compare_child(source: str, destination: str, answer: str, processes: int) -> None:
+    """The arrkestra side, run as a fresh process: writes its result to ``answer``."""
+    from arrkestra.adapters.tree_scan import compare_trees
+    from arrkestra.core.excludes import ExcludeMatcher
+
+    matcher = ExcludeMatcher(EXCLUDES)
+    start = time.perf_counter()
+    diff = compare_trees(source, destination, matcher, processes=processes)
+    seconds = time.perf_counter() - start
+    result = {
+        "seconds": seconds,
+        "to_copy": diff.to_copy,
+        "missing": len(diff.missing),
+        "different": len(diff.different),
+        "extra": len(diff.extra),
+        "self_kib": own_peak_kib(),
+        "helper_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }
+    Path(answer).write_text(json.dumps(result))
+
+
+# -- main -------------------------------------------------------------------------------
+
+
+@dataclass
+class Rounds:
+    arrkestra: list[Run] = field(default_factory=list)
+    rsync: list[Run] = field(default_factory=list)
+
+
+def measure(source: Path, destination: Path, work: Path, args: argparse.Namespace) -> Rounds:
+    """One untimed run of each, then ``args.rounds`` rounds taking turns going first."""
+    through_arrkestra(source, destination, work, args.processes)
+    through_rsync(source, destination, work)
+    rounds = Rounds()
+    for number in range(args.rounds):
+        order = ("rsync", "arrkestra") if number % 2 == 0 else ("arrkestra", "rsync")
+        for which in order:
+            if which == "rsync":
+                rounds.rsync.append(through_rsync(source, destination, work))
+            else:
+                rounds.arrkestra.append(
+                    through_arrkestra(source, destination, work, args.processes)
+                )
+        print(
+            f"round {number + 1}: rsync {rounds.rsync[-1].seconds:.3f}s, "
+            f"arrkestra {rounds.arrkestra[-1].seconds:.3f}s ({order[0]} first)",
+            flush=True,
+        )
+    return rounds
+
+
+def main(args: argparse.Namespace) -> None:
+    base = Path(args.workdir) if args.workdir else None
+    with tempfile.TemporaryDirectory(prefix="arrkestra-reconcile-", dir=base) as name:
+        tmp = Path(name)
+        made = time.perf_counter()
+        library = make_library(tmp / "src", args.files, random.Random(args.seed))
+        changes = make_destination(tmp / "src", tmp / "dst", library, args.seed + 1)
+        print(
+            f"library: {len(library.files)} files a side ({library.excluded} under excluded "
+            f"names), built and copied in {time.perf_counter() - made:.0f}s under {tmp}",
+            flush=True,
+        )
+        os.sync()
+        rounds = measure(tmp / "src", tmp / "dst", tmp, args)
+    report(rounds, changes, library, args)
+
+
+def report(rounds: Rounds, changes: Changes, library: Library, args: argparse.Namespace) -> None:
+    ours = statistics.median(r.seconds for r in rounds.arrkestra)
+    theirs = statistics.median(r.seconds for r in rounds.rsync)
+    wall = statistics.median(r.wall for r in rounds.arrkestra)
+    last = rounds.arrkestra[-1]
+    print()
+    print(
+        f"reconcile comparison: {len(library.files)} files a side, changes: "
+        f"{len(changes.missing)} missing, {len(changes.different)} of another size, "
+        f"{len(changes.extra)} extra, {changes.excluded} under excludes"
+    )
+    print(f"{'':<40} {'median s':>9} {'runs s':<40} {'peak RSS MB':>11}")
+    for label, runs, seconds in (
+        (f"arrkestra compare_trees ({args.processes} proc.)", rounds.arrkestra, ours),
+        ("rsync -a -n --out-format=%n", rounds.rsync, theirs),
+    ):
+        times = " ".join(f"{r.seconds:.3f}" for r in runs)
+        peak = max(r.peak_kib for r in runs) / 1024
+        print(f"{label:<40} {seconds:>9.3f} {times:<40} {peak:>11.1f}")
+    print(f"{'  arrkestra process incl. start':<40} {wall:>9.3f}")
+    print(f"ratio arrkestra / rsync: {ours / theirs:.2f} (target <= 1.00)")
+    print(
+        f"arrkestra peak RSS: comparison {last.detail['self_kib'] / 1024:.1f} MB, helper "
+        f"{last.detail['helper_kib'] / 1024:.1f} MB (target < 300 MB)"
+    )
+    check(rounds, changes)
+
+
+def check(rounds: Rounds, changes: Changes) -> None:
+    expected = changes.to_copy
+    for which, runs in (("arrkestra", rounds.arrkestra), ("rsync", rounds.rsync)):
+        for run in runs:
+            if run.to_copy != expected:
+                wrong = sorted(run.to_copy ^ expected)
+                sys.exit(f"{which} found other files to copy ({len(wrong)} differ): {wrong[:5]}")
+    detail = rounds.arrkestra[-1].detail
+    if (detail["missing"], detail["different"], detail["extra"]) != (
+        len(changes.missing),
+        len(changes.different),
+        len(changes.extra),
+    ):
+        sys.exit(f"arrkestra's counts differ from the changes made: {detail}")
+    print(
+        f"both found the same {len(expected)} files to copy, the ones changed; arrkestra also "
+        f"the {len(changes.extra)} extra files"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=200000, help="files a side (200000)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (5)")
+    parser.add_argument("--processes", type=int, default=2, help="compare_trees' processes (2)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the library (1)")
+    parser.add_argument("--workdir", help="where the temporary trees go (default: $TMPDIR)")
+    parser.add_argument("--compare-child", nargs=3, help=argparse.SUPPRESS)
+    parsed = parser.parse_args()
+    if parsed.compare_child:
+        source, destination, answer = parsed.compare_child
+        compare_child(source, destination, answer, parsed.processes)
+    else:
+        main(parsed)

@@ -275,9 +275,9 @@ def catchup(
     async def enqueue(services: Services) -> list[tuple[Job, bool]]:
         return [await services.queue.enqueue(spec) for spec in specs]
 
-    for job, created in _with_services(config, enqueue):
+    for spec, (job, created) in zip(specs, _with_services(config, enqueue), strict=True):
         verb = "queued" if created else "was already queued"
-        typer.echo(f"job {job.id} {verb}: catch-up of {job.params.get('instance')}")
+        typer.echo(f"job {job.id} {verb}: catch-up of {spec.key.split('/')[0]}")
     typer.echo("the daemon runs it; see arrkestra jobs list --pipeline catchup")
 
 

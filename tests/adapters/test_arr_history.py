@@ -211,16 +211,21 @@ async def test_a_naive_since_is_refused(rig: Rig) -> None:
     assert rig.fake.calls == []
 
 
-async def test_malformed_records_are_counted_not_raised(rig: Rig) -> None:
+@pytest.mark.parametrize("since_route", [True, False], ids=["since", "paged"])
+async def test_malformed_records_are_counted_not_raised(rig: Rig, since_route: bool) -> None:
     ids = populate(rig.fake)
+    rig.fake.since_route = since_route
     good = {"eventType": "downloadFolderImported", "date": "2026-11-30T21:30:00Z"}
     rig.fake.add_record({**good, "id": "not a number"})
     rig.fake.add_record({**good, "id": 900, "data": {"size": 5}})  # data holds strings
     rig.fake.add_record({**good, "id": 901, "date": "someday"})
     rig.fake.add_record({**good, "id": 902})  # fine: only id, eventType and date are needed
-    batch = await rig.client().history(SINCE, ["import"])
-    assert batch.malformed == 3
-    assert [r.id for r in batch.records] == [ids["first"], ids["second"], 902, ids["third"]]
+    rig.fake.add_record({**good, "id": 903, "date": "2026-11-30T21:40:00"})  # no Z: UTC
+    rig.fake.add_record({**good, "id": 904, "date": "2026-11-30T20:40:00Z", "data": {"a": 1}})
+    batch = await rig.client().history(SINCE, ["import"], page_size=3)
+    assert batch.malformed == 3  # 904 is odd too, but outside the window
+    assert [r.id for r in batch.records] == [ids["first"], ids["second"], 902, 903, ids["third"]]
+    assert batch.records[3].date == at("21:40:00")
 
 
 async def test_since_answering_not_a_list_is_permanent() -> None:

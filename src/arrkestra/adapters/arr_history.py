@@ -215,6 +215,9 @@ class ArrHistoryClient:
         kept: dict[int, HistoryRecord] = {}
         malformed = 0
         for item in raw:
+            when = _raw_date(item)
+            if when is not None and when < since:
+                continue  # a paged answer's older tail: outside the window, odd or not
             try:
                 record = HistoryRecord.model_validate(item)
             except ValidationError:
@@ -338,18 +341,19 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _raw_date(record: Any) -> datetime | None:
+    """A raw record's date when it has a readable one (validation judges the rest)."""
+    value = record.get("date") if isinstance(record, dict) else None
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
 def _reaches(records: list[Any], since: datetime) -> bool:
-    """Whether a newest-first page holds a record older than ``since`` (paging may stop);
-    a record without a readable date says nothing (validation counts it later)."""
-    for record in records:
-        value = record.get("date") if isinstance(record, dict) else None
-        try:
-            when = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            continue
-        if when is not None and (when if when.tzinfo else when.replace(tzinfo=UTC)) < since:
-            return True
-    return False
+    """Whether a newest-first page holds a record older than ``since`` (paging may stop)."""
+    return any((when := _raw_date(r)) is not None and when < since for r in records)
 
 
 def _problem(exc: ValidationError, index: int | None = None) -> str:

@@ -72,6 +72,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -92,6 +93,8 @@ _GONE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})  # vanished, or no
 _FOLDERS_PER_PROCESS = 32  # the top of the tree is split into this many folders a process
 _TREE_ERROR = 3  # the helper's exit code for a TreeUnavailable (as JSON on stderr)
 _SRC = Path(__file__).resolve().parents[2]  # the folder holding the arrkestra package
+
+log = logging.getLogger("arrkestra.reconcile")
 
 
 class TreeUnavailable(TransientError):
@@ -247,7 +250,7 @@ def _compare_top(
         for folder in level:
             below += _compare_folder(src, dst, folder, excludes, builder)
         level = below
-    return level
+    return sorted(level)  # the same split every run
 
 
 # -- the helper process -------------------------------------------------------------------
@@ -267,7 +270,8 @@ def _start_helper(
             return subprocess.Popen(
                 argv, stdin=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
             )
-    except OSError:
+    except OSError as exc:
+        log.warning("tree scan: cannot start a helper (%s); comparing in this process", exc)
         return None
 
 
@@ -280,12 +284,18 @@ def _helper_result(helper: subprocess.Popen[bytes] | None) -> TreeDiff | None:
         if helper.returncode == _TREE_ERROR:
             problem = json.loads(err)
             raise TreeUnavailable(str(problem["message"]), root=str(problem["root"]))
-        if helper.returncode != 0:
-            return None
-        fields: dict[str, Any] = json.loads(out)
-        return TreeDiff(**fields)
+        if helper.returncode == 0:
+            fields: dict[str, Any] = json.loads(out)
+            return TreeDiff(**fields)
     except (ValueError, TypeError, KeyError):
-        return None
+        pass
+    said = err.decode("utf-8", "replace").strip()[-500:]
+    log.warning(
+        "tree scan: the helper failed (exit code %s%s); comparing its part in this process",
+        helper.returncode,
+        f": {said}" if said else "",
+    )
+    return None
 
 
 def _stop(helper: subprocess.Popen[bytes] | None) -> None:

@@ -73,7 +73,7 @@ class FakeArr(ArrLibrary):
 
     # -- request parsing -------------------------------------------------------------------
 
-    def event_type(self, value: str, *, by_name: bool) -> int:
+    def _event_type(self, value: str, *, by_name: bool) -> int:
         """One ``eventType`` value as the app binds it (see the module docstring)."""
         if INTEGER.fullmatch(value):
             return int(value)
@@ -149,7 +149,7 @@ class FakeArr(ArrLibrary):
                 raise Refused(400, "date is missing")
             moment = _parse_date(value)
             wanted = request.query_params.get("eventType")
-            types = None if wanted is None else {self.event_type(wanted, by_name=True)}
+            types = None if wanted is None else {self._event_type(wanted, by_name=True)}
             item, episode = self._includes(request)
             rows = self.select(types, moment)
             return JSONResponse([self.project(r, item=item, episode=episode) for r in rows])
@@ -167,7 +167,7 @@ class FakeArr(ArrLibrary):
             raise Refused(400, f"The value '{direction}' is not valid.")
         values = request.query_params.getlist("eventType")
         values = values[:1] if self.is_v3 else values  # Nancy reads one filter value
-        types = {self.event_type(v, by_name=False) for v in values} or None
+        types = {self._event_type(v, by_name=False) for v in values} or None
         rows = self.select(types, None)  # oldest first; "default" is newest first
         if direction != "ascending":
             rows.reverse()
