@@ -12,18 +12,20 @@ ignore.
 
 Then, in the same run, over the same two trees, with the same excludes:
 
-- arrkestra: ``compare_trees`` (both trees listed and diffed, in this repo's default
-  two processes) in a fresh Python subprocess. Its time is taken inside that process,
-  around the call (a daemon has its interpreter started already); the subprocess's wall
-  time, interpreter start and imports included, is shown too;
+- arrkestra: ``adapters.tree_scan.compare_trees`` (both trees listed and diffed, in
+  its default two processes: this one and a helper) in a fresh Python subprocess. Its
+  time is taken inside that process, around the call (in the daemon the interpreter is
+  running already); the subprocess's wall time, interpreter start and imports
+  included, is shown too;
 - rsync: ``rsync -a -n --out-format=%n --exclude=... SRC/ DST/`` (the dry run of what
   the mirror's rsync would copy), its wall time.
 
-Both first run once untimed (the page cache and dentry cache warm), then ``--rounds``
-rounds taking turns going first; the table shows medians. Peak RSS is the largest
-process of each run (``wait4``), and for arrkestra also the comparison process and its
-helper apart. Both must find the same files to copy (missing + different) as the
-changes made: the run fails otherwise.
+Both first run once untimed (page cache and dentry cache warm), then ``--rounds`` rounds
+taking turns going first; the table shows medians. Peak RSS is that of the largest
+process of a run (GNU ``time``'s ``%M``; rsync runs as two or three processes, arrkestra
+as two), and for arrkestra the comparison process (``VmHWM``) and its helper apart.
+Both must find exactly the files to copy (missing + different) that the changes made,
+and arrkestra the extra ones: the run fails otherwise.
 
 Usage: python bench/reconcile.py [--files 200000] [--rounds 5] [--workdir DIR]
 """

@@ -18,7 +18,9 @@ def test_pipeline_retry_overrides_only_the_keys_it_sets(load) -> None:
         mirror: {retry: {base: 1m}}
         """
     )
-    assert settings.retry_policy("catchup") == RetryPolicy(5, None, 10.0, 3600.0)
+    assert settings.retry_policy("reconcile") == RetryPolicy(5, None, 10.0, 3600.0)
+    # catch-up keeps its own unbounded attempts (a day of them) unless its section says
+    assert settings.retry_policy("catchup") == RetryPolicy(None, 86400.0, 10.0, 3600.0)
     assert settings.retry_policy("cleanup") == RetryPolicy(None, 2 * 86400.0, 10.0, 3600.0)
     assert settings.retry_policy("mirror") == RetryPolicy(5, None, 60.0, 3600.0)
 

