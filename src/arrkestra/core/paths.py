@@ -214,6 +214,23 @@ class PathRule:
         root = self.arr_path.rstrip("/\\") or self.arr_path
         return _join(root, relative.split("/"), separator)
 
+    def relative_of(self, library_path: str) -> str | None:
+        """The POSIX path below this rule of a path :meth:`library_path` built, each
+        component checked as :func:`map_path` checks it; None when it is not such a path.
+
+        The fast path for thousands of files of one rule (reconcile's bulk copies): no
+        rule search, no second reading of the path.
+        """
+        root = self.library_path("x")[:-1]
+        if not library_path.startswith(root):
+            return None
+        separator = "\\" if self.is_windows else "/"
+        parts = library_path[len(root) :].split(separator)
+        for part in parts:
+            if name_problem(part) or (self.is_windows and windows_name_problem(part)):
+                return None
+        return "/".join(parts)
+
     def applies_to(self, instance: str | None) -> bool:
         """Whether this rule serves ``instance`` (``None``: the caller named none)."""
         return self.instances is None or instance is None or instance in self.instances

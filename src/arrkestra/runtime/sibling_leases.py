@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from arrkestra.core import jobs as machine
@@ -53,7 +53,12 @@ class SiblingLeases:
     _held: dict[int, _Held] = field(default_factory=dict)  # main job id -> its siblings
 
     async def claim(
-        self, main: Job, key_prefix: str | None, accept: Callable[[Job], bool], limit: int
+        self,
+        main: Job,
+        key_prefix: str | None,
+        accept: Callable[[Job], bool],
+        limit: int,
+        params_match: Mapping[str, object] | None = None,
     ) -> Claimed:
         owner = main.lease_owner
         assert owner is not None, "the main job is running, so it is leased"
@@ -71,6 +76,7 @@ class SiblingLeases:
                 now=self.clock.now(),
                 owner=owner,
                 lease=self.lease,
+                params_match=params_match,
             )
             return jobs, resumed | job_batches.released_before(conn, jobs)
 

@@ -11,19 +11,13 @@ the status and lease owner it was read with.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 from arrkestra.core import jobs as machine
 from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.store.connection import write_transaction
-from arrkestra.store.jobs import (
-    JOB_COLUMNS,
-    SELECT_JOB,
-    Transition,
-    apply_update,
-    row_to_job,
-)
+from arrkestra.store.jobs import JOB_COLUMNS, Transition, row_to_job, write_many
 
 # ``status IN (...)`` lets SQLite use the partial index jobs_active_key (pipeline, key).
 # A job marked ``run_alone`` (its shared run failed) is left to run on its own.
@@ -38,6 +32,7 @@ SELECT 1 FROM job_attempts
 WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND started_at >= ?
 ORDER BY id DESC LIMIT 1
 """
+READ_CHUNK = 500  # ids per ``IN (...)``: well under SQLite's variable limit
 NOTE_RELEASED = """
 UPDATE job_attempts SET error = ?
 WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND finished_at = ?
@@ -78,26 +73,34 @@ def claim_matching(
     now: float,
     owner: str,
     lease: float,
+    params_match: Mapping[str, object] | None = None,
 ) -> list[Job]:
     """Lease to ``owner``, in one transaction, up to ``limit`` due ``pending`` jobs of
     ``pipeline`` whose key starts with ``key_prefix`` and that ``accept`` takes (asked in
-    due order, at most once per job, inside the transaction). Each gets its attempt row,
+    due order, at most once per job, inside the transaction; ``params_match`` maps JSON
+    paths of the params to the values they must hold, asked in SQL). Each gets its attempt row,
     exactly as ``store.jobs.claim_next`` would give it. Jobs marked ``run_alone`` (released
     with a note by :func:`release_many`) are left to run on their own.
     """
     lower, upper = key_range(key_prefix)
-    claimed: list[Job] = []
+    sql, args = SELECT_DUE_PENDING_KEYS, [pipeline, lower, upper, now]
+    if params_match:
+        # Filtered in SQL (no row to load), in key order: the (pipeline, key) index gives
+        # the rows sorted, so reading stops at ``limit`` instead of sorting every match.
+        filters = "".join("AND json_extract(params, ?) = ?\n" for _ in params_match)
+        sql = sql.replace("ORDER BY next_attempt_at, id", filters + "ORDER BY key")
+        sql = sql.replace("FROM jobs", "FROM jobs INDEXED BY jobs_active_key")
+        args += [v for item in params_match.items() for v in item]
+    changes: list[tuple[Job, machine.JobUpdate]] = []
     with write_transaction(conn):
-        rows = conn.execute(SELECT_DUE_PENDING_KEYS, (pipeline, lower, upper, now)).fetchall()
-        for row in rows:
-            if len(claimed) >= limit:
+        for row in conn.execute(sql, args):  # read lazily: stop at ``limit``, not at the end
+            if len(changes) >= limit:
                 break
             job = row_to_job(row)
             if accept(job):
-                update = machine.claim(job, now=now, owner=owner, lease=lease)
-                apply_update(conn, job, update)
-                claimed.append(updated(job, update))
-    return claimed
+                changes.append((job, machine.claim(job, now=now, owner=owner, lease=lease)))
+        write_many(conn, changes)
+    return [updated(job, update) for job, update in changes]
 
 
 def transition_many(
@@ -138,17 +141,27 @@ def release_many(
     return applied
 
 
+def _read_many(conn: sqlite3.Connection, job_ids: Sequence[int]) -> dict[int, Job]:
+    found: dict[int, Job] = {}
+    for start in range(0, len(job_ids), READ_CHUNK):
+        chunk = job_ids[start : start + READ_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN ({marks})"
+        found.update((row["id"], row_to_job(row)) for row in conn.execute(sql, chunk))
+    return found
+
+
 def _apply_each(
     conn: sqlite3.Connection, changes: Sequence[tuple[int, Transition]], owner: str
 ) -> Applied:
-    done: list[Job] = []
+    jobs = _read_many(conn, [job_id for job_id, _ in changes])
+    writes: list[tuple[Job, machine.JobUpdate]] = []
     skipped: list[tuple[int, str]] = []
     for job_id, change in changes:
-        row = conn.execute(SELECT_JOB, (job_id,)).fetchone()
-        if row is None:
+        job = jobs.get(job_id)
+        if job is None:
             skipped.append((job_id, "no such job"))
             continue
-        job = row_to_job(row)
         if job.status is not JobStatus.RUNNING or job.lease_owner != owner:
             skipped.append((job_id, f"no longer leased to {owner} ({job.status})"))
             continue
@@ -157,9 +170,9 @@ def _apply_each(
         except machine.InvalidTransition as exc:
             skipped.append((job_id, str(exc)))
             continue
-        apply_update(conn, job, update)
-        done.append(updated(job, update))
-    return Applied(done, skipped)
+        writes.append((job, update))
+    write_many(conn, writes)
+    return Applied([updated(job, update) for job, update in writes], skipped)
 
 
 def released_before(conn: sqlite3.Connection, jobs: Iterable[Job]) -> set[int]:

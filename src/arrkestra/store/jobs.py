@@ -146,6 +146,36 @@ def insert_jobs(
     return out
 
 
+INSERT_IF_IDLE = """
+INSERT INTO jobs (pipeline, key, params, status, attempts, created_at, updated_at,
+                  next_attempt_at, event_id)
+SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?4, ?5, ?6
+WHERE NOT EXISTS (
+    SELECT 1 FROM jobs
+    WHERE pipeline = ?1 AND key = ?2 AND status IN ('pending', 'running', 'failed')
+)
+"""
+
+
+def insert_many(conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: float) -> int:
+    """Enqueue many jobs inside the caller's write transaction, in one statement
+    (``executemany``); how many were new. A spec whose key an active job holds adds
+    nothing, as with :func:`insert_jobs`, which also returns the jobs (and debounces):
+    this is for thousands of specs whose jobs the caller does not need back."""
+    rows = [
+        (
+            spec.pipeline,
+            spec.key,
+            json.dumps(spec.params, separators=(",", ":"), sort_keys=True),
+            now,
+            now + max(spec.delay, 0.0),
+            spec.event_id,
+        )
+        for spec in specs
+    ]
+    return conn.executemany(INSERT_IF_IDLE, rows).rowcount if rows else 0
+
+
 def _debounce(conn: sqlite3.Connection, job: Job, delay: float, *, now: float) -> Job:
     due = debounced_due(job.created_at, job.next_attempt_at, delay, now=now)
     if due == job.next_attempt_at:
@@ -170,37 +200,56 @@ def _load(conn: sqlite3.Connection, job_id: int) -> Job:
     return row_to_job(row)
 
 
-def _write(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
+def _update_args(job: Job, update: JobUpdate) -> tuple[object, ...]:
     result = None if update.result is None else json.dumps(update.result, separators=(",", ":"))
-    cur = conn.execute(
-        UPDATE_JOB,
-        (
-            update.status.value,
-            update.attempts,
-            update.next_attempt_at,
-            update.updated_at,
-            update.lease_owner,
-            update.lease_expires_at,
-            update.last_error,
-            result,
-            update.finished_at,
-            update.retried_at,
-            int(update.run_alone),
-            job.id,
-            job.status.value,
-            job.lease_owner,
-        ),
+    return (
+        update.status.value,
+        update.attempts,
+        update.next_attempt_at,
+        update.updated_at,
+        update.lease_owner,
+        update.lease_expires_at,
+        update.last_error,
+        result,
+        update.finished_at,
+        update.retried_at,
+        int(update.run_alone),
+        job.id,
+        job.status.value,
+        job.lease_owner,
     )
-    if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; guard against future misuse
-        raise LeaseLost(f"job {job.id} changed while it was being updated")
-    if job.status is JobStatus.RUNNING and update.status is not JobStatus.RUNNING:
-        outcome = _attempt_outcome(job, update)
-        error = update.last_error if update.status in (JobStatus.FAILED, JobStatus.DEAD) else None
-        conn.execute(CLOSE_ATTEMPT, (update.updated_at, outcome, error, job.id))
-    elif update.status is JobStatus.RUNNING and job.status is not JobStatus.RUNNING:
-        conn.execute(
-            INSERT_ATTEMPT, (job.id, update.attempts, update.lease_owner, update.updated_at)
-        )
+
+
+def _write(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
+    write_many(conn, [(job, update)])
+
+
+def write_many(conn: sqlite3.Connection, changes: Sequence[tuple[Job, JobUpdate]]) -> None:
+    """Write each update over its job (as it was read), with their attempt rows, in as few
+    statements as SQLite allows (``executemany``): a bulk copy moves thousands at once.
+
+    Each row must still hold the status and lease owner it was read with (``LeaseLost``
+    otherwise; under ``BEGIN IMMEDIATE`` it cannot happen, it guards against misuse).
+    """
+    if not changes:
+        return
+    cur = conn.executemany(UPDATE_JOB, [_update_args(job, update) for job, update in changes])
+    if cur.rowcount != len(changes):
+        raise LeaseLost(f"{len(changes) - cur.rowcount} job(s) changed while being updated")
+    opened, closed = [], []
+    for job, update in changes:
+        if job.status is JobStatus.RUNNING and update.status is not JobStatus.RUNNING:
+            outcome = _attempt_outcome(job, update)
+            failed = update.status in (JobStatus.FAILED, JobStatus.DEAD)
+            closed.append(
+                (update.updated_at, outcome, update.last_error if failed else None, job.id)
+            )
+        elif update.status is JobStatus.RUNNING and job.status is not JobStatus.RUNNING:
+            opened.append((job.id, update.attempts, update.lease_owner, update.updated_at))
+    if closed:
+        conn.executemany(CLOSE_ATTEMPT, closed)
+    if opened:
+        conn.executemany(INSERT_ATTEMPT, opened)
 
 
 def _attempt_outcome(job: Job, update: JobUpdate) -> str:

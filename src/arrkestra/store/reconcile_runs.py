@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from arrkestra.core.job_kinds.reconcile import ReconcileParams, ReconcileReport, RunStatus
 from arrkestra.core.jobs import JobSpec
 from arrkestra.store.connection import write_transaction
-from arrkestra.store.jobs import insert_jobs
+from arrkestra.store.jobs import insert_jobs, insert_many
 
 COLUMNS = (
     "id, status, trigger, dry_run, confirm, job_id, started_at, finished_at,"
@@ -116,7 +116,7 @@ def finish_run(
 ) -> int:
     """Queue ``jobs`` and store the run's outcome in one transaction; how many were new."""
     with write_transaction(conn):
-        created = sum(1 for _, new in insert_jobs(conn, jobs, now=now) if new) if jobs else 0
+        created = insert_many(conn, jobs, now=now)
         counts = replace(counts, queued=created)
         conn.execute(
             FINISH,

@@ -26,10 +26,10 @@ from arrkestra.adapters.rsync_file_list import FileListRun, copy_listed
 from arrkestra.core.errors import ArrkestraError, TransientError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
-from arrkestra.core.paths import MappedPath, map_path
+from arrkestra.core.paths import MappedPath
 from arrkestra.pipelines.mirror.deps import Deps
 
-BULK_LIMIT = 20_000  # jobs per rsync run
+BULK_LIMIT = 2500  # jobs per rsync run
 
 
 @dataclass(frozen=True)
@@ -48,23 +48,26 @@ def key_prefix(params: CopyParams, mapped: MappedPath) -> str:
     return f"{params.instance}/{mapped.rule.library_path('x')[:-1]}"
 
 
-def _member(job: Job, lead: Member, deps: Deps) -> Member | None:
+def _member(job: Job, lead: Member) -> Member | None:
+    """``job`` as a file of ``lead``'s run (SQL already chose bulk copies with its
+    ``replace_existing`` and instance), or None. The path is checked as ``map_path`` would,
+    without searching the rules again (``PathRule.relative_of``): thousands of files."""
     try:
         params = load_mirror_params(job.params)
     except ArrkestraError:
         return None
-    if (
-        not isinstance(params, CopyParams)
-        or not params.bulk
-        or params.instance != lead.params.instance
-        or params.replace_existing != lead.params.replace_existing
-    ):
+    rule = lead.mapped.rule
+    relative = rule.relative_of(params.library_path) if isinstance(params, CopyParams) else None
+    if relative is None or not isinstance(params, CopyParams):
         return None
-    try:
-        mapped = map_path(params.library_path, deps.rules, instance=params.instance)
-    except ArrkestraError:
-        return None
-    return Member(job, params, mapped) if mapped.rule == lead.mapped.rule else None
+    mapped = MappedPath(
+        rule=rule,
+        relative=tuple(relative.split("/")),
+        source=f"{rule.source_root.rstrip('/')}/{relative}",
+        destination=f"{rule.destination_root.rstrip('/')}/{relative}",
+        plex=rule.plex_root,  # bulk copies queue no scan of their own
+    )
+    return Member(job, params, mapped)
 
 
 def _judge(members: list[Member], run: FileListRun, ignore_existing: bool) -> list[int | None]:
@@ -106,12 +109,17 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
     taken: dict[int, Member] = {}
 
     def accept(candidate: Job) -> bool:
-        member = _member(candidate, lead, deps)
+        member = _member(candidate, lead)
         if member is not None:
             taken[candidate.id] = member
         return member is not None
 
-    claimed = await deps.siblings.claim(job, key_prefix(params, mapped), accept, BULK_LIMIT - 1)
+    same_kind = {
+        CopyParams.json_path("bulk"): 1,
+        CopyParams.json_path("replace_existing"): int(params.replace_existing),
+    }
+    prefix = key_prefix(params, mapped)
+    claimed = await deps.siblings.claim(job, prefix, accept, BULK_LIMIT - 1, same_kind)
     members = [lead, *(taken[j.id] for j in claimed.jobs)]
     try:
         run = await copy_listed(

@@ -8,7 +8,7 @@ the metrics).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,11 +38,17 @@ class Siblings(Protocol):
     """The job-store side of a batch run (``runtime/sibling_leases`` implements it)."""
 
     async def claim(
-        self, main: Job, key_prefix: str | None, accept: Callable[[Job], bool], limit: int
+        self,
+        main: Job,
+        key_prefix: str | None,
+        accept: Callable[[Job], bool],
+        limit: int,
+        params_match: Mapping[str, object] | None = None,
     ) -> Claimed:
         """Lease to the main job's owner up to ``limit`` due, pending jobs whose key starts
-        with ``key_prefix`` and that ``accept`` takes. No siblings when there is no prefix
-        or the main job must run alone (``run_alone``: its last shared run failed)."""
+        with ``key_prefix``, whose params hold ``params_match`` (JSON path -> value) and
+        that ``accept`` takes. No siblings when there is no prefix or the main job must run
+        alone (``run_alone``: its last shared run failed)."""
         ...
 
     async def finish(self, main: Job, results: list[tuple[Job, CopyResult]]) -> set[int]:
