@@ -27,7 +27,11 @@ as two), and for arrkestra the comparison process (``VmHWM``) and its helper apa
 Both must find exactly the files to copy (missing + different) that the changes made,
 and arrkestra the extra ones: the run fails otherwise.
 
-Usage: python bench/reconcile.py [--files 200000] [--rounds 5] [--workdir DIR]
+Then the bulk copy of ``--bulk-files`` missing files by the daemon against plain
+``rsync -a`` (``bench/reconcile_bulk.py``; ``--bulk-files 0`` skips it).
+
+Usage: python bench/reconcile.py [--files 200000] [--rounds 5] [--bulk-files 20000]
+       [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import reconcile_bulk  # bench/reconcile_bulk.py: the script's folder is on sys.path
 
 EXCLUDES = ("#recycle", "@eaDir", ".DS_Store")
 BLOCK = random.Random(0).randbytes(64 * 1024)
@@ -345,6 +351,8 @@ def main(args: argparse.Namespace) -> None:
         os.sync()
         rounds = measure(tmp / "src", tmp / "dst", tmp, args)
     report(rounds, changes, library, args)
+    if args.bulk_files:
+        reconcile_bulk.run(args.bulk_files, args.bulk_rounds, args.workdir)
 
 
 def report(rounds: Rounds, changes: Changes, library: Library, args: argparse.Namespace) -> None:
@@ -404,6 +412,8 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, default=2, help="compare_trees' processes (2)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the library (1)")
     parser.add_argument("--workdir", help="where the temporary trees go (default: $TMPDIR)")
+    parser.add_argument("--bulk-files", type=int, default=20000, help="bulk copy files (20000)")
+    parser.add_argument("--bulk-rounds", type=int, default=4, help="bulk copy rounds (4)")
     parser.add_argument("--compare-child", nargs=3, help=argparse.SUPPRESS)
     parsed = parser.parse_args()
     if parsed.compare_child:

@@ -288,3 +288,8 @@ def test_redacted_hides_every_secret(load) -> None:
 def test_settings_built_directly_run_the_cross_checks_too() -> None:
     with pytest.raises(ValueError, match=r"sonarr\.nope is not a configured instance"):
         Settings.model_validate({"discovery": {"enabled": True, "target": {"instance": "nope"}}})
+
+
+def test_an_exclude_rsync_reads_as_an_include_is_refused_at_load(problems) -> None:
+    error: ConfigError = problems("mirror: {excludes: ['@eaDir', '+ keep.nfo']}")
+    assert "mirror.excludes" in str(error) and "include" in str(error)

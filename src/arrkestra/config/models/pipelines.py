@@ -9,9 +9,10 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from arrkestra.config.models.base import ConfigModel, overlay
+from arrkestra.config.models.base import ConfigModel, config_error, overlay
 from arrkestra.config.models.scalars import ArrPath, CronSchedule, InstanceRef, PlexSection
 from arrkestra.config.models.units import Duration, parse_duration
+from arrkestra.core.excludes import ExcludeMatcher
 from arrkestra.core.paths import PathRule as MappingRule
 from arrkestra.core.retry import RetryPolicy
 
@@ -94,6 +95,17 @@ class MirrorSettings(PipelineSettings):
     budget: Budget | None = Field(default_factory=lambda: Budget(deletions=50, per=3600.0))
     mounts: MountSettings = Field(default_factory=MountSettings)
     paths: list[PathRule] = Field(default_factory=list)
+
+    @field_validator("excludes")
+    @classmethod
+    def _rsync_patterns(cls, value: list[str]) -> list[str]:
+        """Patterns reconcile cannot apply as rsync does are refused at load, not at 3 AM."""
+        try:
+            ExcludeMatcher(value)
+        except ValueError as exc:
+            hint = "write plain rsync exclude patterns (no '+ ' include rules, no '!')"
+            raise config_error("exclude", str(exc), hint) from None
+        return value
 
     def path_rules(self) -> tuple[MappingRule, ...]:
         """``paths`` as core's path mapping takes them."""

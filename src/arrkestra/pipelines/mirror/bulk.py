@@ -29,7 +29,7 @@ from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath
 from arrkestra.pipelines.mirror.deps import Deps
 
-BULK_LIMIT = 2500  # jobs per rsync run
+BULK_LIMIT = 10_000  # jobs per rsync run
 
 
 @dataclass(frozen=True)
