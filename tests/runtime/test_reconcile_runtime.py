@@ -147,3 +147,26 @@ async def test_an_unusable_root_is_not_compared(
         run = await start(r)
     assert run["status"] == "failed" and run["queued"] == 0
     assert "not-mounted" in run["roots"][0]["problem"]
+
+
+async def test_a_file_gone_before_its_bulk_run_fails_alone(
+    running_app: AppFactory, tmp_path: Path, notify: Any
+) -> None:
+    _, server = notify
+    src, dst = trees(tmp_path)
+    season = f"{SHOW}/Season 01"
+    async with running_app(
+        background=False, clock=ManualClock(), **sections(tmp_path, server)
+    ) as r:
+        await r.services.queue.pause("mirror", "test: the copies wait")
+        run = await start(r)
+        (src / season / "e3.mkv").unlink()  # deleted at the source after the comparison
+        await r.services.queue.resume("mirror")
+        await r.services.worker.run_until_idle()
+        jobs = (await r.client.get("/api/v1/jobs?pipeline=mirror", headers=HEADERS)).json()["jobs"]
+    assert run["queued"] == 3
+    outcome = {Path(j["params"]["library_path"]).name: j["status"] for j in jobs}
+    assert outcome == {"e1.en.srt": "succeeded", "e2.mkv": "succeeded", "e3.mkv": "dead"}
+    [gone] = [j for j in jobs if j["status"] == "dead"]
+    assert "not in the source folder" in gone["last_error"]
+    assert (dst / season / "e2.mkv").read_bytes() == (src / season / "e2.mkv").read_bytes()

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 
 from arrkestra.adapters.rsync_file_list import FileListRun, copy_listed
-from arrkestra.core.errors import ArrkestraError, TransientError
+from arrkestra.core.errors import ArrkestraError, PermanentError, TransientError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath
@@ -150,6 +150,8 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
         await deps.siblings.release(job, failed, note)
     await deps.siblings.finish(job, done)
     if copied[0] is None:
+        if not await asyncio.to_thread(os.path.lexists, mapped.source):  # gone since compared
+            raise PermanentError(f"the file is not in the source folder any more: {mapped.source}")
         raise TransientError(
             f"rsync did not copy {mapped.source}: {run.stderr or 'no reason given'}"
         )
