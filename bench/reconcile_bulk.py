@@ -124,14 +124,11 @@ def run(files: int, rounds: int, workdir: str | None) -> None:
         ours: list[float] = []
         theirs: list[float] = []
         for k in range(rounds):
-            steps = [
-                lambda: theirs.append(plain(tmp / "src", tmp / f"plain{k}")),
-                lambda: ours.append(
-                    through_daemon(tmp / "src", tmp / f"dst{k}", tmp / f"d{k}", files)
-                ),
-            ]
-            for step in steps if k % 2 == 0 else steps[::-1]:
-                step()
+            for step in ("plain", "daemon") if k % 2 == 0 else ("daemon", "plain"):
+                if step == "plain":
+                    theirs.append(plain(tmp / "src", tmp / f"plain{k}"))
+                else:
+                    ours.append(through_daemon(tmp / "src", tmp / f"dst{k}", tmp / f"d{k}", files))
             check(sizes, tmp / f"dst{k}")
             check(sizes, tmp / f"plain{k}")
     report(files, ours, theirs)

@@ -62,3 +62,12 @@ async def test_a_dry_run_copies_nothing(tmp_path: Path) -> None:
 async def test_a_bad_list_is_refused(tmp_path: Path, listed: list[str]) -> None:
     with pytest.raises(PermanentError):
         await copy_listed(str(tmp_path), str(tmp_path / "dst"), listed, RsyncOptions())
+
+
+async def test_names_rsync_would_escape_are_recognised(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    names = ["Amélie (2001)/Amélie.mkv", "Odd/line\nbreak.mkv", "日本/映画.mkv"]
+    tree(src, {name: b"x" for name in names})
+    dst.mkdir()
+    run = await copy_listed(str(src), str(dst), names, RsyncOptions())
+    assert run.transferred == set(names)

@@ -260,3 +260,47 @@ async def test_on_demand_requests_are_checked(
     assert unknown.status_code == 404 and "sonarr/hd" in unknown.json()["detail"]
     assert bad.status_code == 422 and "since" in bad.json()["detail"]
     assert named.status_code == 202 and len(named.json()["jobs"]) == 1
+
+
+async def test_deletes_renames_and_upgrades_are_replayed_as_their_webhooks(
+    running_app: AppFactory, tmp_path: Path, sonarr: Any, notify: Any
+) -> None:
+    fake, server = sonarr
+    clock = ManualClock()
+    library = Library(fake, tmp_path)
+    kept = library.imported(1, 5, clock)  # mirrored earlier
+    gone = library.imported(2, 5, clock)
+    renamed = library.imported(3, 5, clock)
+    config = sections(tmp_path, server, notify[1])
+    config["mirror"] |= {"propagate_deletes": True, "propagate_renames": True}
+    async with running_app(background=False, clock=clock, **config) as r:
+        await catch_up(r)  # the three copies
+        clock.advance(2 * HOUR)  # what follows happened after that run
+        dst = tmp_path / "dst"
+        assert all((dst / p.removeprefix("/")).exists() for p in (kept, gone, renamed))
+        fake.add_delete(library.series, library.episodes[1], gone, "Manual", date=at(clock, 1))
+        (tmp_path / "src" / gone.removeprefix("/")).unlink()
+        new_name = renamed.replace(".mkv", " (renamed).mkv")
+        (tmp_path / "src" / renamed.removeprefix("/")).rename(
+            tmp_path / "src" / new_name.removeprefix("/")
+        )
+        fake.add_rename(library.series, library.episodes[2], renamed, new_name, date=at(clock, 1))
+        (tmp_path / "src" / kept.removeprefix("/")).write_bytes(b"a better release")
+        fake.add_delete(library.series, library.episodes[0], kept, "Upgrade", date=at(clock, 0.5))
+        fake.add_import(library.series, library.episodes[0], kept, date=at(clock, 0.5))
+        result = await catch_up(r)
+    assert result["queued"] == 4  # a delete, a move, the upgrade's copy and its delete (kept)
+    assert not (dst / gone.removeprefix("/")).exists()
+    assert (dst / new_name.removeprefix("/")).exists() and not (
+        dst / renamed.removeprefix("/")
+    ).exists()
+    assert (dst / kept.removeprefix("/")).read_bytes() == b"a better release"  # same name replaced
+
+
+async def test_a_since_over_a_year_is_refused(
+    running_app: AppFactory, tmp_path: Path, sonarr: Any, notify: Any
+) -> None:
+    _, server = sonarr
+    async with running_app(background=False, **sections(tmp_path, server, notify[1])) as r:
+        answer = await r.client.post("/api/v1/catchup", json={"since": "9999d"}, headers=HEADERS)
+    assert answer.status_code == 422 and "more than a year" in answer.json()["detail"]

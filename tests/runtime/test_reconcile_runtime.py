@@ -33,6 +33,11 @@ def write(path: Path, size: int) -> None:
     path.write_bytes(os.urandom(size))
 
 
+def write_raw(path: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(b"x")
+
+
 def trees(tmp: Path) -> tuple[Path, Path]:
     """Source and destination with one file of each kind of difference."""
     src, dst = tmp / "src" / "tv", tmp / "dst" / "tv"
@@ -170,3 +175,52 @@ async def test_a_file_gone_before_its_bulk_run_fails_alone(
     [gone] = [j for j in jobs if j["status"] == "dead"]
     assert "not in the source folder" in gone["last_error"]
     assert (dst / season / "e2.mkv").read_bytes() == (src / season / "e2.mkv").read_bytes()
+
+
+async def test_a_run_whose_job_is_cancelled_reads_as_failed(
+    running_app: AppFactory, tmp_path: Path, notify: Any
+) -> None:
+    _, server = notify
+    trees(tmp_path)
+    async with running_app(
+        background=False, clock=ManualClock(), **sections(tmp_path, server)
+    ) as r:
+        first = await r.client.post("/api/v1/reconcile", json={"dry_run": True}, headers=HEADERS)
+        job_id, run_id = first.json()["job_id"], first.json()["run_id"]
+        cancelled = await r.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=HEADERS)
+        assert cancelled.status_code == 200, cancelled.text
+        held = (await r.client.get(f"/api/v1/reconcile/runs/{run_id}", headers=HEADERS)).json()
+        listed = (await r.client.get("/api/v1/reconcile/runs", headers=HEADERS)).json()
+    assert held["status"] == "failed" and held["finished_at"] is not None
+    assert any("cancelled" in p for p in held["problems"])
+    assert [run["status"] for run in listed] == ["failed"]
+
+
+async def test_a_name_that_is_not_utf8_is_reported_not_queued(
+    running_app: AppFactory, tmp_path: Path, notify: Any
+) -> None:
+    _, server = notify
+    src, _ = trees(tmp_path)
+    write_raw(os.fsencode(src / SHOW / "Season 01") + b"/caf\xe9.mkv")  # Latin-1, not UTF-8
+    async with running_app(
+        background=False, clock=ManualClock(), **sections(tmp_path, server)
+    ) as r:
+        run = await start(r)
+    assert run["status"] == "done" and run["queued"] == 3  # the three others
+    assert any("not UTF-8" in p for p in run["problems"])
+
+
+async def test_a_dry_run_mirror_copies_nothing_in_bulk(
+    running_app: AppFactory, tmp_path: Path, notify: Any
+) -> None:
+    _, server = notify
+    _, dst = trees(tmp_path)
+    before = sorted(p.relative_to(dst) for p in dst.rglob("*"))
+    config = sections(tmp_path, server)
+    config["mirror"]["dry_run"] = True
+    async with running_app(background=False, clock=ManualClock(), **config) as r:
+        run = await start(r)
+        jobs = (await r.client.get("/api/v1/jobs?pipeline=mirror", headers=HEADERS)).json()["jobs"]
+    assert run["queued"] == 3
+    assert {(j["status"], j["result"]["outcome"]) for j in jobs} == {("succeeded", "dry_run")}
+    assert sorted(p.relative_to(dst) for p in dst.rglob("*")) == before

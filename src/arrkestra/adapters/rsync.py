@@ -76,7 +76,9 @@ __all__ = [
     "Transfer",
     "TransferStats",
     "build_argv",
+    "checked_path",
     "cleanup_partials",
+    "execute",
     "run_transfer",
 ]
 
@@ -106,7 +108,7 @@ class Transfer:
 def build_argv(transfer: Transfer, options: RsyncOptions) -> list[str]:
     """The rsync command line for ``transfer``; ``PermanentError`` for a path it refuses."""
     sources = _checked_sources(transfer.sources)
-    destination = _checked_path(transfer.destination_dir, "destination_dir").rstrip("/")
+    destination = checked_path(transfer.destination_dir, "destination_dir").rstrip("/")
     argv = [options.binary, "--archive", "-s", "--no-human-readable"]
     argv += ["--info=progress2,stats2", "--outbuf=L"]
     if options.resume_partial:
@@ -123,7 +125,7 @@ def build_argv(transfer: Transfer, options: RsyncOptions) -> list[str]:
     return [*argv, "--", *sources, destination + "/"]
 
 
-def _checked_path(path: str, what: str) -> str:
+def checked_path(path: str, what: str) -> str:
     # The same rules as core.paths.safe_for_argv, checked again at the last moment.
     if not path.startswith("/"):
         raise PermanentError(f"{what} {path!r} is not an absolute path: refused for rsync")
@@ -138,7 +140,7 @@ def _checked_path(path: str, what: str) -> str:
 def _checked_sources(sources: tuple[str, ...]) -> list[str]:
     if not sources:
         raise PermanentError("a transfer needs at least one source file")
-    checked = [_checked_path(source, "source") for source in sources]
+    checked = [checked_path(source, "source") for source in sources]
     if any(source.endswith("/") for source in checked):
         raise PermanentError(f"sources must be files, not folders: {list(sources)!r}")
     if len({os.path.dirname(source) for source in checked}) != 1:
@@ -171,7 +173,7 @@ async def run_transfer(
         async with deadline:
             if not options.dry_run:
                 await asyncio.to_thread(_prepare_destination, transfer.destination_dir, names)
-            code = await _execute(argv, reader, tail, options.kill_grace)
+            code = await execute(argv, reader, tail, options.kill_grace)
     except TimeoutError:
         if not deadline.expired():
             raise
@@ -201,7 +203,7 @@ _PERMANENT_ERRNOS = frozenset(
 )
 
 
-async def _execute(argv: list[str], reader: OutputReader, tail: StderrTail, grace: float) -> int:
+async def execute(argv: list[str], reader: OutputReader, tail: StderrTail, grace: float) -> int:
     process = await _spawn(argv, grace)
     stderr = asyncio.create_task(_pump(process.stderr, tail.feed))
     try:

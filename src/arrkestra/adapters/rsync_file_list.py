@@ -9,7 +9,8 @@ created as needed) in one process. Decisions:
   here, so 20,000 files in 200 folders would spend 9 s just starting rsync.
 - The list goes through a temp file (NUL-separated, so any legal file name passes) rather
   than stdin, keeping the process runner of ``adapters/rsync`` unchanged.
-- ``--out-format=%n`` names each item rsync transferred; a listed file not named was
+- ``--out-format=%n -8`` names each item rsync transferred (``-8``: UTF-8 names as they
+  are, only control characters escaped); a listed file not named was
   already complete at the destination (with ``--ignore-existing``: present). Exit codes 23
   and 24 (some files failed or vanished) are per-file outcomes, not a failed run: the
   caller checks each file that was neither named nor present afterwards and fails only its
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from arrkestra.adapters.rsync import RsyncOptions, _checked_path, _execute
+from arrkestra.adapters.rsync import RsyncOptions, checked_path, execute
 from arrkestra.adapters.rsync_output import OutputReader, StderrTail, exit_error
 from arrkestra.core.errors import PermanentError, TransientError
 
@@ -46,10 +48,10 @@ class FileListRun:
 def build_argv(
     source_root: str, destination_root: str, list_file: str, options: RsyncOptions, *, replace: bool
 ) -> list[str]:
-    source = _checked_path(source_root, "source root").rstrip("/")
-    destination = _checked_path(destination_root, "destination root").rstrip("/")
+    source = checked_path(source_root, "source root").rstrip("/")
+    destination = checked_path(destination_root, "destination root").rstrip("/")
     argv = [options.binary, "--archive", "-s", "--from0", f"--files-from={list_file}"]
-    argv += ["--out-format=%n", "--whole-file"]
+    argv += ["--out-format=%n", "-8", "--whole-file"]
     argv += [f"--exclude={pattern}" for pattern in options.excludes]
     if options.ignore_existing and not replace:
         argv.append("--ignore-existing")
@@ -58,6 +60,15 @@ def build_argv(
     if options.bwlimit:
         argv.append(f"--bwlimit={options.bwlimit}")
     return [*argv, "--", source + "/", destination + "/"]
+
+
+_ESCAPE = re.compile(r"\\#([0-7]{3})")
+
+
+def unescape(line: str) -> str:
+    """A name as rsync printed it: ``-8`` keeps UTF-8 as it is, but a control character
+    (a newline in a name) still comes as ``\\#ooo``, octal."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), line) if "\\#" in line else line
 
 
 def _write_list(relatives: Sequence[str]) -> str:
@@ -89,7 +100,7 @@ async def copy_listed(
         started = loop.time()
         try:
             async with asyncio.timeout(options.timeout):
-                code = await _execute(argv, reader, tail, options.kill_grace)
+                code = await execute(argv, reader, tail, options.kill_grace)
         except TimeoutError:
             raise TransientError(f"rsync over {len(relatives)} file(s) timed out") from None
     finally:
@@ -97,5 +108,5 @@ async def copy_listed(
     if code != 0 and code not in PER_FILE_CODES:
         raise exit_error(code, tail.text())
     listed = set(relatives)
-    transferred = frozenset(line for line in reader.lines if line in listed)
+    transferred = frozenset(name for line in reader.lines if (name := unescape(line)) in listed)
     return FileListRun(transferred, code, tail.text(), loop.time() - started)

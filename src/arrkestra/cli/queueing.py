@@ -64,20 +64,13 @@ def catchup(
     config: ConfigOption = None,
 ) -> None:
     """Queue a catch-up run: Sonarr/Radarr history is read and missed imports mirrored."""
-    from arrkestra.config.models.units import parse_duration
-    from arrkestra.runtime.capabilities.catchup import CatchupRefused, catchup_specs
+    from arrkestra.runtime.capabilities.catchup import CatchupRefused, catchup_specs, since_of
 
     settings = load(config)
     try:
-        back = None if since is None else parse_duration(since)
-    except ValueError as exc:
-        err(f"error: --since: {exc} (write it like 48h, 2d or 90m)")
-        raise typer.Exit(2) from None
-    start = None if back is None else time.time() - back
-    try:
-        specs = catchup_specs(settings, instance, start, "cli")
+        specs = catchup_specs(settings, instance, since_of(since, time.time()), "cli")
     except CatchupRefused as exc:
-        err(f"error: {settings.redactor()(str(exc))}")
+        err(f"error: {settings.redactor()(str(exc)).replace('since:', '--since:', 1)}")
         raise typer.Exit(2) from None
 
     async def enqueue(services: Services) -> list[tuple[Job, bool]]:

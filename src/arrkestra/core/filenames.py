@@ -58,3 +58,13 @@ def windows_name_problem(name: str) -> str | None:
     if name.endswith((".", " ")):
         return f"{name!r} ends with a dot or space, which Windows drops from file names"
     return None
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode to store and show: a name the file system gave as
+    undecodable bytes (a surrogate escape) or a lone surrogate in upstream JSON is not."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -29,6 +29,7 @@ from typing import Literal, Protocol, TypeVar
 
 from arrkestra.core.errors import ArrkestraError, PermanentError, UpstreamAuthError
 from arrkestra.core.events import Malformed, Unsupported, parse_event
+from arrkestra.core.filenames import storable
 from arrkestra.core.history import (
     Family,
     HistoryEpisode,
@@ -96,10 +97,9 @@ class Deps:
     queued: Callable[[], None]  # jobs were committed: wake the worker
 
 
-def families_for(instance: InstanceRef) -> tuple[Family, ...]:
-    """Deletes are read even without ``propagate_deletes``: an upgrade's delete record is
-    how a same-name upgrade is known to replace the copy."""
-    return ("import", "delete", "rename")
+# Deletes are read even without ``propagate_deletes``: an upgrade's delete record is how a
+# same-name upgrade is known to replace the copy.
+FAMILIES: tuple[Family, ...] = ("import", "delete", "rename")
 
 
 def as_iso(moment: datetime) -> str:
@@ -123,7 +123,7 @@ async def run(job: Job, params: CatchupParams, deps: Deps) -> CatchupResult:
     mark = await deps.db.run(get_mark, params.instance)
     since = window_start(params, mark, deps)
     try:
-        batch = await source.history(datetime.fromtimestamp(since, UTC), families_for(instance))
+        batch = await source.history(datetime.fromtimestamp(since, UTC), FAMILIES)
         records = await _complete(source, instance, batch.records)
     except UpstreamAuthError as exc:
         await deps.report(params.instance, "auth_failed", str(exc))
@@ -203,7 +203,8 @@ class Replay:
             self.skip(body.reason)
             return None
         parsed = parse_event(kind, body)
-        if isinstance(parsed, Malformed | Unsupported):
+        text = json.dumps(body | {"historyRecordId": record.id}, ensure_ascii=False)
+        if isinstance(parsed, Malformed | Unsupported) or not storable(text):
             self.skip("malformed")
             return None
         specs = jobs_for(parsed, self.instance, pipelines=ROUTED_TO)
@@ -214,7 +215,7 @@ class Replay:
             source=kind,
             instance=self.instance.name,
             event_type=parsed.event_type,
-            body=json.dumps(body | {"historyRecordId": record.id}),
+            body=text,
             dedupe_key=record_key(self.instance.qualified, record.id),
             received_at=self.deps.now(),
             remote_addr="catchup",

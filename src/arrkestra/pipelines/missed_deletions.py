@@ -6,7 +6,8 @@ Each side of a row is judged on its own: the HD side (``status``) against the in
 that are not ``is_4k``, the 4K side (``status4k``) against the 4K ones; only an available
 or partially available side is a candidate, so a pending request is never touched. A
 series matches by TVDB id, then TMDB; a movie by TMDB id (Overseerr's rows carry no IMDb
-id). **An instance whose library answer is empty, failed or partial (an item without
+id); a row with no id the side's library carries is not judged (and counted).
+**An instance whose library answer is empty, failed or partial (an item without
 any id) is never trusted**: no title of its side is a candidate, not even on confirm, and
 the run names it. A side no instance serves is not judged at all.
 
@@ -102,10 +103,17 @@ async def read_sides(deps: Deps) -> tuple[dict[tuple[MediaType, bool], Side], li
     return sides, untrusted
 
 
-def gone(media: Media, side: Side) -> bool:
-    if media.media_type == "tv" and media.tvdb_id and media.tvdb_id in side.tvdb:
-        return False
-    return not (media.tmdb_id and media.tmdb_id in side.tmdb)
+def judge(media: Media, side: Side) -> Literal["kept", "gone", "unknown"]:
+    """Whether the side still has the title. ``unknown`` when no id of the row is one the
+    side's library carries (a row without ids; TMDB ids against a Sonarr v3 that has
+    none): such a title is never a candidate."""
+    tvdb = media.tvdb_id if media.media_type == "tv" and side.tvdb else None
+    tmdb = media.tmdb_id if side.tmdb else None
+    if not tvdb and not tmdb:
+        return "unknown"
+    if (tvdb and tvdb in side.tvdb) or (tmdb and tmdb in side.tmdb):
+        return "kept"
+    return "gone"
 
 
 async def find(deps: Deps, queue: bool) -> MissedFound:
@@ -119,11 +127,16 @@ async def find(deps: Deps, queue: bool) -> MissedFound:
         rows = []
     found: list[MissedDeletion] = []
     jobs: list[JobSpec] = []
+    unknown = 0
     act = queue and deps.apply and deps.cleanup_runs
     for media in rows:
         for is_4k, status in ((False, media.status), (True, media.status4k)):
             side = sides.get((media.media_type, is_4k))
-            if status not in AVAILABLE or side is None or not side.trusted or not gone(media, side):
+            if status not in AVAILABLE or side is None or not side.trusted:
+                continue
+            verdict = judge(media, side)
+            unknown += verdict == "unknown"
+            if verdict != "gone":
                 continue
             found.append(
                 MissedDeletion(
@@ -144,6 +157,8 @@ async def find(deps: Deps, queue: bool) -> MissedFound:
                     tvdb_id=media.tvdb_id,
                 )
                 jobs.append(params.spec())
+    if unknown:
+        problems.append(f"{unknown} available title(s) have no id to match: not judged")
     if deps.apply and not deps.cleanup_runs and found:
         problems.append("apply_missed_deletions is on but cleanup does not run: listed only")
     report = ReconcileReport(missed_deletions=found, untrusted=untrusted, problems=problems)

@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arrkestra.adapters.notify import Message, Severity
 from arrkestra.adapters.tree_scan import compare_trees
 from arrkestra.core.errors import ArrkestraError
 from arrkestra.core.excludes import ExcludeMatcher
+from arrkestra.core.filenames import storable
 from arrkestra.core.job_kinds import CopyParams
 from arrkestra.core.job_kinds.reconcile import (
     SAMPLE,
@@ -44,7 +45,6 @@ from arrkestra.store.database import Database
 
 log = logging.getLogger("arrkestra.reconcile")
 NAME = "reconcile"
-NO_INSTANCE = "reconcile"  # the instance of a copy whose rule names none
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Deps:
     confirm_above: int
     notify: Callable[[Message], Awaitable[object]]
     now: Callable[[], float]
+    instance_for: Callable[[PathRule], str]  # whose copies a rule's files are
     missed_deletions: Callable[[bool], Awaitable[MissedFound]] | None = None  # (apply?)
 
 
@@ -77,11 +78,11 @@ class Found:
     different: list[str]
     extra: list[str]
     bytes: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
-def copy_specs(rule: PathRule, diff: TreeDiff) -> list[JobSpec]:
+def copy_specs(rule: PathRule, diff: TreeDiff, instance: str) -> list[JobSpec]:
     """A bulk copy per file to copy; one of another size replaces the destination's."""
-    instance = rule.instances[0] if rule.instances else NO_INSTANCE
     return [
         CopyParams(
             instance=instance,
@@ -91,6 +92,7 @@ def copy_specs(rule: PathRule, diff: TreeDiff) -> list[JobSpec]:
         ).spec()
         for paths, replace in ((diff.missing, False), (diff.different, True))
         for relative in paths
+        if storable(relative)
     ]
 
 
@@ -110,6 +112,13 @@ async def compare(rules: Sequence[PathRule], deps: Deps) -> Found:
         if diff is None:
             found.roots.append(RootReport(**where, problem=problem))
             continue
+        odd = [p for p in (*diff.missing, *diff.different) if not storable(p)]
+        if odd:
+            shown = odd[0].encode("utf-8", "backslashreplace").decode()
+            found.problems.append(
+                f"{rule.source_root}: {len(odd)} file name(s) are not UTF-8 and were not "
+                f"queued (rename them), e.g. {shown}"
+            )
         size = diff.missing_bytes + diff.different_bytes
         found.roots.append(
             RootReport(
@@ -120,14 +129,15 @@ async def compare(rules: Sequence[PathRule], deps: Deps) -> Found:
                 bytes=size,
             )
         )
-        found.copies.extend(copy_specs(rule, diff))
+        found.copies.extend(copy_specs(rule, diff, deps.instance_for(rule)))
         for mine, theirs in (
             (found.missing, diff.missing),
             (found.different, diff.different),
             (found.extra, diff.extra),
         ):
             root = rule.source_root if mine is not found.extra else rule.destination_root
-            mine.extend(f"{root}/{p}" for p in theirs[: SAMPLE - len(mine)])
+            sample = [p for p in theirs[: SAMPLE - len(mine)] if storable(p)]
+            mine.extend(f"{root}/{p}" for p in sample)
         found.bytes += size
     return found
 
@@ -144,6 +154,14 @@ def decide(params: ReconcileParams, found: Found, deps: Deps) -> RunStatus:
 
 async def run(job: Job, params: ReconcileParams, deps: Deps) -> ReconcileResult:
     await deps.db.run(runs.mark_running, params.run_id, job.id, now=deps.now())
+    try:
+        return await _run(params, deps)
+    except Exception as exc:  # the row says so; the queue retries the job as usual
+        await deps.db.run(runs.fail_run, params.run_id, str(exc), now=deps.now())
+        raise
+
+
+async def _run(params: ReconcileParams, deps: Deps) -> ReconcileResult:
     found = await compare(deps.rules, deps)
     status = decide(params, found, deps)
     report = ReconcileReport(
@@ -151,9 +169,13 @@ async def run(job: Job, params: ReconcileParams, deps: Deps) -> ReconcileResult:
         sample_missing=found.missing,
         sample_different=found.different,
         sample_extra=found.extra,
-        problems=[f"{r.source}: {r.problem}" for r in found.roots if r.problem is not None],
+        problems=[
+            *(f"{r.source}: {r.problem}" for r in found.roots if r.problem is not None),
+            *found.problems,
+        ],
     )
-    jobs = found.copies if status == "done" else []
+    copies = found.copies if status == "done" else []
+    cleanups: list[JobSpec] = []
     if deps.missed_deletions is not None and status != "failed":
         missed = await deps.missed_deletions(status == "done")
         report = report.model_copy(
@@ -164,7 +186,7 @@ async def run(job: Job, params: ReconcileParams, deps: Deps) -> ReconcileResult:
                 "problems": report.problems + missed.report.problems,
             }
         )
-        jobs = [*jobs, *missed.jobs]
+        cleanups = missed.jobs
     counts = runs.Counts(
         missing=sum(r.missing for r in found.roots),
         different=sum(r.different for r in found.roots),
@@ -172,7 +194,7 @@ async def run(job: Job, params: ReconcileParams, deps: Deps) -> ReconcileResult:
         bytes=found.bytes,
     )
     queued = await deps.db.run(
-        runs.finish_run, params.run_id, status, counts, report, jobs, now=deps.now()
+        runs.finish_run, params.run_id, status, counts, report, copies, cleanups, now=deps.now()
     )
     result = ReconcileResult(
         outcome=status,

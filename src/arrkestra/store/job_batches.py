@@ -32,6 +32,15 @@ SELECT 1 FROM job_attempts
 WHERE job_id = ? AND attempt = ? AND outcome = 'released' AND started_at >= ?
 ORDER BY id DESC LIMIT 1
 """
+# The same, filtered on the params in SQL (no row to load) and in key order: the partial
+# index on active keys gives the rows sorted, so reading stops at the limit instead of
+# sorting every match first (a reconcile queues tens of thousands).
+SELECT_DUE_PENDING_MATCHING = f"""
+SELECT {JOB_COLUMNS} FROM jobs INDEXED BY jobs_active_key
+WHERE pipeline = ? AND key >= ? AND key < ? AND status IN ('pending', 'running', 'failed')
+  AND status = 'pending' AND next_attempt_at <= ? AND run_alone = 0
+{{filters}}ORDER BY key
+"""
 READ_CHUNK = 500  # ids per ``IN (...)``: well under SQLite's variable limit
 NOTE_RELEASED = """
 UPDATE job_attempts SET error = ?
@@ -85,11 +94,8 @@ def claim_matching(
     lower, upper = key_range(key_prefix)
     sql, args = SELECT_DUE_PENDING_KEYS, [pipeline, lower, upper, now]
     if params_match:
-        # Filtered in SQL (no row to load), in key order: the (pipeline, key) index gives
-        # the rows sorted, so reading stops at ``limit`` instead of sorting every match.
         filters = "".join("AND json_extract(params, ?) = ?\n" for _ in params_match)
-        sql = sql.replace("ORDER BY next_attempt_at, id", filters + "ORDER BY key")
-        sql = sql.replace("FROM jobs", "FROM jobs INDEXED BY jobs_active_key")
+        sql = SELECT_DUE_PENDING_MATCHING.format(filters=filters)
         args += [v for item in params_match.items() for v in item]
     changes: list[tuple[Job, machine.JobUpdate]] = []
     with write_transaction(conn):

@@ -3,7 +3,10 @@
 A run is queued together with its job in one transaction (:func:`queue_run`); a request
 while the same kind of run still waits gets that run. The copies a run queues are
 inserted in the transaction that finishes the run (:func:`finish_run`), so a run that
-says ``done`` has queued every one of them, and a crash before that leaves none.
+says ``done`` has queued every one of them, and a crash before that leaves none: the job
+runs again (its lease expires or start-up recovers it) and so does the run. A run whose
+job fails is marked ``failed`` (:func:`fail_run`); one whose job died or was cancelled
+before it ran reads as ``failed`` too, with the job's last error among its problems.
 """
 
 from __future__ import annotations
@@ -18,10 +21,19 @@ from arrkestra.core.jobs import JobSpec
 from arrkestra.store.connection import write_transaction
 from arrkestra.store.jobs import insert_jobs, insert_many
 
-COLUMNS = (
-    "id, status, trigger, dry_run, confirm, job_id, started_at, finished_at,"
-    " missing, different, queued, extra, bytes, report"
-)
+# A run whose job died or was cancelled before it finished the run is shown as failed: its
+# row cannot stay "queued" or "running" for ever.
+SELECT_RUNS = """
+SELECT r.id, CASE WHEN r.status IN ('queued', 'running') AND j.status IN ('dead', 'cancelled')
+            THEN 'failed' ELSE r.status END AS status,
+       r.trigger, r.dry_run, r.confirm, r.job_id, r.started_at,
+       COALESCE(r.finished_at, CASE WHEN j.status IN ('dead', 'cancelled') THEN j.finished_at
+                                    ELSE NULL END) AS finished_at,
+       r.missing, r.different, r.queued, r.extra, r.bytes, r.report,
+       CASE WHEN r.status IN ('queued', 'running') AND j.status IN ('dead', 'cancelled')
+            THEN j.status || ': ' || COALESCE(j.last_error, 'no error recorded') END AS job_error
+FROM reconcile_runs r LEFT JOIN jobs j ON j.id = r.job_id
+"""
 INSERT_RUN = """
 INSERT INTO reconcile_runs (status, trigger, dry_run, confirm, started_at)
 VALUES ('queued', ?, ?, ?, ?)
@@ -75,8 +87,17 @@ def _row(row: sqlite3.Row) -> RunRow:
         queued=row["queued"],
         extra=row["extra"],
         bytes=row["bytes"],
-        report=ReconcileReport.load(json.loads(row["report"])),
+        report=_report(row),
     )
+
+
+def _report(row: sqlite3.Row) -> ReconcileReport:
+    report = ReconcileReport.load(json.loads(row["report"]))
+    error = row["job_error"] if row["status"] == "failed" else None
+    if error:
+        said = f"its job ended before the run did ({error})"
+        return report.model_copy(update={"problems": [*report.problems, said]})
+    return report
 
 
 def queue_run(
@@ -110,13 +131,16 @@ def finish_run(
     status: RunStatus,
     counts: Counts,
     report: ReconcileReport,
-    jobs: Sequence[JobSpec] = (),
+    copies: Sequence[JobSpec] = (),
+    others: Sequence[JobSpec] = (),
     *,
     now: float,
 ) -> int:
-    """Queue ``jobs`` and store the run's outcome in one transaction; how many were new."""
+    """Queue the ``copies`` (and ``others``: cleanup jobs) and store the run's outcome in one
+    transaction; how many copies were new (the run's ``queued``)."""
     with write_transaction(conn):
-        created = insert_many(conn, jobs, now=now)
+        created = insert_many(conn, copies, now=now)
+        insert_many(conn, others, now=now)
         counts = replace(counts, queued=created)
         conn.execute(
             FINISH,
@@ -139,8 +163,19 @@ class RunNotFound(LookupError):
     """No reconcile run has this id."""
 
 
+def fail_run(conn: sqlite3.Connection, run_id: int, problem: str, *, now: float) -> None:
+    """The run's job failed before it finished the run: say so on the row."""
+    with write_transaction(conn):
+        report = ReconcileReport(problems=[problem])
+        conn.execute(
+            "UPDATE reconcile_runs SET status = 'failed', finished_at = ?, report = ?"
+            " WHERE id = ? AND status IN ('queued', 'running')",
+            (now, json.dumps(report.model_dump(mode="json")), run_id),
+        )
+
+
 def get_run(conn: sqlite3.Connection, run_id: int) -> RunRow:
-    row = conn.execute(f"SELECT {COLUMNS} FROM reconcile_runs WHERE id = ?", (run_id,)).fetchone()
+    row = conn.execute(f"{SELECT_RUNS} WHERE r.id = ?", (run_id,)).fetchone()
     if row is None:
         raise RunNotFound(run_id)
     return _row(row)
@@ -150,7 +185,7 @@ def list_runs(
     conn: sqlite3.Connection, *, limit: int = 50, before: int | None = None
 ) -> list[RunRow]:
     """Newest first, paged with an id cursor."""
-    where = "WHERE id < ?" if before is not None else ""
+    where = "WHERE r.id < ?" if before is not None else ""
     args: tuple[int, ...] = (before, limit) if before is not None else (limit,)
-    sql = f"SELECT {COLUMNS} FROM reconcile_runs {where} ORDER BY id DESC LIMIT ?"
+    sql = f"{SELECT_RUNS} {where} ORDER BY r.id DESC LIMIT ?"
     return [_row(r) for r in conn.execute(sql, args).fetchall()]

@@ -13,8 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from arrkestra.config.models.units import parse_duration
-from arrkestra.runtime.capabilities.catchup import CatchupRefused, catchup_specs
+from arrkestra.runtime.capabilities.catchup import CatchupRefused, catchup_specs, since_of
 from arrkestra.web.deps import ServicesDep, authenticated
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticated)], tags=["catchup"])
@@ -31,22 +30,11 @@ class CatchupRequest(BaseModel):
     )
 
 
-def since_of(text: str | None, now: float) -> float | None:
-    """``"48h"`` -> the unix time 48 hours ago; 422 naming the problem otherwise."""
-    if text is None:
-        return None
-    try:
-        seconds = parse_duration(text)
-    except ValueError as exc:
-        raise HTTPException(422, f"since: {exc} (write it like 48h, 2d or 90m)") from None
-    return now - seconds
-
-
 @router.post("/catchup", status_code=202, summary="Read Sonarr/Radarr history now")
 async def catchup(services: ServicesDep, body: CatchupRequest | None = None) -> dict[str, Any]:
     request = body or CatchupRequest()
-    since = since_of(request.since, services.clock.now())
     try:
+        since = since_of(request.since, services.clock.now())
         specs = catchup_specs(services.settings, request.instance, since, "api")
     except CatchupRefused as exc:
         raise HTTPException(exc.status, services.redactor(str(exc))) from None

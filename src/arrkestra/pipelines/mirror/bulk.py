@@ -11,9 +11,15 @@ so no sidecars are collected here.
 Per job, afterwards: named in rsync's output -> ``copied``; at the destination with the
 source's size (or present, with ``ignore_existing``) -> ``already_present``; otherwise
 the file failed (rsync's per-file errors, exit 23/24): a sibling is released with a note
-and runs alone (failing on its own), the leading job fails with rsync's message. A run
-that fails as a whole releases every sibling. Live imports never come here: only copies
-flagged ``bulk``.
+and runs alone (failing on its own), the leading job fails with rsync's message (dies at
+once when the file left the source since the comparison). A run that fails as a whole
+releases every sibling: to run alone when the failure is permanent (a file of the list
+can cause it), to be batched again when it is transient (I/O, the timeout: the next run
+skips what this one finished). A dry run judges nothing: every job is ``dry_run``.
+
+Each folder that received a file gets its Plex scan queued (debounced, as a live copy's);
+files are not announced one by one: the reconcile run sends its own report. Live imports
+never come here: only copies flagged ``bulk``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 from arrkestra.adapters.rsync_file_list import FileListRun, copy_listed
 from arrkestra.core.errors import ArrkestraError, PermanentError, TransientError
@@ -60,18 +67,26 @@ def _member(job: Job, lead: Member) -> Member | None:
     relative = rule.relative_of(params.library_path) if isinstance(params, CopyParams) else None
     if relative is None or not isinstance(params, CopyParams):
         return None
+    parts = tuple(relative.split("/"))
+    plex = rule.plex_root.rstrip(rule.plex_separator) + rule.plex_separator
     mapped = MappedPath(
         rule=rule,
-        relative=tuple(relative.split("/")),
+        relative=parts,
         source=f"{rule.source_root.rstrip('/')}/{relative}",
         destination=f"{rule.destination_root.rstrip('/')}/{relative}",
-        plex=rule.plex_root,  # bulk copies queue no scan of their own
+        plex=plex + rule.plex_separator.join(parts),
     )
     return Member(job, params, mapped)
 
 
-def _judge(members: list[Member], run: FileListRun, ignore_existing: bool) -> list[int | None]:
-    """Per member: the bytes it copied (0: it was complete already), None: it failed."""
+def _judge(members: list[Member], run: FileListRun, deps: Deps, replace: bool) -> list[int | None]:
+    """Per member: the bytes it copied (0: it was complete already), None: it failed.
+
+    A dry run copied nothing and judges nothing: every member is a would-be copy (0).
+    """
+    if deps.rsync.dry_run:
+        return [0 for _ in members]
+    ignore_existing = deps.rsync.ignore_existing and not replace
     out: list[int | None] = []
     for member in members:
         try:
@@ -90,14 +105,18 @@ def _judge(members: list[Member], run: FileListRun, ignore_existing: bool) -> li
     return out
 
 
-def _result(member: Member, copied: int, run: FileListRun, lead: Job) -> CopyResult:
+def _result(member: Member, copied: int, run: FileListRun, lead: Job, dry_run: bool) -> CopyResult:
+    sent = member.relative in run.transferred
+    outcome: Literal["dry_run", "copied", "already_present"] = (
+        "dry_run" if dry_run else "copied" if sent else "already_present"
+    )
     return CopyResult(
-        outcome="copied" if member.relative in run.transferred else "already_present",
+        outcome=outcome,
         summary=f"{member.mapped.source} (bulk)",
         source=member.mapped.source,
         destination=member.mapped.destination,
         files=[member.mapped.name],
-        files_transferred=1 if member.relative in run.transferred else 0,
+        files_transferred=1 if sent and not dry_run else 0,
         bytes_transferred=copied,
         seconds=0.0 if member.job.id != lead.id else run.seconds,
         batch_of=None if member.job.id == lead.id else lead.id,
@@ -122,43 +141,64 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
     claimed = await deps.siblings.claim(job, prefix, accept, BULK_LIMIT - 1, same_kind)
     members = [lead, *(taken[j.id] for j in claimed.jobs)]
     try:
-        run = await copy_listed(
-            mapped.rule.source_root,
-            mapped.rule.destination_root,
-            [m.relative for m in members],
-            deps.rsync,
-            replace=params.replace_existing,
-        )
+        run, copied = await _copy(members, deps, replace=params.replace_existing)
+        await _settle(job, members, run, copied, deps)
     except asyncio.CancelledError:
-        await deps.siblings.release(job, claimed.jobs, None)
+        await deps.siblings.release(job, claimed.jobs, None)  # may be batched again
         raise
     except Exception as exc:
-        await deps.siblings.release(
-            job, claimed.jobs, f"the bulk run of job {job.id} failed: {exc}"
+        # A file of the list (unreadable, a permission) can fail the whole run: the others
+        # then run alone. A run that failed for what may pass (I/O, a timeout) does not.
+        alone = (
+            None
+            if isinstance(exc, TransientError)
+            else f"the bulk run of job {job.id} failed: {exc}"
         )
+        await deps.siblings.release(job, claimed.jobs, alone)
         raise
-    ignore = deps.rsync.ignore_existing and not params.replace_existing
-    copied = await asyncio.to_thread(_judge, members, run, ignore)
-    done, failed = [], []
-    for member, size in zip(members[1:], copied[1:], strict=True):
-        if size is None:
-            failed.append(member.job)
-        else:
-            done.append((member.job, _result(member, size, run, job)))
-    if failed:
-        note = f"not copied by the bulk run of job {job.id}: {run.stderr or 'no reason given'}"
-        await deps.siblings.release(job, failed, note)
-    await deps.siblings.finish(job, done)
     if copied[0] is None:
         if not await asyncio.to_thread(os.path.lexists, mapped.source):  # gone since compared
             raise PermanentError(f"the file is not in the source folder any more: {mapped.source}")
         raise TransientError(
             f"rsync did not copy {mapped.source}: {run.stderr or 'no reason given'}"
         )
-    result = _result(lead, copied[0], run, job)
+    result = _result(lead, copied[0], run, job, deps.rsync.dry_run)
     totals = BatchTotals(
         jobs=len(members),
         files_transferred=len(run.transferred),
         bytes_transferred=sum(size or 0 for size in copied),
     )
     return result.model_copy(update={"batch": totals})
+
+
+async def _copy(
+    members: list[Member], deps: Deps, *, replace: bool
+) -> tuple[FileListRun, list[int | None]]:
+    rule = members[0].mapped.rule
+    relatives = [m.relative for m in members]
+    run = await copy_listed(
+        rule.source_root, rule.destination_root, relatives, deps.rsync, replace=replace
+    )
+    return run, await asyncio.to_thread(_judge, members, run, deps, replace)
+
+
+async def _settle(
+    job: Job, members: list[Member], run: FileListRun, copied: list[int | None], deps: Deps
+) -> None:
+    """Finish the siblings that made it, release those that did not (to fail alone), and
+    queue one Plex scan per folder that received a file."""
+    done, failed = [], []
+    for member, size in zip(members[1:], copied[1:], strict=True):
+        if size is None:
+            failed.append(member.job)
+        else:
+            done.append((member.job, _result(member, size, run, job, deps.rsync.dry_run)))
+    if failed:
+        note = f"not copied by the bulk run of job {job.id}: {run.stderr or 'no reason given'}"
+        await deps.siblings.release(job, failed, note)
+    await deps.siblings.finish(job, done)
+    if deps.queue_scan is None or deps.rsync.dry_run:
+        return
+    folders = {m.mapped.destination_dir: m for m in members if m.relative in run.transferred}
+    for member in folders.values():
+        await deps.queue_scan(member.mapped)  # debounced per folder

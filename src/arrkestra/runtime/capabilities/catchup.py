@@ -14,23 +14,29 @@ catchup``): :func:`catchup_specs`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from arrkestra.core.job_kinds.catchup import CATCHUP, CatchupParams, CatchupTrigger
 
 if TYPE_CHECKING:
+    from arrkestra.adapters.notify import Notifier
     from arrkestra.config import Settings
     from arrkestra.config.models.upstreams import ArrInstance
     from arrkestra.core.instances import InstanceRef
     from arrkestra.core.jobs import JobSpec
+    from arrkestra.core.redact import Redactor
     from arrkestra.pipelines.catchup import InstanceProblem
     from arrkestra.runtime.capabilities.contract import Capability, Platform
+    from arrkestra.runtime.health import HealthRegistry
 
 NAME = CATCHUP
 KINDS: tuple[Literal["sonarr", "radarr"], ...] = ("sonarr", "radarr")
 TASK = "catchup.runs"
 FIRST_RUN_DELAY = 5.0  # after the web server answers: start-up never waits for an upstream
+MAX_LOOKBACK = 366 * 86_400.0  # ``since`` asked for by hand: a year (history is kept less)
+URL = re.compile(r"\b\w+://\S+")
 
 
 class CatchupRefused(Exception):
@@ -39,13 +45,6 @@ class CatchupRefused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True)
-class CatchupData:
-    """What the catch-up routes read (``runtime_data``): the instances it reads."""
-
-    instances: tuple[str, ...]
 
 
 def readable_instances(settings: Settings) -> dict[str, tuple[InstanceRef, ArrInstance]]:
@@ -73,6 +72,22 @@ def why_not(settings: Settings) -> str | None:
     return None
 
 
+def since_of(text: str | None, now: float) -> float | None:
+    """``since`` as asked for by hand (``"48h"``) as the unix time to read from;
+    ``CatchupRefused`` (422) for what is not a duration or reaches back over a year."""
+    from arrkestra.config.models.units import parse_duration
+
+    if text is None:
+        return None
+    try:
+        back = parse_duration(text)
+    except ValueError as exc:
+        raise CatchupRefused(422, f"since: {exc} (write it like 48h, 2d or 90m)") from None
+    if back > MAX_LOOKBACK:
+        raise CatchupRefused(422, f"since: {text} reaches back more than a year")
+    return now - back
+
+
 def catchup_specs(
     settings: Settings, instance: str | None, since: float | None, trigger: CatchupTrigger
 ) -> list[JobSpec]:
@@ -93,48 +108,57 @@ def catchup_specs(
     return [CatchupParams(instance=name, since=since, trigger=trigger).spec() for name in names]
 
 
-def build(settings: Settings, platform: Platform) -> Capability[CatchupData]:
+@dataclass
+class InstanceHealth:
+    """Each instance's state as catch-up finds it: ``<kind>.<name>`` on /health (no URL in
+    the detail: /health may be open), one notification while its key is rejected."""
+
+    health: HealthRegistry
+    notifier: Notifier
+    redact: Redactor
+
+    async def report(self, instance: str, problem: InstanceProblem | None, detail: str) -> None:
+        from arrkestra.adapters.notify import Message
+        from arrkestra.runtime.health import ComponentState
+
+        if problem is None:
+            self.health.set(instance, ComponentState.OK)
+            self.notifier.reset(f"auth:{instance}")
+            return
+        said = URL.sub("<url>", self.redact(detail))
+        if problem == "down":
+            self.health.set(instance, ComponentState.DOWN, f"catch-up: {said}")
+            return
+        self.health.set(instance, ComponentState.AUTH_FAILED, f"catch-up paused: {said}")
+        body = (
+            f"{instance} rejected arrkestra's API key, so catch-up cannot read its history; "
+            f"its imports since the last run wait (nothing is lost). Fix the key; the next run "
+            f"picks up where the last one stopped.\n{self.redact(detail)}"
+        )
+        title = f"arrkestra: {instance} credentials rejected"
+        await self.notifier.send_once(f"auth:{instance}", Message(title, body, "critical"))
+
+
+def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.adapters.arr_history import ArrHistoryClient
-    from arrkestra.adapters.notify import Message
     from arrkestra.pipelines import catchup
     from arrkestra.runtime.capabilities.contract import Capability, Every
-    from arrkestra.runtime.health import ComponentState
     from arrkestra.runtime.worker import Pipeline
 
     readable = readable_instances(settings)
-    sources, instances = {}, {}
-    for qualified, (ref, config) in readable.items():
-        assert config.api_key is not None  # readable_instances chose it for its key
-        instances[qualified] = ref
-        sources[qualified] = ArrHistoryClient(
+    instances = {qualified: ref for qualified, (ref, _) in readable.items()}
+    sources = {
+        qualified: ArrHistoryClient(
             ref.kind,
             str(config.url),
-            config.api_key.get_secret_value(),
+            config.api_key.get_secret_value() if config.api_key else "",
             client=platform.http_client(timeout=config.timeout),
             redactor=platform.redactor,
             upstream=qualified,
         )
-    health, notifier, redact = platform.health, platform.notifier, platform.redactor
-
-    async def report(instance: str, problem: InstanceProblem | None, detail: str) -> None:
-        if problem is None:
-            health.set(instance, ComponentState.OK)
-            notifier.reset(f"auth:{instance}")
-            return
-        if problem == "down":
-            health.set(instance, ComponentState.DOWN, f"catch-up: {redact(detail)}")
-            return
-        health.set(instance, ComponentState.AUTH_FAILED, f"catch-up paused: {redact(detail)}")
-        body = (
-            f"{instance} rejected arrkestra's API key, so catch-up cannot read its history; "
-            f"its imports since the last run wait (nothing is lost). Fix the key; the next run "
-            f"picks up where the last one stopped.\n{redact(detail)}"
-        )
-        await notifier.send_once(
-            f"auth:{instance}",
-            Message(f"arrkestra: {instance} credentials rejected", body, "critical"),
-        )
-
+        for qualified, (ref, config) in readable.items()
+    }
+    health = InstanceHealth(platform.health, platform.notifier, platform.redactor)
     deps = catchup.Deps(
         db=platform.db,
         sources=sources,
@@ -142,7 +166,7 @@ def build(settings: Settings, platform: Platform) -> Capability[CatchupData]:
         rules=settings.mirror.path_rules(),
         first_lookback=settings.catchup.first_lookback,
         now=platform.clock.now,
-        report=report,
+        report=health.report,
         queued=platform.queue.wake,
     )
     pipeline = Pipeline(
@@ -164,9 +188,5 @@ def build(settings: Settings, platform: Platform) -> Capability[CatchupData]:
             params = CatchupParams(instance=name, trigger=trigger)
             await platform.queue.enqueue(params.spec(delay=delay))
 
-    return Capability(
-        NAME,
-        pipelines=(pipeline,),
-        tasks=(Every(TASK, settings.catchup.interval, queue_runs, run_now=True),),
-        runtime_data=CatchupData(tuple(sorted(instances))),
-    )
+    every = Every(TASK, settings.catchup.interval, queue_runs, run_now=True)
+    return Capability(NAME, pipelines=(pipeline,), tasks=(every,))

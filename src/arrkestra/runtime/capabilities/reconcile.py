@@ -89,6 +89,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         return None
 
     deps = reconcile.Deps(
+        instance_for=lambda rule: copies_instance(settings, rule),
         db=platform.db,
         rules=mirror.path_rules(),
         excludes=ExcludeMatcher(mirror.excludes),
@@ -123,6 +124,23 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         tasks=(Cron(TASK, config.schedule, scheduled),),
         closers=(close,),
     )
+
+
+def copies_instance(settings: Settings, rule: PathRule) -> str:
+    """Whose copies a rule's files are: the instance the rule names, else the one instance
+    that mirrors, else ``reconcile``. A copy's key is its instance and file, so a live
+    import and a reconcile copy of the same file meet as one job when the instance is known;
+    with several instances sharing a rule it is not, and the two may run side by side (the
+    second finds the file complete)."""
+    if rule.instances:
+        return rule.instances[0]
+    mirroring = [
+        f"{kind}.{name}"
+        for kind in ("sonarr", "radarr")
+        for name, instance in settings.instances(kind).items()
+        if instance.mirror
+    ]
+    return mirroring[0] if len(mirroring) == 1 else "reconcile"
 
 
 def missed_deletions(
