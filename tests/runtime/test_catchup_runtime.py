@@ -304,3 +304,36 @@ async def test_a_since_over_a_year_is_refused(
     async with running_app(background=False, **sections(tmp_path, server, notify[1])) as r:
         answer = await r.client.post("/api/v1/catchup", json={"since": "9999d"}, headers=HEADERS)
     assert answer.status_code == 422 and "more than a year" in answer.json()["detail"]
+
+
+async def test_radarr_history_is_replayed_too(
+    running_app: AppFactory, tmp_path: Path, notify: Any
+) -> None:
+    radarr = FakeArr("radarr", KEY)
+    clock = ManualClock()
+    movie = radarr.add_movie("Film", path="/movies/Film (2020)", tmdb_id=42)
+    path = "/movies/Film (2020)/Film (2020).mkv"
+    (tmp_path / "src" / "movies" / "Film (2020)").mkdir(parents=True)
+    (tmp_path / "src" / path.removeprefix("/")).write_bytes(b"film")
+    (tmp_path / "dst" / "movies").mkdir(parents=True)
+    radarr.add_import(movie, None, path, date=at(clock, 2))
+    with LoopbackServer(radarr.app) as server:
+        config = {
+            "radarr": {"main": {"url": server.url, "api_key": KEY}},
+            "mirror": {
+                "paths": [
+                    {
+                        "arr_path": "/movies",
+                        "source": str(tmp_path / "src/movies"),
+                        "destination": str(tmp_path / "dst/movies"),
+                    }
+                ]
+            },
+            "reconcile": {"enabled": False},
+        }
+        async with running_app(background=False, clock=clock, **config) as r:
+            result = await catch_up(r)
+            jobs = await copies(r)
+    assert result["instance"] == "radarr.main" and result["queued"] == 1
+    assert [(j["params"]["library_path"], j["status"]) for j in jobs] == [(path, "succeeded")]
+    assert (tmp_path / "dst" / path.removeprefix("/")).read_bytes() == b"film"
