@@ -11,9 +11,10 @@ another size replaces the destination's even with ``mirror.ignore_existing``.
 
 A run that would queue more than ``reconcile.confirm_above`` files queues nothing: it is
 stored as ``needs_confirmation`` and a notification says how to confirm. ``dry_run``
-queues nothing either. The copies are queued in the transaction that stores the run's
-outcome. Missed deletions (titles Overseerr still shows that no instance has) come from
-``pipelines/missed_deletions`` when ``reconcile.missed_deletions`` is on.
+queues nothing either. The copies are queued in chunks the mirror starts on at once
+(``store/reconcile_runs``). Missed deletions (titles Overseerr still shows that no
+instance has) come from ``pipelines/missed_deletions`` when ``reconcile.missed_deletions``
+is on.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from arrkestra.store.database import Database
 
 log = logging.getLogger("arrkestra.reconcile")
 NAME = "reconcile"
+COPY_CHUNK = 2000  # copies committed (and startable) at a time
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Deps:
     confirm_above: int
     notify: Callable[[Message], Awaitable[object]]
     now: Callable[[], float]
+    queued: Callable[[], None]  # copies were committed: wake the worker
     instance_for: Callable[[PathRule], str]  # whose copies a rule's files are
     missed_deletions: Callable[[bool], Awaitable[MissedFound]] | None = None  # (apply?)
 
@@ -142,6 +145,17 @@ async def compare(rules: Sequence[PathRule], deps: Deps) -> Found:
     return found
 
 
+async def queue_copies(copies: list[JobSpec], deps: Deps) -> int:
+    """Queue the copies in chunks, each committed and handed to the worker at once: the
+    first rsync runs while the rest are queued (thousands of rows take a second)."""
+    queued = 0
+    for start in range(0, len(copies), COPY_CHUNK):
+        chunk = copies[start : start + COPY_CHUNK]
+        queued += await deps.db.run(runs.queue_copies, chunk, now=deps.now())
+        deps.queued()
+    return queued
+
+
 def decide(params: ReconcileParams, found: Found, deps: Deps) -> RunStatus:
     if found.roots and all(root.problem is not None for root in found.roots):
         return "failed"
@@ -174,7 +188,6 @@ async def _run(params: ReconcileParams, deps: Deps) -> ReconcileResult:
             *found.problems,
         ],
     )
-    copies = found.copies if status == "done" else []
     cleanups: list[JobSpec] = []
     if deps.missed_deletions is not None and status != "failed":
         missed = await deps.missed_deletions(status == "done")
@@ -187,14 +200,16 @@ async def _run(params: ReconcileParams, deps: Deps) -> ReconcileResult:
             }
         )
         cleanups = missed.jobs
+    queued = await queue_copies(found.copies, deps) if status == "done" else 0
     counts = runs.Counts(
         missing=sum(r.missing for r in found.roots),
         different=sum(r.different for r in found.roots),
+        queued=queued,
         extra=sum(r.extra for r in found.roots),
         bytes=found.bytes,
     )
-    queued = await deps.db.run(
-        runs.finish_run, params.run_id, status, counts, report, copies, cleanups, now=deps.now()
+    await deps.db.run(
+        runs.finish_run, params.run_id, status, counts, report, cleanups, now=deps.now()
     )
     result = ReconcileResult(
         outcome=status,

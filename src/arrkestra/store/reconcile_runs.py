@@ -2,9 +2,11 @@
 
 A run is queued together with its job in one transaction (:func:`queue_run`); a request
 while the same kind of run still waits gets that run. The copies a run queues are
-inserted in the transaction that finishes the run (:func:`finish_run`), so a run that
-says ``done`` has queued every one of them, and a crash before that leaves none: the job
-runs again (its lease expires or start-up recovers it) and so does the run. A run whose
+committed in chunks (:func:`queue_copies`), so the mirror starts copying while the rest
+are queued; the run says ``done`` (:func:`finish_run`) once every one of them is. A crash
+in between leaves the run ``running`` and its job runs again (start-up recovers it): the
+comparison finds what is still missing, and the copies already waiting are not queued
+twice. A run whose
 job fails is marked ``failed`` (:func:`fail_run`); one whose job died or was cancelled
 before it ran reads as ``failed`` too, with the job's last error among its problems.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from arrkestra.core.job_kinds.reconcile import ReconcileParams, ReconcileReport, RunStatus
 from arrkestra.core.jobs import JobSpec
@@ -125,23 +127,26 @@ def mark_running(conn: sqlite3.Connection, run_id: int, job_id: int, *, now: flo
         )
 
 
+def queue_copies(conn: sqlite3.Connection, copies: Sequence[JobSpec], *, now: float) -> int:
+    """A chunk of a run's copies, committed (the mirror may start on them); how many were
+    new. A copy already waiting (an earlier, interrupted run queued it) is not added again."""
+    with write_transaction(conn):
+        return insert_many(conn, copies, now=now)
+
+
 def finish_run(
     conn: sqlite3.Connection,
     run_id: int,
     status: RunStatus,
     counts: Counts,
     report: ReconcileReport,
-    copies: Sequence[JobSpec] = (),
     others: Sequence[JobSpec] = (),
     *,
     now: float,
-) -> int:
-    """Queue the ``copies`` (and ``others``: cleanup jobs) and store the run's outcome in one
-    transaction; how many copies were new (the run's ``queued``)."""
+) -> None:
+    """Queue ``others`` (cleanup jobs) and store the run's outcome in one transaction."""
     with write_transaction(conn):
-        created = insert_many(conn, copies, now=now)
         insert_many(conn, others, now=now)
-        counts = replace(counts, queued=created)
         conn.execute(
             FINISH,
             (
@@ -156,7 +161,6 @@ def finish_run(
                 run_id,
             ),
         )
-    return created
 
 
 class RunNotFound(LookupError):

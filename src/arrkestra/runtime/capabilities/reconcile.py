@@ -97,6 +97,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         confirm_above=config.confirm_above,
         notify=platform.notifier.send,
         now=platform.clock.now,
+        queued=platform.queue.wake,
         missed_deletions=missed_deletions(settings, platform),
     )
     pipeline = Pipeline(
