@@ -20,6 +20,7 @@ from arrkestra.core.job_kinds.reconcile import RECONCILE, ReconcileTrigger
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from arrkestra.adapters.mounts import MountChecker
     from arrkestra.config import Settings
     from arrkestra.core.paths import PathRule
     from arrkestra.pipelines.reconcile import MissedFound
@@ -75,25 +76,17 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.core.excludes import ExcludeMatcher
     from arrkestra.core.job_kinds.reconcile import ReconcileParams
     from arrkestra.pipelines import reconcile
-    from arrkestra.pipelines.mirror.roots import mount_specs
     from arrkestra.runtime.capabilities.contract import Capability, Cron
     from arrkestra.runtime.worker import Pipeline
 
     config, mirror = settings.reconcile, settings.mirror
     mounts = MountChecker(timeout=mirror.mounts.check_timeout)
-
-    async def check_roots(rule: PathRule) -> str | None:
-        for state in await mounts.check_all(mount_specs(rule, mirror.mounts.anchor_file)):
-            if not state.ok:
-                return f"{state.role} root {state.path}: {state.detail}"
-        return None
-
     deps = reconcile.Deps(
         instance_for=lambda rule: copies_instance(settings, rule),
         db=platform.db,
         rules=mirror.path_rules(),
         excludes=ExcludeMatcher(mirror.excludes),
-        check_roots=check_roots,
+        check_roots=lambda rule: root_problem(mounts, rule, mirror.mounts.anchor_file),
         confirm_above=config.confirm_above,
         notify=platform.notifier.send,
         now=platform.clock.now,
@@ -125,6 +118,17 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         tasks=(Cron(TASK, config.schedule, scheduled),),
         closers=(close,),
     )
+
+
+async def root_problem(mounts: MountChecker, rule: PathRule, anchor: str | None) -> str | None:
+    """Why a rule's roots cannot be compared now (a stale mount would look like "everything
+    is missing"), or None."""
+    from arrkestra.pipelines.mirror.roots import mount_specs
+
+    for state in await mounts.check_all(mount_specs(rule, anchor)):
+        if not state.ok:
+            return f"{state.role} root {state.path}: {state.detail}"
+    return None
 
 
 def copies_instance(settings: Settings, rule: PathRule) -> str:
