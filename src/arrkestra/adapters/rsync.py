@@ -20,7 +20,9 @@ Decisions:
   folder, same filesystem, and renames it into place when complete: the library never
   shows a partial file. A stopped rsync (SIGTERM) deletes its temp file itself; a killed
   one (SIGKILL, power loss) cannot, so every run first removes the temp files left for its
-  own file names (:func:`cleanup_partials`); never other names, as another job may be
+  own file names (:func:`cleanup_partials`), and so does a run we stopped, after rsync exits
+  (a signal between rsync creating its temp file and registering it for removal leaves
+  it: seen once in CI); never other names, as another job may be
   copying them into the same season folder right now. (Two runs copying the *same* file
   at once would break each other: the caller runs one job per destination file.)
 - rsync runs in its own session (``start_new_session``): a signal meant for the daemon
@@ -169,6 +171,7 @@ async def run_transfer(
     loop = asyncio.get_running_loop()
     started = loop.time()
     deadline = asyncio.timeout(options.timeout)
+    code = None
     try:
         async with deadline:
             if not options.dry_run:
@@ -182,6 +185,12 @@ async def run_transfer(
             f"rsync timed out after {_duration(options.timeout)} and was stopped"
             + (f"; it said: {said}" if said else "")
         ) from None
+    finally:
+        if code is None and not options.dry_run:
+            # Stopped (timeout, cancelled): rsync removes its temp file itself, except when
+            # the signal falls between creating it and registering it for cleanup.
+            with contextlib.suppress(OSError, ValueError):
+                cleanup_partials(transfer.destination_dir, names)
     if code != 0:
         raise exit_error(code, tail.text())
     return parse_stats(reader.lines, seconds=loop.time() - started, dry_run=options.dry_run)
