@@ -243,6 +243,7 @@ async def test_an_unreachable_instance_is_retried_and_shown(
         health = (await r.client.get("/health", headers=HEADERS)).json()
     assert job["status"] == "failed" and job["next_attempt_at"] is not None  # will retry
     assert health["components"]["sonarr.hd"]["state"] == "down"
+    assert "://" not in health["components"]["sonarr.hd"]["detail"]  # no URL on /health
 
 
 async def test_on_demand_requests_are_checked(

@@ -94,6 +94,7 @@ async def test_available_titles_no_instance_has_are_removed(
     found = {(m["media_type"], m["media_id"]) for m in run["missed_deletions"]}
     assert found == {("tv", media["gone show"]), ("movie", media["gone film"])}
     assert run["cleanup_jobs"] == 2 and run["untrusted"] == []
+    assert run["queued"] == 0  # copies only: the trees are in step
     assert not overseerr.has_media(media["gone show"])
     assert not overseerr.has_media(media["gone film"])
     for kept in ("kept show", "kept film", "pending film"):
@@ -132,3 +133,17 @@ async def test_an_untrusted_library_deletes_nothing_even_confirmed(
     assert found == {("movie", media["gone film"])}  # Radarr's side is still judged
     assert overseerr.has_media(media["gone show"]) and overseerr.has_media(media["kept show"])
     assert not overseerr.has_media(media["gone film"])
+
+
+async def test_a_title_without_an_id_the_library_carries_is_not_judged(
+    running_app: AppFactory, tmp_path: Path, upstreams: Any
+) -> None:
+    sonarr, overseerr = upstreams["sonarr"][0], upstreams["overseerr"][0]
+    upstreams["radarr"][0].add_movie("Film", path="/movies/Film", tmdb_id=9)
+    sonarr.add_series("Old v3 Show", path="/tv/Old", tvdb_id=100)  # Sonarr v3: no tmdbId
+    no_tvdb = overseerr.add_media(media_type="tv", tmdb_id=1300, tvdb_id=None)
+    config = sections(tmp_path, upstreams, apply_missed_deletions=True)
+    async with running_app(background=False, clock=ManualClock(), **config) as r:
+        run = await reconcile(r)
+    assert run["missed_deletions"] == [] and overseerr.has_media(no_tvdb)
+    assert any("no id to match" in p for p in run["problems"])

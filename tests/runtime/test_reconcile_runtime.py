@@ -102,6 +102,7 @@ async def test_missing_and_different_files_are_copied_extra_ones_reported(
     assert (dst / season / "old.nfo").exists()  # never deleted
     assert not (dst / "@eaDir").exists() and not (dst / season / ".DS_Store").exists()
     assert {j["params"]["bulk"] for j in jobs} == {True}
+    assert {j["params"]["instance"] for j in jobs} == {"sonarr.hd"}  # the one that mirrors
     [report] = [m for m in fake.received("/alerts") if "reconcile" in m.title]
     assert "3 file(s) queued" in report.message
 
