@@ -131,3 +131,10 @@ def test_warnings_about_missing_upstreams_and_no_effect_settings(load) -> None:
     assert "retry" in paths  # no max_attempts and no max_age: retried forever
     assert "dry_run" in paths
     assert "server.api_key" not in paths
+
+
+def test_every_dry_run_switch_is_warned_about(load) -> None:
+    warned = {w.path for w in config_warnings(load("mirror: {dry_run: true}"))}
+    assert "mirror.dry_run" in warned and "dry_run" not in warned
+    everything = load("dry_run: true")
+    assert everything.any_dry_run() and "dry_run" in {w.path for w in config_warnings(everything)}

@@ -39,6 +39,8 @@ async def test_an_upstream_down_degrades_but_stays_200_a_broken_store_is_503(
         assert (
             degraded.json()["status"] == "degraded" and degraded.json()["overseer"] == "unavailable"
         )
+        assert degraded.json()["healthy"] is False  # what ArrSync's monitors read
+        assert degraded.json()["service"] == "arrkestra"
         r.services.health.set("store", ComponentState.DOWN, "integrity check failed")
         broken = await r.client.get("/health")
         assert broken.status_code == 503 and broken.json()["status"] == "unhealthy"
@@ -73,3 +75,9 @@ async def test_health_can_be_protected(running_app: AppFactory) -> None:
         assert (await r.client.get("/health")).status_code == 401
         assert (await r.client.get("/metrics")).status_code == 401
         assert (await r.client.get("/health", headers={"X-Api-Key": API_KEY})).status_code == 200
+
+
+async def test_dry_run_shows_whichever_switch_set_it(running_app: AppFactory) -> None:
+    async with running_app(mirror={"dry_run": True}) as r:
+        body = (await r.client.get("/health")).json()
+    assert body["dry_run"] is True

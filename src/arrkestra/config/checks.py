@@ -129,6 +129,15 @@ def _no_effect(settings: Settings) -> list[ConfigProblem]:
                 "pipelines with their own dry_run: false still act",
             )
         )
+    problems.extend(
+        ConfigProblem(
+            f"{name}.dry_run",
+            f"dry run: {name} only reports what it would do",
+            f"set {name}.dry_run: false (or remove it) to act",
+        )
+        for name in PIPELINES
+        if settings.pipeline(name).dry_run and not settings.dry_run
+    )
     return problems
 
 

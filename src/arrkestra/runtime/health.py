@@ -75,7 +75,7 @@ def health_body(
     nfs_issues = [f"{k[6:]}: {v.detail or v.state}" for k, v in mounts.items() if v.state != "ok"]
     return {
         "status": status,
-        "healthy": status != "unhealthy",
+        "healthy": status == "healthy",  # ArrSync's monitors: false while Overseerr is down
         "service": "arrkestra",
         "version": version,
         "uptime_since": _iso(registry.started_at),

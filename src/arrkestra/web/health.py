@@ -29,7 +29,7 @@ async def health(services: ServicesDep) -> JSONResponse:
     body: dict[str, Any] = health_body(
         services.health,
         version=services.version,
-        dry_run=services.settings.dry_run,
+        dry_run=services.settings.any_dry_run(),
         notifications=bool(services.settings.notifications.urls),
         jobs_24h=jobs_24h,
     )

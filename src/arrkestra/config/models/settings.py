@@ -143,6 +143,10 @@ class Settings(ConfigModel):
         own = self.pipeline(name).dry_run
         return self.dry_run if own is None else own
 
+    def any_dry_run(self) -> bool:
+        """Whether any pipeline runs dry (the global switch, or a pipeline's own)."""
+        return self.dry_run or any(self.pipeline_dry_run(name) for name in PIPELINES)
+
     def retry_policy(self, name: str) -> RetryPolicy:
         """The global ``retry`` with the keys the pipeline's own ``retry`` sets on top."""
         own = self.pipeline(name).retry
