@@ -24,6 +24,8 @@ async def test_api_needs_credentials_and_errors_are_json(running_app: AppFactory
         right = await r.client.get("/api/v1/jobs", headers=KEY)
     assert missing.status_code == wrong.status_code == 401
     assert set(missing.json()) == {"error", "detail"} and missing.json()["error"] == "unauthorized"
+    said = missing.json()["detail"]  # which credential, and where it is set; never its value
+    assert "X-Api-Key" in said and "ARRKESTRA_API_KEY" in said and API_KEY not in said
     assert right.status_code == 200 and right.json() == {"jobs": [], "next_before": None}
 
 

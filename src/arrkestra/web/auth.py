@@ -73,13 +73,23 @@ def require_credentials(settings: Settings, request: Request) -> None:
     if server.api_key is None and server.basic_auth is None:
         raise HTTPException(
             401,
-            "the API is disabled until server.api_key (or server.basic_auth) is configured",
+            "the API is disabled until a key is configured: set ARRKESTRA_API_KEY (or "
+            "server.api_key, or server.basic_auth), then send it as the X-Api-Key header",
         )
     if not credentials_valid(settings, request):
         headers = CHALLENGE if server.basic_auth is not None else None
-        raise HTTPException(
-            401, "missing or wrong credentials (X-Api-Key or Basic)", headers=headers
-        )
+        raise HTTPException(401, wanted_credentials(settings), headers=headers)
+
+
+def wanted_credentials(settings: Settings) -> str:
+    """What a refused request should send, and where that value is set (never the value)."""
+    server = settings.server
+    ways = []
+    if server.api_key is not None:
+        ways.append("the X-Api-Key header with server.api_key (ARRKESTRA_API_KEY)")
+    if server.basic_auth is not None:
+        ways.append("HTTP Basic with server.basic_auth's user and password")
+    return "missing or wrong credentials: send " + ", or ".join(ways)
 
 
 def webhook_authorized(auth: WebhookAuth, request: Request) -> bool:

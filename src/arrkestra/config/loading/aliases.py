@@ -116,15 +116,16 @@ def _discord(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
     return [(("notifications", "fallback_urls"), [f"discord://{match[1]}/{match[2]}"])]
 
 
-def _default_sonarr(key: str) -> Filler:
-    """Fill ``sonarr.default``; create it when no Sonarr instance is configured."""
+def _default_instance(kind: str, key: str) -> Filler:
+    """Fill ``<kind>.default``; create it when no instance of that kind is configured."""
 
     def fills(values: Values, data: Mapping[str, Any]) -> list[Fill]:
-        instances = lookup(data, ("sonarr",)) or {}
+        instances = lookup(data, (kind,)) or {}
         if isinstance(instances, dict) and instances and "default" not in instances:
-            names = ", ".join(f"sonarr.{n}" for n in instances)
-            raise AliasIgnored(f"the config has Sonarr instances ({names}), none named default")
-        return [(("sonarr", "default", key), values[0])]
+            names = ", ".join(f"{kind}.{n}" for n in instances)
+            app = kind.capitalize()
+            raise AliasIgnored(f"the config has {app} instances ({names}), none named default")
+        return [((kind, "default", key), values[0])]
 
     return fills
 
@@ -169,6 +170,7 @@ def _alias(
 
 
 ARRSYNC, SYNC_WEBHOOK, TVMAZE_SYNC = "ArrSync", "sync-webhook", "TVMaze-Sync"
+ARRKESTRA_EXAMPLES = "arrkestra's compose example"  # names users set next to the old ones
 SECONDS = "a bare number means seconds"
 LIST = "comma-separated text or a JSON list"
 PLUS_ONE = "retries -> attempts: the value + 1"
@@ -256,14 +258,34 @@ ALIASES: tuple[Alias, ...] = (
         TVMAZE_SYNC,
         "sonarr.default.url",
         "creates the instance sonarr.default when no Sonarr instance is configured",
-        _default_sonarr("url"),
+        _default_instance("sonarr", "url"),
     ),
     _alias(
         "SONARR_API_KEY",
         TVMAZE_SYNC,
         "sonarr.default.api_key",
         "as SONARR_URL",
-        _default_sonarr("api_key"),
+        _default_instance("sonarr", "api_key"),
+    ),
+    _alias(
+        "RADARR_URL",
+        ARRKESTRA_EXAMPLES,
+        "radarr.default.url",
+        "creates the instance radarr.default when no Radarr instance is configured",
+        _default_instance("radarr", "url"),
+    ),
+    _alias(
+        "RADARR_API_KEY",
+        ARRKESTRA_EXAMPLES,
+        "radarr.default.api_key",
+        "as RADARR_URL",
+        _default_instance("radarr", "api_key"),
+    ),
+    _alias(
+        "ARRKESTRA_API_KEY",
+        ARRKESTRA_EXAMPLES,
+        "server.api_key",
+        "the key /api/v1 and the old tools' control endpoints ask for",
     ),
     _alias(
         "WEBHOOK_SECRET",
