@@ -84,3 +84,20 @@ def test_file_rotation(tmp_path: Path) -> None:
         "arrkestra.log.1",
         "arrkestra.log.2",
     ]
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_probe_requests_and_apprise_chatter_stay_out_of_the_log(tmp_path: Path) -> None:
+    log_file = tmp_path / "arrkestra.log"
+    configure_logging(level="info", fmt="text", redact=Redactor.of([]), file=log_file, probes=False)
+    access = logging.getLogger("uvicorn.access")
+    for path in ("/health", "/ready?x=1", "/metrics", "/api/v1/jobs"):
+        access.info('%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "GET", path, 200)
+    logging.getLogger("apprise").info("Sent Telegram notification.")
+    text = log_file.read_text()
+    assert "/api/v1/jobs" in text
+    assert all(probe not in text for probe in ("/health", "/ready", "/metrics"))
+    assert "Sent Telegram" not in text
+    configure_logging(level="info", fmt="text", redact=Redactor.of([]), file=log_file, probes=True)
+    access.info('%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "GET", "/health", 200)
+    assert "/health" in log_file.read_text()

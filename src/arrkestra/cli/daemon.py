@@ -45,6 +45,7 @@ def serve(
         file=lg.file,
         max_bytes=lg.max_bytes,
         backups=lg.backups,
+        probes=settings.server.access_log_probes,
     )
     configure_history(
         file=lg.history_file,

@@ -27,7 +27,19 @@ LIBRARY_LEVELS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "apscheduler": logging.WARNING,
+    "apprise": logging.WARNING,  # two INFO lines per message sent: arrkestra logs its own
 }
+PROBES = frozenset({"/health", "/ready", "/metrics"})
+
+
+class ProbeFilter(logging.Filter):
+    """Drops the access-log lines of monitors' probes (``server.access_log_probes: false``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            return args[2].split("?", 1)[0] not in PROBES
+        return True
 
 
 class ContextFilter(logging.Filter):
@@ -106,8 +118,10 @@ def configure_logging(
     file: Path | None = None,
     max_bytes: int = 10 * 1024 * 1024,
     backups: int = 5,
+    probes: bool = True,
 ) -> None:
-    """Replace the root logger's handlers with arrkestra's (idempotent)."""
+    """Replace the root logger's handlers with arrkestra's (idempotent). ``probes``: keep
+    the access-log lines of /health, /ready and /metrics."""
     formatter: logging.Formatter = (
         JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
     )
@@ -131,3 +145,8 @@ def configure_logging(
         uv.handlers.clear()
         uv.propagate = True
         uv.setLevel(logging.NOTSET)  # follow the root level, whatever uvicorn set before
+    access = logging.getLogger("uvicorn.access")
+    for old_filter in [f for f in access.filters if isinstance(f, ProbeFilter)]:
+        access.removeFilter(old_filter)
+    if not probes:
+        access.addFilter(ProbeFilter())

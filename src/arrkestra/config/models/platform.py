@@ -54,6 +54,7 @@ class ServerSettings(ConfigModel):
     drain_timeout: Duration = 30.0
     protect_health: bool = False
     access_log: bool = True
+    access_log_probes: bool = False  # also log /health, /ready and /metrics requests
 
 
 class QueueSettings(ConfigModel):
