@@ -209,3 +209,12 @@ def test_outside_the_models_no_job_json_is_read_by_key() -> None:
 )
 def test_the_scan_would_see_a_dict_read(line: str) -> None:
     assert DICT_ACCESS.search(line)
+
+
+def test_what_a_job_is_about_is_its_title_else_its_file() -> None:
+    from arrkestra.core.job_kinds import subject_of
+
+    assert subject_of({"title": "Amélie", "library_path": "/movies/A/a.mkv"}) == "Amélie"
+    assert subject_of({"library_path": "D:\\Movies\\A\\a.mkv"}) == "a.mkv"
+    assert subject_of({"problems": ["x"], "subject": "malformed"}) == "malformed"
+    assert subject_of({"title": 5}) is None and subject_of(None) is None

@@ -125,6 +125,7 @@ async def test_a_dead_cleanup_job_sends_a_critical_notification(
     failed = [m for m in notify.received("/alerts")[before:] if "job failed" in m.title]
     assert len(failed) == 1
     assert "tmdbId" in failed[0].message and failed[0].type == "failure"
+    assert "No Ids" in failed[0].message and "radarr.hd/" not in failed[0].message  # a title
 
 
 async def test_the_test_button_is_announced(

@@ -10,7 +10,7 @@ import logging
 
 from arrkestra.adapters.notify import Delivery, Message, Notifier
 from arrkestra.config import Settings
-from arrkestra.core.job_kinds import summary_of
+from arrkestra.core.job_kinds import subject_of, summary_of
 from arrkestra.core.jobs import Job
 from arrkestra.core.redact import Redactor
 from arrkestra.runtime.health import ComponentState, HealthRegistry
@@ -50,7 +50,7 @@ class Alerts:
         self._redact = redactor
 
     async def job_dead(self, job: Job) -> None:
-        summary = summary_of(job.result) or job.key
+        summary = summary_of(job.result) or subject_of(job.params) or job.key
         gave_up = f"{job.pipeline} job {job.id} gave up after {job.attempts} attempt(s)"
         body = f"{gave_up}: {summary}\n{job.last_error or ''}"
         await self._notifier.send(

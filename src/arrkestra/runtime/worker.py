@@ -312,7 +312,8 @@ class Worker:
         except job_store.LeaseLost as exc:
             log.warning("result discarded: %s", exc)
             return "lease_lost"
-        level = logging.WARNING if after.status is machine.JobStatus.DEAD else logging.INFO
+        failed = after.status in (machine.JobStatus.DEAD, machine.JobStatus.FAILED)
+        level = logging.WARNING if failed else logging.INFO
         detail = f": {after.last_error}" if after.last_error else ""
         log.log(level, "attempt %d %s%s", job.attempts, after.status, detail)
         if after.status in (machine.JobStatus.SUCCEEDED, machine.JobStatus.DEAD):

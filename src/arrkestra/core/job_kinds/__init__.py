@@ -4,7 +4,13 @@ The job queue stores params and results as JSON; these models are what the rest 
 code reads and writes instead of dict keys. ``base`` has what all kinds share.
 """
 
-from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel, summary_of
+from arrkestra.core.job_kinds.base import (
+    JobParams,
+    JobResult,
+    StoredModel,
+    subject_of,
+    summary_of,
+)
 from arrkestra.core.job_kinds.catchup import CATCHUP, CatchupParams, CatchupResult
 from arrkestra.core.job_kinds.cleanup import CLEANUP, CleanupParams, CleanupResult, WouldDo
 from arrkestra.core.job_kinds.discovery import (
@@ -67,5 +73,6 @@ __all__ = [
     "load_mirror_params",
     "load_mirror_result",
     "media_kind",
+    "subject_of",
     "summary_of",
 ]

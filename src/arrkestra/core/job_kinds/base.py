@@ -101,3 +101,23 @@ def summary_of(result: JsonObject | None) -> str | None:
         return _Summary.model_validate(result or {}).summary
     except ValidationError:
         return None
+
+
+class _Subject(StoredModel):
+    title: str | None = None
+    library_path: str | None = None
+    subject: str | None = None
+
+
+def subject_of(params: JsonObject | None) -> str | None:
+    """What a job is about, for people (a failure notification): the title its params name,
+    else its file's name, else None. Whatever its kind; never raises."""
+    try:
+        found = _Subject.model_validate(params or {})
+    except ValidationError:
+        return None
+    if found.title:
+        return found.title
+    if found.library_path:
+        return found.library_path.replace("\\", "/").rsplit("/", 1)[-1] or None
+    return found.subject or None
