@@ -346,3 +346,20 @@ def test_arrkestra_api_key_is_the_server_key_unless_the_file_sets_one(load) -> N
     )
     assert both.server.api_key is not None
     assert both.server.api_key.get_secret_value() == "file-key-0123456789"
+
+
+def test_tz_sets_the_schedules_and_the_summary_day_unless_the_file_does(load) -> None:
+    zoned = load("", {"TZ": "Europe/Paris"})
+    assert zoned.storage.timezone == "Europe/Paris"
+    assert zoned.notifications.daily_summary is not None
+    assert zoned.notifications.daily_summary.timezone == "Europe/Paris"
+    own = load("storage: {timezone: Asia/Tokyo}", {"TZ": "Europe/Paris"})
+    assert own.storage.timezone == "Asia/Tokyo"
+    off = load("notifications: {daily_summary: null}", {"TZ": "Europe/Paris"})
+    assert off.notifications.daily_summary is None  # not turned back on
+
+
+def test_a_tz_that_is_no_zone_name_is_a_warning_not_an_error(load) -> None:
+    settings = load("", {"TZ": ":/etc/localtime"})
+    assert settings.storage.timezone == "UTC"
+    assert any("TZ" in w.render() for w in config_warnings(settings))

@@ -130,6 +130,32 @@ def _default_instance(kind: str, key: str) -> Filler:
     return fills
 
 
+def _time_zone(values: Values, data: Mapping[str, Any]) -> list[Fill]:
+    """``TZ``: the zone of every schedule and of the daily summary's day (not re-enabling a
+    summary the file turned off with ``daily_summary: null``)."""
+    zone = (values[0] or "").strip().lstrip(":")
+    if not _known_zone(zone):
+        raise AliasIgnored(f"TZ={values[0]!r} is not an IANA time zone name (like Europe/Paris)")
+    fills: list[Fill] = [(("storage", "timezone"), zone)]
+    notifications = lookup(data, ("notifications",))
+    disabled = isinstance(notifications, dict) and (
+        "daily_summary" in notifications and notifications["daily_summary"] is None
+    )
+    if not disabled:
+        fills.append((("notifications", "daily_summary", "timezone"), zone))
+    return fills
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
 def _webhook_secret(values: Values, data: Mapping[str, Any]) -> list[Fill]:
     """Every instance without a webhook credential gets the old shared secret."""
     fills: list[Fill] = []
@@ -293,6 +319,13 @@ ALIASES: tuple[Alias, ...] = (
         "sonarr.<name>.webhook.secret, radarr.<name>.webhook.secret",
         "every instance without webhook credentials",
         _webhook_secret,
+    ),
+    _alias(
+        "TZ",
+        SYNC_WEBHOOK,
+        "storage.timezone, notifications.daily_summary.timezone",
+        "the zone of cron schedules (backup, reconcile) and of the daily summary's time and day",
+        _time_zone,
     ),
     _alias("TVMAZE_API_KEY", TVMAZE_SYNC, "discovery.tvmaze.api_key"),
     _alias("TVMAZE_RATE_LIMIT", TVMAZE_SYNC, "discovery.tvmaze.rate_limit"),
