@@ -509,3 +509,30 @@ async def test_cleanup_partials_matches_the_names_real_rsync_uses(
 
     assert sorted(Path(p).name for p in removed) == leftovers
     assert list(destination.iterdir()) == []
+
+
+async def test_a_child_that_outlives_rsync_does_not_hold_the_run(tmp_path: Path) -> None:
+    # rsync's first process died (the NAS shutting down) and a child it forked lives on,
+    # holding the output pipes: the run ends soon after rsync did, and the child is stopped.
+    fake = tmp_path / "rsync"
+    fake.write_text('#!/bin/sh\nsleep 60 &\necho $! > "$0.child"\nexit 20\n')
+    fake.chmod(0o755)
+    source = tmp_path / "src" / "a.mkv"
+    source.parent.mkdir()
+    source.write_bytes(b"x")
+    options = RsyncOptions(binary=str(fake), kill_grace=1.0)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TransientError, match="exit code 20"):
+        await run_transfer(transfer_of(source, destination=tmp_path / "dst"), options)
+    assert asyncio.get_running_loop().time() - started < 15  # not the 4 h timeout
+    child = int((tmp_path / "rsync.child").read_text())
+    assert not running(child)  # stopped with rsync's group (a zombie until reaped is gone)
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    return data[data.rindex(b")") + 2 :][:1] != b"Z"

@@ -37,6 +37,11 @@ Decisions:
 - Paths must be absolute and normalised; ``--`` ends the options and ``-s``
   (``--secluded-args``, alias ``--protect-args``) keeps rsync from reinterpreting names,
   so spaces, quotes, brackets, ``*`` and a file named ``-rf.srt`` are plain characters.
+- A run ends when rsync exits, not when its output does: a child rsync forked can outlive
+  it (its first process killed from outside) and hold the pipes open, and asyncio's
+  ``wait()`` answers only once they close. Its output gets ``PIPE_GRACE`` seconds after
+  the exit, then the group is stopped; without that a run hung until its 4 h timeout
+  (seen in CI, and reproduced with a stand-in rsync that leaves a child behind).
 - Needs rsync >= 3.1 (``--info``, ``--outbuf``); an older one fails at once with exit
   code 1, a permanent error that names the unknown option.
 - ``on_progress`` is called on the event loop, about once a second; an exception from it
@@ -69,6 +74,9 @@ from arrkestra.adapters.rsync_output import (
 from arrkestra.core.errors import PermanentError, TransientError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PIPE_GRACE = 5.0  # seconds rsync's output may take to end after rsync exited
+EXIT_POLL = 0.5  # seconds between looks at whether rsync exited while its output is open
+FIRST = asyncio.FIRST_COMPLETED
 
 __all__ = [
     "DEFAULT_EXCLUDES",
@@ -213,23 +221,44 @@ _PERMANENT_ERRNOS = frozenset(
 
 
 async def execute(argv: list[str], reader: OutputReader, tail: StderrTail, grace: float) -> int:
+    """Run rsync to its end: its exit code, its output read into ``reader`` and ``tail``.
+
+    The output normally ends when rsync does. When rsync's first process dies of a signal
+    (the NAS shutting down) a child it forked may live on, holding the pipes open: once
+    rsync has exited its output gets ``PIPE_GRACE`` seconds, then the whole group is
+    stopped, rather than waiting on the pipes until the transfer's timeout.
+    """
     process = await _spawn(argv, grace)
+    stdout = asyncio.create_task(_pump(process.stdout, reader.feed))
     stderr = asyncio.create_task(_pump(process.stderr, tail.feed))
     try:
-        await _pump(process.stdout, reader.feed)
-        reader.close()
-        await stderr
-        code = await process.wait()
-        if _group_alive(process.pid):  # children of a failed rsync, still winding down
+        # ``process.wait()`` answers only once the pipes close, so the exit is watched on
+        # ``returncode`` while the output is read.
+        pending: set[asyncio.Task[None]] = {stdout, stderr}
+        while pending and process.returncode is None:
+            done, pending = await asyncio.wait(pending, timeout=EXIT_POLL, return_when=FIRST)
+            for task in done:
+                task.result()  # a failing progress callback stops rsync now
+        if pending:  # rsync exited, its output has not ended yet
+            _, pending = await asyncio.wait(pending, timeout=PIPE_GRACE)
+        if pending or _group_alive(process.pid):  # children still winding down, or orphaned
             await _stop(process, grace)
-        return code
+            await asyncio.wait({stdout, stderr}, timeout=1.0)
+        if stdout.done() and not stdout.cancelled():
+            stdout.result()  # the output ended with an error: it surfaces here
+        reader.close()
+        return await process.wait()
     except BaseException:  # timeout, cancellation, a failing progress callback
         try:
             await _stop(process, grace)
             await asyncio.wait({stderr}, timeout=1.0)  # rsync's last words, if any
         finally:
-            stderr.cancel()
+            for task in (stdout, stderr):
+                task.cancel()
         raise
+    finally:
+        for task in (stdout, stderr):
+            task.cancel()
 
 
 def _die_with_parent() -> Callable[[], None] | None:
