@@ -127,13 +127,14 @@ def test_jobs_commands_on_a_real_database(tmp_path: Path) -> None:
     conn.execute(
         "INSERT INTO jobs (pipeline, key, params, status, attempts, created_at, updated_at, "
         "next_attempt_at, last_error, finished_at) "
-        "VALUES ('mirror', 'k', '{\"path\": \"/tv/a.mkv\"}', "
+        "VALUES ('mirror', 'k', '{\"library_path\": \"/tv/a.mkv\"}', "
         "'dead', 3, 0, 0, 0, 'rsync exit 23 token=hidden123', 1)"
     )
     conn.commit()
     conn.close()
     listed = run("jobs", "list", "--config", config)
     assert listed.exit_code == 0 and "mirror" in listed.output and "dead" in listed.output
+    assert "TITLE" in listed.output and "a.mkv" in listed.output  # what the job is about
     assert "hidden123" not in listed.output
     shown = run("jobs", "show", "1", "--config", config)
     assert shown.exit_code == 0 and "/tv/a.mkv" in shown.output and "hidden123" not in shown.output

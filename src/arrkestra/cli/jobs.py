@@ -28,11 +28,15 @@ if TYPE_CHECKING:
 
 
 def _job_row(job: Job) -> list[str]:
+    from arrkestra.core.job_kinds import subject_of
+
     error = (job.last_error or "").replace("\n", " ")
+    title = (subject_of(job.params) or "-").replace("\n", " ")
     return [
         str(job.id),
         job.pipeline,
         job.status.value,
+        title[:40],
         str(job.attempts),
         when(job.created_at),
         error[:60],
@@ -54,7 +58,7 @@ def jobs_list(
     )
     redact = load(config).redactor()
     table(
-        ["ID", "PIPELINE", "STATUS", "ATTEMPTS", "CREATED (UTC)", "LAST ERROR"],
+        ["ID", "PIPELINE", "STATUS", "TITLE", "ATTEMPTS", "CREATED (UTC)", "LAST ERROR"],
         [[redact(c) for c in _job_row(j)] for j in jobs],
     )
 
