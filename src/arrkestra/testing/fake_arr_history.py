@@ -30,8 +30,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.exceptions import HTTPException
 
+from arrkestra.testing.fake_arr import answer_unknown_routes_bare, refused_key
 from arrkestra.testing.fake_arr_history_state import (
     DEFAULT_VERSIONS,
     EVENT_TYPES,
@@ -102,18 +102,12 @@ class FakeArr(ArrLibrary):
             return await call_next(request)
         if self.down:
             return PlainTextResponse("503 Service Unavailable", status_code=503)
-        given = request.headers.get("x-api-key") or request.query_params.get("apikey")
-        if given != self.api_key:
-            return JSONResponse({"error": "Unauthorized"}, status_code=401)
-        return await call_next(request)
+        return refused_key(request, self.api_key) or await call_next(request)
 
     def _build_app(self) -> FastAPI:
         app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         app.middleware("http")(self._gate)
-
-        @app.exception_handler(HTTPException)
-        async def no_route(request: Request, exc: HTTPException) -> Response:
-            return Response(status_code=exc.status_code)  # ASP.NET answers without a body
+        answer_unknown_routes_bare(app)
 
         @app.exception_handler(Refused)
         async def refused(request: Request, exc: Refused) -> Response:

@@ -24,8 +24,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.exceptions import HTTPException
 
+from arrkestra.testing.fake_arr import answer_unknown_routes_bare, refused_key
 from arrkestra.testing.fake_sonarr_state import (
     DEPRECATED_LANGUAGE_PROFILE,
     MONITOR_TYPES,
@@ -70,18 +70,12 @@ class FakeSonarr:
             headers = {} if retry is None else {"Retry-After": f"{retry:g}"}
             body = {"message": f"fake failure {failure.status}"}
             return JSONResponse(body, status_code=failure.status, headers=headers)
-        given = request.headers.get("x-api-key") or request.query_params.get("apikey")
-        if path.startswith("/api/") and given != self.api_key:
-            return JSONResponse({"error": "Unauthorized"}, status_code=401)
-        return await call_next(request)
+        return refused_key(request, self.api_key) or await call_next(request)
 
     def _build_app(self) -> FastAPI:
         app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         app.middleware("http")(self._gate)
-
-        @app.exception_handler(HTTPException)
-        async def no_route(request: Request, exc: HTTPException) -> Response:
-            return Response(status_code=exc.status_code)  # ASP.NET answers without a body
+        answer_unknown_routes_bare(app)
 
         @app.get(f"{API}/system/status")
         async def status() -> dict[str, Any]:
