@@ -8,7 +8,7 @@ from tests.conftest import eventually
 from tests.runtime.discovery_rig import HEADERS, SONARR_KEY, Rig, cycle, rig, shows  # noqa: F401
 from tests.web.conftest import AppFactory
 
-from arrkestra.runtime.capabilities.discovery import FIRST_CYCLE_DELAY
+from arrkestra.runtime.capabilities.contract import STARTUP_DELAY
 from arrkestra.testing.fake_sonarr import V3_VERSION, FakeSonarr
 from arrkestra.testing.fake_tvmaze_catalogue import Catalogue
 from arrkestra.testing.loopback import LoopbackServer
@@ -292,4 +292,4 @@ async def test_a_trigger_right_after_start_runs_the_first_cycle_at_once(
         detail = (await r.client.get(f"/api/v1/jobs/{job['id']}", headers=HEADERS)).json()
     created = datetime.fromisoformat(detail["created_at"]).timestamp()
     started = datetime.fromisoformat(detail["attempts_log"][0]["started_at"]).timestamp()
-    assert started - created < FIRST_CYCLE_DELAY  # not held back by the start-up delay
+    assert started - created < STARTUP_DELAY  # not held back by the start-up delay

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 NAME = CATCHUP
 KINDS: tuple[Literal["sonarr", "radarr"], ...] = ("sonarr", "radarr")
 TASK = "catchup.runs"
-FIRST_RUN_DELAY = 5.0  # after the web server answers: start-up never waits for an upstream
 MAX_LOOKBACK = 366 * 86_400.0  # ``since`` asked for by hand: a year (history is kept less)
 URL = re.compile(r"\b\w+://\S+")
 
@@ -142,7 +141,7 @@ class InstanceHealth:
 def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.adapters.arr_history import ArrHistoryClient
     from arrkestra.pipelines import catchup
-    from arrkestra.runtime.capabilities.contract import Capability, Every
+    from arrkestra.runtime.capabilities.contract import Capability, Every, FirstRunDelay
     from arrkestra.runtime.worker import Pipeline
 
     readable = readable_instances(settings)
@@ -177,13 +176,11 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         concurrency=1,
         policy=settings.retry_policy(NAME),
     )
-    started = False
+    first = FirstRunDelay()
 
     async def queue_runs() -> None:
-        nonlocal started
-        trigger: CatchupTrigger = "interval" if started else "startup"
-        delay = 0.0 if started else FIRST_RUN_DELAY
-        started = True
+        trigger: CatchupTrigger = "startup" if first.first else "interval"
+        delay = first.take()
         for name in sorted(instances):
             params = CatchupParams(instance=name, trigger=trigger)
             await platform.queue.enqueue(params.spec(delay=delay))

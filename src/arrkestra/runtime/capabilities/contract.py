@@ -62,6 +62,21 @@ class Cron:
 
 Task = Every | Cron
 
+STARTUP_DELAY = 5.0  # a periodic task's first job waits for the web server: start-up calls nobody
+
+
+@dataclass
+class FirstRunDelay:
+    """The delay of the job a periodic task queues: ``STARTUP_DELAY`` the first time (the
+    task runs at start-up, before ``/ready``), none after. ``first`` says which this is."""
+
+    first: bool = True
+
+    def take(self) -> float:
+        delay = STARTUP_DELAY if self.first else 0.0
+        self.first = False
+        return delay
+
 
 @dataclass(frozen=True)
 class Capability(Generic[T]):

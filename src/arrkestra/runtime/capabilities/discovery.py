@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 NAME = DISCOVERY
 TASK = "discovery.cycle"
 COMPONENT = "discovery"
-FIRST_CYCLE_DELAY = 5.0  # "shortly after start-up": after the web server answers
 ANNOUNCED_TITLES = 20
 
 
@@ -53,7 +52,7 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
     from arrkestra.core.filters import rules_fingerprint
     from arrkestra.pipelines import discovery
     from arrkestra.pipelines.discovery_sonarr import sonarr_clients, targets_of
-    from arrkestra.runtime.capabilities.contract import Capability, Every
+    from arrkestra.runtime.capabilities.contract import Capability, Every, FirstRunDelay
     from arrkestra.runtime.discovery_metrics import DiscoveryMetrics
     from arrkestra.runtime.health import ComponentState
     from arrkestra.runtime.worker import Pipeline
@@ -122,13 +121,10 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
         concurrency=1,
         policy=settings.retry_policy(NAME),
     )
-    started = False
+    first = FirstRunDelay()  # the first cycle: shortly after start-up
 
     async def queue_cycle() -> None:
-        nonlocal started
-        delay = 0.0 if started else FIRST_CYCLE_DELAY  # the first one: shortly after start
-        started = True
-        await platform.queue.enqueue(CycleParams().spec(delay=delay))
+        await platform.queue.enqueue(CycleParams().spec(delay=first.take()))
 
     return Capability(
         NAME,
