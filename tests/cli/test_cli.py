@@ -76,7 +76,11 @@ def test_check_reports_every_mistake_and_exits_2(tmp_path: Path) -> None:
 
 def test_check_with_only_warnings_exits_0(tmp_path: Path) -> None:
     config = write_config(
-        tmp_path, {"sonarr": {"hd": {"url": "http://sonarr:8989", "api_key": "k" * 32}}}
+        tmp_path,
+        {
+            "sonarr": {"hd": {"url": "http://sonarr:8989", "api_key": "k" * 32}},
+            "overseerr": {"url": "http://overseerr:5055"},
+        },
     )
     answer = run("check", "--config", str(config))
     assert answer.exit_code == 0, answer.output

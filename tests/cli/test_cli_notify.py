@@ -50,7 +50,11 @@ def test_notify_test_fails_when_no_url_takes_it(tmp_path: Path) -> None:
 
 def test_check_names_a_url_apprise_cannot_use_without_sending_anything(tmp_path: Path) -> None:
     urls = ["bogus://bogus-secret-4242/chat", "json://127.0.0.1:9/fine"]
-    result = runner.invoke(app, ["check", "-c", config_with(tmp_path, urls=urls)])
+    overseerr = {"url": "http://overseerr:5055"}  # something to do, so only the URL is at issue
+    config = write_config(
+        tmp_path, base_config(tmp_path, notifications={"urls": urls}, overseerr=overseerr)
+    )
+    result = runner.invoke(app, ["check", "-c", str(config)])
     assert result.exit_code == 0, result.output  # a warning: the config itself is valid
     assert "warning: notifications: bogus://*** is not a URL Apprise can use" in result.output
     assert "json://***" not in result.output and "bogus-secret-4242" not in result.output

@@ -46,9 +46,10 @@ def test_arrsync_variables(load) -> None:
     assert settings.server.port == 5000
     assert settings.dry_run is True
     assert settings.logging.level == "warning"
+    assert settings.overseerr.retries == 4  # ArrSync retried one Overseerr call
     policy = settings.retry_policy("cleanup")
-    assert policy.max_attempts == 5  # four retries = five attempts
-    assert policy.max_age == 7 * 86400  # cleanup's own default stays
+    assert policy.max_attempts is None  # ... it never gives up on the deletion
+    assert policy.max_age == 7 * 86400  # cleanup's 7-day retry stays
 
 
 def test_alias_section_fills_only_the_gaps_of_the_file(load) -> None:
@@ -65,8 +66,10 @@ def test_alias_section_fills_only_the_gaps_of_the_file(load) -> None:
 def test_sync_webhook_retry_variables(load) -> None:
     settings = load("", {"SYNC_MAX_RETRIES": "0", "SYNC_RETRY_INTERVAL": "300"})
     policy = settings.retry_policy("mirror")
-    assert policy.max_attempts == 1
+    assert policy.max_attempts != 1  # a retry count never makes a copy give up early
     assert policy.base == policy.cap == 300.0
+    notes = {note.path: note.message for note in settings.load_notes}
+    assert "mount that is down costs no attempt" in notes["SYNC_MAX_RETRIES"]
     assert settings.retry_policy("catchup").base == 30.0  # only the mirror's retry changed
 
 
@@ -312,7 +315,6 @@ def test_an_empty_alias_counts_as_unset(load) -> None:
         ({"MAX_RETRIES": "many"}, "MAX_RETRIES", "whole number of retries"),
         ({"SYNC_MAX_RETRIES": "-1"}, "SYNC_MAX_RETRIES", "whole number of retries"),
         ({"SYNC_POLL_INTERVAL": "soon"}, "discovery.poll_interval", "SYNC_POLL_INTERVAL"),
-        ({"SONARR_API_KEY": "key-123"}, "sonarr.default.url", "required"),
     ],
 )
 def test_bad_alias_values_are_reported(problems, environ, path: str, text: str) -> None:
@@ -363,3 +365,35 @@ def test_a_tz_that_is_no_zone_name_is_a_warning_not_an_error(load) -> None:
     settings = load("", {"TZ": ":/etc/localtime"})
     assert settings.storage.timezone == "UTC"
     assert any("TZ" in w.render() for w in config_warnings(settings))
+
+
+def test_a_key_without_url_is_a_warning_not_an_error(load) -> None:
+    settings = load("", {"SONARR_API_KEY": "key-123"})
+    warnings = {w.path: w.message for w in config_warnings(settings)}
+    assert "nothing can call it" in warnings["sonarr.default.url"]
+
+
+def test_tvmaze_sync_server_and_logging_variables(load) -> None:
+    settings = load(
+        "",
+        {
+            "SERVER_PORT": "5050",
+            "LOGGING_LEVEL": "DEBUG",
+            "LOGGING_FORMAT": "json",
+            "TVMAZE_UPDATE_WINDOW": "month",
+        },
+    )
+    assert settings.server.port == 5050
+    assert settings.logging.level == "debug"
+    assert settings.logging.format == "json"
+    assert settings.discovery.tvmaze.update_window == "month"
+    assert load("", {"PORT": "5000", "SERVER_PORT": "5050"}).server.port == 5000
+
+
+def test_webhook_secret_protects_the_implied_default_instances(load) -> None:
+    settings = load("", {"WEBHOOK_SECRET": "s3cret-value"})
+    for kind in ("sonarr", "radarr"):
+        assert settings.default_instance(kind) == "default"
+        secret = settings.instances(kind)["default"].webhook.secret
+        assert secret is not None and secret.get_secret_value() == "s3cret-value"
+        assert settings.instances(kind)["default"].url is None

@@ -61,7 +61,6 @@ def test_an_unknown_key_suggests_the_closest_valid_one(problems) -> None:
     assert hints["mirror.concurency"] == ("unknown key", "did you mean concurrency?")
     assert hints["serverr"] == ("unknown key", "did you mean server?")
     assert hints["sonarr.hd.urll"] == ("unknown key", "did you mean url?")
-    assert hints["sonarr.hd.url"][0] == "required"
 
 
 def test_an_unknown_key_without_a_close_match_lists_the_valid_ones(problems) -> None:
@@ -85,7 +84,8 @@ def test_two_default_instances_are_an_error(problems) -> None:
 def test_default_instance_rules(load) -> None:
     one = load('radarr: {main: {url: "http://a:1"}}')
     assert one.default_instance("radarr") == "main"
-    assert one.default_instance("sonarr") is None
+    assert one.default_instance("sonarr") == "default"  # implied: none configured
+    assert one.implied("sonarr", "default") and not one.implied("radarr", "main")
     two = load('radarr: {a: {url: "http://a:1"}, b: {url: "http://b:1"}}')
     assert two.default_instance("radarr") is None
     marked = load('radarr: {a: {url: "http://a:1"}, b: {url: "http://b:1", default: true}}')

@@ -38,10 +38,11 @@ CASES = {
             "reconcile": "reconcile: not configured: queues mirror copies, and mirror is not",
         },
     ),
-    "overseerr without any instance": (
+    "overseerr without any instance": (  # ArrSync's setup: the legacy URLs imply instances
         {"overseerr": FULL["overseerr"]},
         {
-            "cleanup": "cleanup: not configured: needs a sonarr or radarr instance",
+            "cleanup": "cleanup: configured: series/movies deleted in sonarr.default (implied), "
+            "radarr.default (implied) are removed from Overseerr at http://overseerr:5055",
             "mirror": "mirror: not configured: needs mirror.paths",
             "discovery": "discovery: disabled",
             "catchup": "catchup: not configured",
@@ -84,7 +85,9 @@ def test_check_reports_each_capability_as_why_not_says(tmp_path: Path, case: str
     sections, expected = CASES[case]
     config = write_config(tmp_path, base_config(tmp_path, **sections))
     answer = CliRunner().invoke(app, ["check", "--config", str(config)])
-    assert answer.exit_code == 0, answer.output
+    nothing = case == "no config"
+    assert answer.exit_code == (1 if nothing else 0), answer.output
+    assert ("nothing to do: no capability is configured" in answer.output) is nothing
     lines = [line.strip() for line in answer.output.splitlines()]
     for name, line in expected.items():
         [found] = [x for x in lines if x.startswith(f"{name}:")]
@@ -96,7 +99,8 @@ def test_what_is_reported_configured_is_exactly_what_runs(tmp_path: Path, case: 
     sections, _ = CASES[case]
     settings = load_settings(write_config(tmp_path, base_config(tmp_path, **sections)), {})
     report = capabilities.report(settings)
-    configured = {line.split(":")[0] for line in report if line.endswith(": configured")}
+    configured = {line.split(":")[0] for line in report if ": configured: " in line}
+    assert configured == set(capabilities.configured(settings))
     services = open_services(settings, daemon=True)
     try:
         built = set(services.capabilities)

@@ -91,9 +91,29 @@ async def test_unknown_instances_and_missing_defaults_are_404(running_app: AppFa
     async with running_app(**two_without_default) as r:
         unknown = await post(r.client, "/webhook/radarr/nope")
         no_default = await post(r.client, "/webhook/radarr")
-        none_at_all = await post(r.client, "/sync/sonarr")
-    assert unknown.status_code == no_default.status_code == none_at_all.status_code == 404
+        typo_of_implied = await post(r.client, "/webhook/sonarr/hd")
+    assert unknown.status_code == no_default.status_code == typo_of_implied.status_code == 404
     assert "nope" in unknown.json()["detail"] and "default: true" in no_default.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/webhook/sonarr", "/sync/sonarr", "/webhook/radarr"])
+async def test_legacy_urls_work_with_no_instance_configured(
+    running_app: AppFactory, path: str
+) -> None:
+    """ArrSync and sync-webhook needed no instance: the legacy URL implies ``default``."""
+    async with running_app() as r:
+        answer = await post(r.client, path)
+        event = await stored(r.client, answer.json()["event_id"])
+    assert answer.is_success  # stored (a SeriesDelete sent to Radarr is stored, ignored)
+    assert event["instance"] == "default" and event["source"] == path.rsplit("/", 1)[1]
+
+
+async def test_webhook_secret_guards_the_implied_instance(running_app: AppFactory) -> None:
+    implied = {"sonarr": {"default": {"webhook": {"secret": SECRET}}}}  # what WEBHOOK_SECRET makes
+    async with running_app(**implied) as r:
+        refused = await post(r.client, "/webhook/sonarr")
+        taken = await post(r.client, "/webhook/sonarr", headers={"X-Webhook-Secret": SECRET})
+    assert (refused.status_code, taken.status_code) == (401, 202)
 
 
 @pytest.mark.parametrize(

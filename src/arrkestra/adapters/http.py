@@ -19,10 +19,16 @@ USER_AGENT = f"arrkestra/{__version__}"
 TRANSIENT_4XX = frozenset({408, 429})  # timeouts and rate limits: try again later
 
 
-def make_client(*, timeout: float, max_connections: int = 20) -> httpx.AsyncClient:
+def make_client(
+    *, timeout: float, max_connections: int = 20, retries: int = 0
+) -> httpx.AsyncClient:
+    """``retries``: a request that could not connect is tried again at once this many times
+    (httpx's transport retries, with its short backoff) inside one attempt of a job; every
+    other failure is the job queue's to retry."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=10)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=10),
+        transport=httpx.AsyncHTTPTransport(limits=limits, retries=retries),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
         trust_env=False,  # a proxy from the environment must not see the upstreams' keys

@@ -65,6 +65,8 @@ def serve(
         log.warning("config: %s: %s%s", warning.path, warning.message, hint)
     for line in capabilities.report(settings):
         log.info("%s", line)
+    if not capabilities.configured(settings):
+        log.warning("%s", capabilities.NOTHING_TO_DO)
     try:
         services = open_services(settings, daemon=True)
     except StoreError as exc:
@@ -83,7 +85,8 @@ def check(
         bool, typer.Option("--online", help="Also contact every configured upstream.")
     ] = False,
 ) -> None:
-    """Validate the configuration and print every problem (exit 2 on errors, 0 on warnings)."""
+    """Validate the configuration and say what each capability will do (exit 2 on errors,
+    1 when nothing is configured to run, 0 otherwise, warnings included)."""
     from arrkestra.config import config_warnings, resolve_config_path
     from arrkestra.runtime import capabilities
     from arrkestra.runtime.alerts import build_notifier
@@ -102,6 +105,9 @@ def check(
         typer.echo(f"  {line}")
     if online:
         _check_online(settings)
+    if not capabilities.configured(settings):
+        typer.echo(capabilities.NOTHING_TO_DO)
+        raise typer.Exit(1)
 
 
 def _check_online(settings: Settings) -> None:

@@ -24,13 +24,18 @@ def _unauthenticated_webhooks(settings: Settings) -> list[ConfigProblem]:
         "set webhook.secret (sent in the webhook.header header or as ?token=) or "
         "webhook.username/password, and the same in the instance's Connect > Webhook form"
     )
+    takes_webhooks = (settings.cleanup.enabled and settings.overseerr is not None) or (
+        settings.mirror.enabled and bool(settings.mirror.paths)
+    )
     return [
         ConfigProblem(
-            f"{kind}.{name}.webhook", f"webhooks from {kind}.{name} are not authenticated", hint
+            f"{kind}.{name}.webhook",
+            f"webhooks from {kind}.{name} are not authenticated",
+            f"{hint} (or WEBHOOK_SECRET)" if settings.implied(kind, name) else hint,
         )
         for kind in ("sonarr", "radarr")
         for name, instance in settings.instances(kind).items()
-        if not instance.webhook.configured
+        if not instance.webhook.configured and (takes_webhooks or not settings.implied(kind, name))
     ]
 
 
@@ -141,8 +146,25 @@ def _no_effect(settings: Settings) -> list[ConfigProblem]:
     return problems
 
 
+def _key_without_url(settings: Settings) -> list[ConfigProblem]:
+    """An api_key with no url: the user meant the server to be called, and it cannot be."""
+    return [
+        ConfigProblem(
+            f"{kind}.{name}.url",
+            f"{kind}.{name} has an api_key but no url: nothing can call it (catch-up, "
+            "discovery, missed deletions and check --online skip it)",
+            f"set {kind}.{name}.url (or {kind.upper()}_URL), e.g. http://{kind}:"
+            + ("8989" if kind == "sonarr" else "7878"),
+        )
+        for kind in ("sonarr", "radarr")
+        for name, instance in settings.instances(kind).items()
+        if instance.url is None and instance.api_key is not None
+    ]
+
+
 _CHECKS: tuple[Callable[[Settings], list[ConfigProblem]], ...] = (
     _unauthenticated_webhooks,
+    _key_without_url,
     _unprotected_api,
     _pipelines_without_upstream,
     _retries,

@@ -90,10 +90,14 @@ def judge_with(rules: Sequence[FilterRules]) -> Callable[[Show], Verdict]:
     return judge_one
 
 
-def update_window(seconds_since_last_sync: float) -> UpdateWindow | None:
-    """The smallest updates window covering the gap; ``None``: too long, resync fully."""
+def update_window(
+    seconds_since_last_sync: float, at_least: UpdateWindow | None = None
+) -> UpdateWindow | None:
+    """The smallest updates window covering the gap (and no smaller than ``at_least``, the
+    configured ``discovery.tvmaze.update_window``); ``None``: too long, resync fully."""
+    floor = dict(WINDOWS)[at_least] if at_least is not None else 0.0
     for name, length in WINDOWS:
-        if seconds_since_last_sync + WINDOW_MARGIN <= length:
+        if seconds_since_last_sync + WINDOW_MARGIN <= length and length >= floor:
             return name
     return None
 

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from arrkestra.adapters.sonarr import SonarrClient
 from arrkestra.adapters.tvmaze import TvmazeClient
-from arrkestra.core.discovery import DAY, judge_with, update_window
+from arrkestra.core.discovery import DAY, UpdateWindow, judge_with, update_window
 from arrkestra.core.filters import FilterRules
 from arrkestra.core.job_kinds import DISCOVERY, CycleParams, CycleResult, LastRun, Refiltered
 from arrkestra.core.jobs import Job
@@ -63,6 +63,7 @@ class Deps:
     sonarr_state: Callable[[str | None], None]  # None: fine; else why adding is paused
     counted: Callable[[str], None]  # one show processed, by result (added, exists, ...)
     announce: Callable[[list[str]], Awaitable[None]]  # titles added this cycle
+    min_window: UpdateWindow | None = None  # discovery.tvmaze.update_window
 
 
 @dataclass
@@ -112,6 +113,8 @@ async def add_waiting(deps: Deps, view: SonarrView, tally: Tally) -> None:
                 tally.count("dry_run", deps)
             continue
         else:
+            if not await deps.db.run(show_store.still_waiting, row.show.tvmaze_id):
+                continue  # skipped by hand while this pass ran
             outcome = await add_show(row, deps.targets, view)
         await deps.db.run(show_store.record_outcome, row.show.tvmaze_id, outcome, now=deps.now())
         tally.count(outcome.status.value, deps)
@@ -223,7 +226,11 @@ async def sync_catalogue(
     """Full (or resumed) index sync until it is complete, else an incremental refresh."""
     judge_show = judge_with(deps.rules)
     last_success = state.get(STATE_KEYS.last_success)
-    window = None if last_success is None else update_window(started - float(last_success))
+    window = (
+        None
+        if last_success is None
+        else update_window(started - float(last_success), deps.min_window)
+    )
     if state.get(STATE_KEYS.initial_complete) and window is not None:
         return await catalogue.incremental(
             deps.db, deps.tvmaze, judge_show, window, started, deps.now

@@ -84,7 +84,7 @@ def _target(target: DiscoveryTarget, default: str) -> Target:
 def sonarr_clients(
     settings: Settings, http: httpx.AsyncClient, redactor: Redactor
 ) -> dict[str, SonarrClient]:
-    """One client per configured Sonarr instance, by qualified name (``sonarr.hd``)."""
+    """One client per Sonarr instance with a url, by qualified name (``sonarr.hd``)."""
     return {
         f"sonarr.{name}": SonarrClient(
             instance.url,
@@ -94,6 +94,7 @@ def sonarr_clients(
             redactor=redactor,
         )
         for name, instance in settings.sonarr.items()
+        if instance.url is not None
     }
 
 

@@ -10,6 +10,8 @@ def probe_targets(settings: Settings) -> list[ProbeTarget]:
     targets = []
     for kind, instances in (("sonarr", settings.sonarr), ("radarr", settings.radarr)):
         for name, inst in instances.items():
+            if inst.url is None:
+                continue  # a webhook-only instance: nothing to call
             key = inst.api_key.get_secret_value() if inst.api_key else ""
             targets.append(
                 ProbeTarget(

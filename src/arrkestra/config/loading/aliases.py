@@ -70,6 +70,14 @@ def attempts(text: str) -> int:
     return int(stripped) + 1
 
 
+def retries(text: str) -> int:
+    """A count of quick retries of one request (0 to 10)."""
+    stripped = text.strip()
+    if not stripped.isdigit() or int(stripped) > 10:
+        raise ValueError("must be a whole number of retries, 0 to 10")
+    return int(stripped)
+
+
 def text_list(text: str) -> list[str]:
     """``Reality,Talk Show`` or a JSON list."""
     if text.lstrip().startswith("["):
@@ -99,6 +107,15 @@ def _log_path(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
 
 def _retry_interval(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
     return [(("mirror", "retry", "base"), values[0]), (("mirror", "retry", "cap"), values[0])]
+
+
+def _not_a_cap(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
+    """sync-webhook gave up on a copy after N retries; arrkestra keeps it for a day."""
+    attempts(values[0] or "")  # still a clear error for a value that is no count at all
+    raise AliasIgnored(
+        "a failed copy is retried with backoff until mirror.retry.max_age (24h) and a "
+        "mount that is down costs no attempt; set mirror.retry.max_attempts to cap it"
+    )
 
 
 def _telegram(values: Values, _data: Mapping[str, Any]) -> list[Fill]:
@@ -157,10 +174,13 @@ def _known_zone(name: str) -> bool:
 
 
 def _webhook_secret(values: Values, data: Mapping[str, Any]) -> list[Fill]:
-    """Every instance without a webhook credential gets the old shared secret."""
+    """Every instance without a webhook credential gets the old shared secret; a kind with
+    no instance gets it on ``default``, the instance its legacy URL implies."""
     fills: list[Fill] = []
     for kind in ("sonarr", "radarr"):
         instances = lookup(data, (kind,))
+        if not instances:
+            fills.append(((kind, "default", "webhook", "secret"), values[0]))
         for name, instance in (instances if isinstance(instances, dict) else {}).items():
             webhook = lookup(instance, ("webhook",)) if isinstance(instance, dict) else None
             has_user = isinstance(webhook, dict) and webhook.get("username") is not None
@@ -199,7 +219,6 @@ ARRSYNC, SYNC_WEBHOOK, TVMAZE_SYNC = "ArrSync", "sync-webhook", "TVMaze-Sync"
 ARRKESTRA_EXAMPLES = "arrkestra's compose example"  # names users set next to the old ones
 SECONDS = "a bare number means seconds"
 LIST = "comma-separated text or a JSON list"
-PLUS_ONE = "retries -> attempts: the value + 1"
 
 ALIASES: tuple[Alias, ...] = (
     _alias("OVERSEER_URL", ARRSYNC, "overseerr.url", "creates the overseerr section"),
@@ -207,16 +226,20 @@ ALIASES: tuple[Alias, ...] = (
     _alias("API_TIMEOUT", ARRSYNC, "overseerr.timeout", SECONDS),
     _alias("OVERSEER_POLL_INTERVAL", ARRSYNC, "overseerr.poll_interval", SECONDS),
     _alias("PORT", ARRSYNC, "server.port"),
+    _alias("SYNC_WEBHOOK_PORT", SYNC_WEBHOOK, "server.port", "used when PORT is not set"),
+    _alias("SERVER_PORT", TVMAZE_SYNC, "server.port", "used when PORT is not set"),
     _alias(
         "MAX_RETRIES",
         ARRSYNC,
-        "cleanup.retry.max_attempts",
-        PLUS_ONE,
-        convert=attempts,
+        "overseerr.retries",
+        "retries of one Overseerr request; cleanup keeps its 7-day retry of the job",
+        convert=retries,
     ),
     _alias("DRY_RUN", f"{ARRSYNC}, {TVMAZE_SYNC}", "dry_run", "the global dry run"),
     _alias("LOG_LEVEL", ARRSYNC, "logging.level", "case-insensitive"),
     _alias("SYNC_LOG_LEVEL", SYNC_WEBHOOK, "logging.level", "used when LOG_LEVEL is not set"),
+    _alias("LOGGING_LEVEL", TVMAZE_SYNC, "logging.level", "used when LOG_LEVEL is not set"),
+    _alias("LOGGING_FORMAT", TVMAZE_SYNC, "logging.format", "json or text"),
     _alias("SYNC_DRY_RUN", SYNC_WEBHOOK, "mirror.dry_run", "the mirror's own dry run"),
     _alias("STORAGE_PATH", TVMAZE_SYNC, "storage.path"),
     _alias(
@@ -275,9 +298,10 @@ ALIASES: tuple[Alias, ...] = (
     _alias(
         "SYNC_MAX_RETRIES",
         SYNC_WEBHOOK,
-        "mirror.retry.max_attempts",
-        PLUS_ONE,
-        convert=attempts,
+        "mirror.retry",
+        "not a cap any more: a copy is retried until mirror.retry.max_age (24h), and a mount "
+        "that is down costs no attempt (a warning says so)",
+        _not_a_cap,
     ),
     _alias(
         "SONARR_URL",
@@ -317,7 +341,8 @@ ALIASES: tuple[Alias, ...] = (
         "WEBHOOK_SECRET",
         SYNC_WEBHOOK,
         "sonarr.<name>.webhook.secret, radarr.<name>.webhook.secret",
-        "every instance without webhook credentials",
+        "every instance without webhook credentials (sonarr.default and radarr.default, "
+        "the instances behind the legacy URLs, when none is configured)",
         _webhook_secret,
     ),
     _alias(
@@ -329,6 +354,12 @@ ALIASES: tuple[Alias, ...] = (
     ),
     _alias("TVMAZE_API_KEY", TVMAZE_SYNC, "discovery.tvmaze.api_key"),
     _alias("TVMAZE_RATE_LIMIT", TVMAZE_SYNC, "discovery.tvmaze.rate_limit"),
+    _alias(
+        "TVMAZE_UPDATE_WINDOW",
+        TVMAZE_SYNC,
+        "discovery.tvmaze.update_window",
+        "day, week or month: the smallest window asked for (widened to cover any gap)",
+    ),
     _alias("SYNC_POLL_INTERVAL", TVMAZE_SYNC, "discovery.poll_interval", SECONDS),
     _alias("SYNC_RETRY_DELAY", TVMAZE_SYNC, "discovery.retry_delay", SECONDS),
     _alias("SYNC_ABANDON_AFTER", TVMAZE_SYNC, "discovery.abandon_after", SECONDS),

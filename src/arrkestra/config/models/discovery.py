@@ -139,6 +139,9 @@ class TvmazeSettings(ConfigModel):
     username: str | None = None
     rate_limit: int = Field(default=20, ge=1)
     per: Duration = Field(default=10.0, gt=0)
+    update_window: Literal["day", "week", "month"] | None = None
+    """The smallest ``/updates/shows?since=`` window asked for. ``null``: the smallest that
+    covers the time since the last cycle (always widened to cover it, whatever is set)."""
 
 
 class DiscoverySettings(PipelineSettings):

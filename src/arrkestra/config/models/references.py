@@ -57,7 +57,10 @@ def unknown_path_instances(mirror: MirrorSettings, configured: list[str]) -> lis
 
 
 def discovery_targets(
-    discovery: DiscoverySettings, sonarr: list[str], default_sonarr: str | None
+    discovery: DiscoverySettings,
+    sonarr: list[str],
+    default_sonarr: str | None,
+    with_url: list[str] | None = None,
 ) -> list[ConfigProblem]:
     """Each rule's target names a configured Sonarr instance (or there is a default one)
     and has what adding a show needs."""
@@ -67,7 +70,9 @@ def discovery_targets(
             where = "discovery.target"
         else:
             where = f"discovery.rules[{index}].target"
-        problems += _target_instance(rule.target, where, sonarr, default_sonarr)
+        problems += _target_instance(
+            rule.target, where, sonarr, default_sonarr, sonarr if with_url is None else with_url
+        )
         problems += [
             ConfigProblem(
                 f"{where}.{key}",
@@ -81,12 +86,15 @@ def discovery_targets(
 
 
 def _target_instance(
-    target: DiscoveryTarget, where: str, names: list[str], default: str | None
+    target: DiscoveryTarget, where: str, names: list[str], default: str | None, with_url: list[str]
 ) -> list[ConfigProblem]:
-    """The target names a configured Sonarr instance, or there is a default one."""
+    """The target names a configured Sonarr instance with a url, or there is a default one."""
     instance = target.instance or default
-    if instance in names:
+    if instance in with_url:
         return []
+    if instance in names:
+        message = f"sonarr.{instance} has no url: discovery adds shows through Sonarr's API"
+        return [ConfigProblem(f"sonarr.{instance}.url", message, "set it (or SONARR_URL)")]
     if instance is not None:
         message = f"sonarr.{instance} is not a configured instance"
         return [ConfigProblem(f"{where}.instance", message, _choices_hint(instance, names))]

@@ -99,16 +99,30 @@ class Settings(ConfigModel):
         if "mirror" not in failed:
             problems += references.duplicate_arr_paths(self.mirror)
             if not {"sonarr", "radarr"} & failed:
-                configured = [f"sonarr.{n}" for n in self.sonarr]
-                configured += [f"radarr.{n}" for n in self.radarr]
+                configured = [f"sonarr.{n}" for n in self.instances("sonarr")]
+                configured += [f"radarr.{n}" for n in self.instances("radarr")]
                 problems += references.unknown_path_instances(self.mirror, configured)
         if not {"discovery", "sonarr"} & failed and self.discovery.enabled:
             default = self.default_instance("sonarr")
-            problems += references.discovery_targets(self.discovery, list(self.sonarr), default)
+            with_url = [name for name, i in self.sonarr.items() if i.url is not None]
+            problems += references.discovery_targets(
+                self.discovery, list(self.sonarr), default, with_url
+            )
         return problems
 
     def instances(self, kind: InstanceKind) -> dict[str, ArrInstance]:
-        return self.sonarr if kind == "sonarr" else self.radarr
+        """The instances of ``kind`` webhooks can come from: the configured ones, or, when
+        none is configured, the implied webhook-only ``default`` (ArrSync and sync-webhook
+        needed no instance: a webhook carries everything cleanup and mirror need).
+
+        ``self.sonarr``/``self.radarr`` are the configured ones only. Not to be modified.
+        """
+        configured = self.sonarr if kind == "sonarr" else self.radarr
+        return configured or _IMPLIED
+
+    def implied(self, kind: InstanceKind, name: str) -> bool:
+        """Whether ``kind.name`` is the implied default rather than a configured instance."""
+        return not (self.sonarr if kind == "sonarr" else self.radarr) and name in _IMPLIED
 
     def default_instance(self, kind: InstanceKind) -> str | None:
         """The instance behind /webhook/KIND: the one marked default, else the only one."""
@@ -173,3 +187,9 @@ class Settings(ConfigModel):
         copy = self.model_copy()
         copy._load_notes = notes
         return copy
+
+
+IMPLIED_NAME = "default"
+_IMPLIED: dict[str, ArrInstance] = {IMPLIED_NAME: ArrInstance()}
+"""The implied instance of a kind with none configured: webhook-only, unauthenticated unless
+``WEBHOOK_SECRET`` made it a configured one (``sonarr.default.webhook.secret``)."""

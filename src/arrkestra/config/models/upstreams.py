@@ -34,9 +34,14 @@ class WebhookAuth(ConfigModel):
 
 
 class ArrInstance(ConfigModel):
-    """One Sonarr or Radarr server, known by its name (``sonarr.hd``)."""
+    """One Sonarr or Radarr server, known by its name (``sonarr.hd``).
 
-    url: HttpUrl
+    Its webhooks carry everything cleanup and mirror need, so ``url`` and ``api_key`` are
+    needed only by what calls the server (catch-up, discovery, missed deletions,
+    ``check --online``): an instance without them is a webhook-only instance.
+    """
+
+    url: HttpUrl | None = None
     api_key: OptionalSecret = None
     default: bool = False
     is_4k: bool = False
@@ -44,6 +49,11 @@ class ArrInstance(ConfigModel):
     mirror: bool = True
     timeout: Duration = Field(default=30.0, gt=0)
     webhook: WebhookAuth = Field(default_factory=WebhookAuth)
+
+    @property
+    def has_api(self) -> bool:
+        """Whether arrkestra can call this server's API (a url and an api_key)."""
+        return self.url is not None and self.api_key is not None
 
 
 class OverseerrSettings(ConfigModel):
@@ -53,6 +63,9 @@ class OverseerrSettings(ConfigModel):
     api_key: OptionalSecret = None
     timeout: Duration = Field(default=30.0, gt=0)
     poll_interval: Duration = 60.0
+    retries: int = Field(default=0, ge=0, le=10)
+    """A request that could not connect is tried again at once, this many times, within one
+    attempt (ArrSync's ``MAX_RETRIES``); the deletion job itself retries per cleanup.retry."""
 
 
 class PlexSettings(ConfigModel):

@@ -20,11 +20,24 @@ MODULES: tuple[CapabilityModule, ...] = (cleanup, mirror, catchup, reconcile, di
 
 def report(settings: Settings) -> list[str]:
     """One line per capability, from ``why_not`` alone: what ``serve`` logs and ``check``
-    prints. Those not in this version say so, whatever their section holds."""
+    prints, with what a configured one will do (``does``)."""
     lines = []
     for module in MODULES:
         reason = module.why_not(settings)
-        lines.append(f"{module.NAME}: {'configured' if reason is None else reason}")
+        state = f"configured: {module.does(settings)}" if reason is None else reason
+        lines.append(f"{module.NAME}: {state}")
     if not settings.notifications.urls:
         lines.append("notifications: not configured yet: set notifications.urls (Apprise URLs)")
     return lines
+
+
+def configured(settings: Settings) -> list[str]:
+    """The names of the capabilities that will run."""
+    return [module.NAME for module in MODULES if module.why_not(settings) is None]
+
+
+NOTHING_TO_DO = (
+    "nothing to do: no capability is configured. Set OVERSEER_URL (cleanup), mirror.paths "
+    "(mirror) or discovery.enabled with SONARR_URL (discovery); see docs/migrating.md"
+)
+"""What ``check`` says (exit 1) and ``serve`` warns when nothing would run."""

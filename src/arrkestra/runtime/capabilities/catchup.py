@@ -48,12 +48,12 @@ class CatchupRefused(Exception):
 
 def readable_instances(settings: Settings) -> dict[str, tuple[InstanceRef, ArrInstance]]:
     """``{"sonarr.hd": (ref, instance)}`` for each instance whose history catch-up reads:
-    it mirrors, and has an API key."""
+    it mirrors, and has a url and an API key."""
     found = {}
     for kind in KINDS:
         for name, instance in settings.instances(kind).items():
             ref = settings.instance_ref(kind, name)
-            if ref is not None and instance.mirror and instance.api_key is not None:
+            if ref is not None and instance.mirror and instance.has_api:
                 found[ref.qualified] = (ref, instance)
     return found
 
@@ -67,8 +67,17 @@ def why_not(settings: Settings) -> str | None:
     if reason is not None:
         return f"not configured: replays imports into mirror, which is {reason}"
     if not readable_instances(settings):
-        return "not configured: needs a sonarr or radarr instance with mirror: true and an api_key"
+        return "not configured: needs a sonarr or radarr instance with mirror, url and api_key"
     return None
+
+
+def does(settings: Settings) -> str:
+    """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
+    from arrkestra.pipelines.mirror.messages import human_seconds
+
+    names = ", ".join(sorted(readable_instances(settings)))
+    every = human_seconds(settings.catchup.interval)
+    return f"every {every}, the history of {names} is read for imports missed while down"
 
 
 def since_of(text: str | None, now: float) -> float | None:

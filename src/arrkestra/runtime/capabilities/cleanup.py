@@ -24,10 +24,20 @@ def why_not(settings: Settings) -> str | None:
         return "disabled (cleanup.enabled is false)"
     if settings.overseerr is None:
         return "not configured: needs an overseerr section (or OVERSEER_URL)"
-    instances = [*settings.sonarr.values(), *settings.radarr.values()]
+    instances = [*settings.instances("sonarr").values(), *settings.instances("radarr").values()]
     if not any(instance.cleanup for instance in instances):
         return "not configured: needs a sonarr or radarr instance (with cleanup: true)"
     return None
+
+
+def does(settings: Settings) -> str:
+    """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
+    from arrkestra.runtime.capabilities.contract import instance_names
+
+    assert settings.overseerr is not None
+    where = settings.redactor()(settings.overseerr.url)
+    sources = instance_names(settings, lambda instance: instance.cleanup)
+    return f"series/movies deleted in {sources} are removed from Overseerr at {where}"
 
 
 def build(settings: Settings, platform: Platform) -> Capability[None]:
@@ -44,7 +54,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     client = OverseerrClient(
         overseerr.url,
         overseerr.api_key.get_secret_value() if overseerr.api_key else "",
-        client=platform.http_client(timeout=overseerr.timeout),
+        client=platform.http_client(timeout=overseerr.timeout, retries=overseerr.retries),
         redactor=platform.redactor,
         clock=platform.clock.now,
     )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: a capability module stays cheap to import for `
 
     from arrkestra.adapters.notify import Notifier
     from arrkestra.config import Settings
+    from arrkestra.config.models.upstreams import ArrInstance
     from arrkestra.core.redact import Redactor
     from arrkestra.runtime.alerts import Alerts
     from arrkestra.runtime.clock import Clock
@@ -91,12 +92,25 @@ class Capability(Generic[T]):
     runtime_data: T | None = None
 
 
+def instance_names(settings: Settings, wanted: Callable[[ArrInstance], bool]) -> str:
+    """``sonarr.hd, radarr.default (implied)``: the instances ``wanted`` picks, for ``does``."""
+    names = [
+        f"{kind}.{name}" + (" (implied)" if settings.implied(kind, name) else "")
+        for kind in ("sonarr", "radarr")
+        for name, instance in settings.instances(kind).items()
+        if wanted(instance)
+    ]
+    return ", ".join(names) or "no instance"
+
+
 class CapabilityModule(Protocol):
     """What a capability module is (mypy checks each module against it)."""
 
     NAME: str
 
     def why_not(self, settings: Settings, /) -> str | None: ...
+
+    def does(self, settings: Settings, /) -> str: ...
 
     def build(self, settings: Settings, platform: Platform, /) -> Capability[Any]: ...
 
@@ -120,11 +134,11 @@ class Platform:
     def __post_init__(self) -> None:
         self._http_clients: list[httpx.AsyncClient] = []
 
-    def http_client(self, *, timeout: float) -> httpx.AsyncClient:
+    def http_client(self, *, timeout: float, retries: int = 0) -> httpx.AsyncClient:
         """A pooled HTTP client for one upstream; the platform closes it at shutdown."""
         from arrkestra.adapters.http import make_client  # httpx: only when an upstream runs
 
-        client = make_client(timeout=timeout)
+        client = make_client(timeout=timeout, retries=retries)
         self._http_clients.append(client)
         return client
 

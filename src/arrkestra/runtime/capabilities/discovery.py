@@ -41,9 +41,20 @@ class DiscoveryData:
 def why_not(settings: Settings) -> str | None:
     if not settings.discovery.enabled:
         return "disabled (set discovery.enabled: true to add TVMaze shows to Sonarr)"
-    if not settings.sonarr:
-        return "not configured: needs a sonarr instance to add shows to"
+    if not any(instance.url is not None for instance in settings.sonarr.values()):
+        return "not configured: needs a sonarr instance with a url to add shows to"
     return None
+
+
+def does(settings: Settings) -> str:
+    """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
+    from arrkestra.pipelines.discovery_sonarr import targets_of
+    from arrkestra.pipelines.mirror.messages import human_seconds
+
+    every = human_seconds(settings.discovery.poll_interval)
+    targets = ", ".join(sorted({target.instance for target in targets_of(settings)}))
+    rules = len(settings.discovery.effective_rules())
+    return f"every {every}, TVMaze shows passing {rules} filter rule(s) are added to {targets}"
 
 
 def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
@@ -112,6 +123,7 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
         sonarr_state=sonarr_state,
         counted=gauges.count_processed,
         announce=announce,
+        min_window=config.tvmaze.update_window,
     )
     pipeline = Pipeline(
         NAME,

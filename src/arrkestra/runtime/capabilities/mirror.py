@@ -40,10 +40,20 @@ def why_not(settings: Settings) -> str | None:
         return "disabled (mirror.enabled is false)"
     if not settings.mirror.paths:
         return "not configured: needs mirror.paths"
-    instances = [*settings.sonarr.values(), *settings.radarr.values()]
+    instances = [*settings.instances("sonarr").values(), *settings.instances("radarr").values()]
     if not any(instance.mirror for instance in instances):
         return "not configured: needs a sonarr or radarr instance (with mirror: true)"
     return None
+
+
+def does(settings: Settings) -> str:
+    """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
+    from arrkestra.runtime.capabilities.contract import instance_names
+
+    rules = ", ".join(f"{r.arr_path} -> {r.destination}" for r in settings.mirror.paths)
+    sources = instance_names(settings, lambda instance: instance.mirror)
+    scans = ", then a Plex scan" if settings.plex is not None else ""
+    return f"files imported by {sources} are copied with rsync ({rules}){scans}"
 
 
 def plan_manual_sync(settings: Settings, request: manual.ManualSync) -> manual.SyncPlan:

@@ -51,6 +51,15 @@ def why_not(settings: Settings) -> str | None:
     return None
 
 
+def does(settings: Settings) -> str:
+    """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
+    config = settings.reconcile
+    when = f"at cron {config.schedule!r} ({settings.storage.timezone})"
+    deletions = ", and missed deletions looked for" if config.missed_deletions else ""
+    rules = len(settings.mirror.paths)
+    return f"{when}, the {rules} mirrored folder(s) are compared; missing copies queued{deletions}"
+
+
 async def queue_reconcile(
     settings: Settings,
     db: Database,
@@ -173,13 +182,13 @@ def missed_deletions(
             ref = settings.instance_ref(kind, name)
             assert ref is not None
             instances[ref.qualified] = ref
-            key = config.api_key
+            key, url = config.api_key, config.url
             libraries[ref.qualified] = (
                 None
-                if key is None
+                if key is None or url is None
                 else ArrHistoryClient(
                     kind,
-                    str(config.url),
+                    str(url),
                     key.get_secret_value(),
                     client=platform.http_client(timeout=config.timeout),
                     redactor=platform.redactor,
