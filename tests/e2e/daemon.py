@@ -28,12 +28,19 @@ class Daemon:
         log_file: Path,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        port_variable: str | None = None,
     ) -> None:
+        """``port_variable``: the port is given as that environment variable (``PORT``, as
+        the old tools' users set it) instead of ``--port``."""
         self.config = config
         self.cwd = cwd or (config.parent if config else log_file.parent)
         self.log_file = log_file
         self.port = free_port()
-        self.env = env or {}
+        self.env = dict(env or {})
+        self.port_flag = ["--port", str(self.port)]
+        if port_variable is not None:
+            self.env[port_variable] = str(self.port)
+            self.port_flag = []
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -54,8 +61,7 @@ class Daemon:
                     *config,
                     "--host",
                     "127.0.0.1",
-                    "--port",
-                    str(self.port),
+                    *self.port_flag,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
