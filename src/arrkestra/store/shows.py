@@ -5,6 +5,11 @@ page, the filter fingerprint) in one transaction, so a checkpoint can never run 
 (or behind) the data. A refresh of a show Sonarr already has (``added``/``exists``)
 updates its data but keeps its status; a show still waiting for a TVDB id keeps its
 retry clock.
+
+A show skipped by hand (``show_skips``, keyed by TVMaze id alone, so a skip can precede
+the catalogue) is ``skipped`` whatever later writes bring: every save of its data keeps
+the status, a refilter does not judge it, and only :func:`unskip` lets the filters judge
+it again.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ UPDATE shows SET processing_status = ?, sonarr_series_id = COALESCE(?, sonarr_se
     added_to_sonarr_at = COALESCE(?, added_to_sonarr_at), error_message = ?, retry_after = ?,
     retry_count = ?, last_checked = ?, updated_at = ?
 WHERE tvmaze_id = ?
+    AND (processing_status != 'skipped' OR ? IN ('added', 'exists'))
 """
 SELECT_COLUMNS = (
     f"{DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule, sonarr_series_id, "
@@ -165,12 +171,23 @@ def save_shows(
     now: float,
     state: Mapping[str, Any] | None = None,
 ) -> None:
-    """Store shows with their verdicts, and ``state`` rows, in one transaction."""
-    rows = [(*_data(s), v.status.value, v.code, v.reason, v.rule, now, now, now) for s, v in judged]
+    """Store shows with their verdicts, and ``state`` rows, in one transaction.
+
+    A show skipped by hand is stored ``skipped`` whatever its verdict.
+    """
     with write_transaction(conn):
+        held = skips_of(conn, [show.tvmaze_id for show, _ in judged])
+        rows = [(*_data(s), *_verdict(held.get(s.tvmaze_id, v)), now, now, now) for s, v in judged]
         conn.executemany(UPSERT_SQL, rows)
         for key, value in (state or {}).items():
             state_store.put(conn, key, value, now=now)
+
+
+def _verdict(verdict: Verdict | Skip) -> tuple[Any, ...]:
+    """The status columns (status, filter_code, filter_reason, rule) a save writes."""
+    if isinstance(verdict, Skip):
+        return (ShowStatus.SKIPPED.value, None, verdict.describe(), None)
+    return (verdict.status.value, verdict.code, verdict.reason, verdict.rule)
 
 
 def put_state(conn: sqlite3.Connection, values: Mapping[str, Any], *, now: float) -> None:
@@ -181,7 +198,8 @@ def put_state(conn: sqlite3.Connection, values: Mapping[str, Any], *, now: float
 
 @dataclass(frozen=True)
 class Outcome:
-    """What Sonarr made of one show."""
+    """What Sonarr made of one show (a show skipped by hand meanwhile stays skipped,
+    unless Sonarr just took it)."""
 
     status: ShowStatus
     sonarr_series_id: int | None = None
@@ -200,8 +218,17 @@ def record_outcome(
             (
                 outcome.status.value, outcome.sonarr_series_id, added_at, outcome.error,
                 outcome.retry_after, outcome.retry_count, now, now, tvmaze_id,
+                outcome.status.value,
             ),
         )  # fmt: skip
+
+
+def still_waiting(conn: sqlite3.Connection, tvmaze_id: int) -> bool:
+    """The show still waits to be added (``pending``/``pending_tvdb``): not skipped by hand
+    (or otherwise decided) since an adding pass read it."""
+    row = conn.execute("SELECT processing_status FROM shows WHERE tvmaze_id = ?", (tvmaze_id,))
+    found = row.fetchone()
+    return found is not None and found[0] in WAITING
 
 
 def known_updates(conn: sqlite3.Connection) -> dict[int, int]:
@@ -239,6 +266,12 @@ def list_shows(
         args.append(status.value)
     sql += " ORDER BY tvmaze_id LIMIT ? OFFSET ?"
     return [_row(r) for r in conn.execute(sql, [*args, limit, offset])]
+
+
+def get_show(conn: sqlite3.Connection, tvmaze_id: int) -> ShowRow | None:
+    row = conn.execute(f"SELECT {SELECT_COLUMNS} FROM shows WHERE tvmaze_id = ?", (tvmaze_id,))
+    found = row.fetchone()
+    return None if found is None else _row(found)
 
 
 REFILTER_SQL = f"""
@@ -312,3 +345,128 @@ def count_pending_retry(conn: sqlite3.Connection) -> dict[str, int]:
             "WHERE processing_status = 'pending_tvdb' GROUP BY 1"
         )
     )
+
+
+# Skipped by hand -------------------------------------------------------------------------
+
+SKIPPED_BY_HAND = "skipped by hand"
+IN_SONARR = frozenset({ShowStatus.ADDED, ShowStatus.EXISTS})
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A show excluded from discovery by hand: TVMaze-Sync's ``skipped``."""
+
+    tvmaze_id: int
+    reason: str | None
+    skipped_at: float
+
+    def describe(self) -> str:
+        """The ``filter_reason`` a skipped show shows."""
+        return f"{SKIPPED_BY_HAND}: {self.reason}" if self.reason else SKIPPED_BY_HAND
+
+
+@dataclass(frozen=True)
+class SkipChange:
+    """What :func:`skip` or :func:`unskip` did.
+
+    ``changed``: false when there was nothing to do (unskip: the show was not skipped by
+    hand) or nothing was done (skip: Sonarr already has the show). ``status``: the
+    catalogued show's status now; None while the show is not in the catalogue.
+    """
+
+    changed: bool
+    status: ShowStatus | None
+
+
+def _status(conn: sqlite3.Connection, tvmaze_id: int) -> ShowStatus | None:
+    row = conn.execute("SELECT processing_status FROM shows WHERE tvmaze_id = ?", (tvmaze_id,))
+    found = row.fetchone()
+    return None if found is None else ShowStatus(found[0])
+
+
+def skip(conn: sqlite3.Connection, tvmaze_id: int, reason: str | None, at: float) -> SkipChange:
+    """Exclude a show from discovery by hand, whether or not it is in the catalogue yet.
+
+    Its row (if any) becomes ``skipped`` at once and stays so: no cycle judges or adds it
+    until :func:`unskip`. A second skip replaces the reason and time. A show Sonarr
+    already has (``added``/``exists``) is left as it is (a skip would not remove it from
+    Sonarr, and discovery never adds a show twice): ``changed`` is false.
+    """
+    entry = Skip(tvmaze_id, reason, at)
+    with write_transaction(conn):
+        status = _status(conn, tvmaze_id)
+        if status in IN_SONARR:
+            return SkipChange(False, status)
+        conn.execute(
+            "INSERT INTO show_skips (tvmaze_id, reason, skipped_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (tvmaze_id) DO UPDATE SET reason = excluded.reason, "
+            "skipped_at = excluded.skipped_at",
+            (tvmaze_id, reason, at),
+        )
+        if status is None:
+            return SkipChange(True, None)
+        conn.execute(
+            "UPDATE shows SET processing_status = 'skipped', filter_code = NULL, "
+            "filter_reason = ?, rule = NULL, retry_after = NULL, updated_at = ? "
+            "WHERE tvmaze_id = ?",
+            (entry.describe(), at, tvmaze_id),
+        )
+    return SkipChange(True, ShowStatus.SKIPPED)
+
+
+def unskip(
+    conn: sqlite3.Connection, tvmaze_id: int, judge_show: Callable[[Show], Verdict], *, now: float
+) -> SkipChange:
+    """Lift a skip by hand; a catalogued show is judged again by the filters at once.
+
+    Accepted, it is ``pending`` (the next cycle adds it); rejected, ``filtered``. Its
+    retry clock starts again. A show not skipped by hand is left as it is (``changed``
+    false), an abandoned or Sonarr-excluded ``skipped`` show included.
+    """
+    with write_transaction(conn):
+        removed = conn.execute("DELETE FROM show_skips WHERE tvmaze_id = ?", (tvmaze_id,))
+        if removed.rowcount == 0:
+            return SkipChange(False, _status(conn, tvmaze_id))
+        row = conn.execute(
+            f"SELECT {DATA_COLUMNS} FROM shows WHERE tvmaze_id = ? AND processing_status = ?",
+            (tvmaze_id, ShowStatus.SKIPPED.value),
+        ).fetchone()
+        if row is None:
+            return SkipChange(True, _status(conn, tvmaze_id))
+        verdict = judge_show(_show(row))
+        conn.execute(
+            "UPDATE shows SET processing_status = ?, filter_code = ?, filter_reason = ?, "
+            "rule = ?, retry_after = NULL, retry_count = 0, error_message = NULL, "
+            "updated_at = ? WHERE tvmaze_id = ?",
+            (verdict.status.value, verdict.code, verdict.reason, verdict.rule, now, tvmaze_id),
+        )
+    return SkipChange(True, verdict.status)
+
+
+SKIP_COLUMNS = "tvmaze_id, reason, skipped_at"
+
+
+def skips_of(conn: sqlite3.Connection, tvmaze_ids: Sequence[int]) -> dict[int, Skip]:
+    """The skips by hand among these shows, by id (one indexed range read, however many)."""
+    if not tvmaze_ids:
+        return {}
+    wanted = set(tvmaze_ids)
+    rows = conn.execute(
+        f"SELECT {SKIP_COLUMNS} FROM show_skips WHERE tvmaze_id BETWEEN ? AND ?",
+        (min(wanted), max(wanted)),
+    )
+    return {row[0]: Skip(*row) for row in rows if row[0] in wanted}
+
+
+def list_skips(conn: sqlite3.Connection, *, limit: int, offset: int = 0) -> list[Skip]:
+    """Every skip by hand (catalogued or not), oldest id first."""
+    rows = conn.execute(
+        f"SELECT {SKIP_COLUMNS} FROM show_skips ORDER BY tvmaze_id LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return [Skip(*row) for row in rows]
+
+
+def count_skips(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM show_skips").fetchone()[0])

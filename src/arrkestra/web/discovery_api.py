@@ -1,8 +1,14 @@
-"""discovery's controls: trigger a cycle, read the state and the cached shows, refilter.
+"""discovery's controls: trigger a cycle, read the state and the cached shows, refilter,
+skip a show by hand.
 
 ``/api/v1/discovery/...`` and TVMaze-Sync's ``/trigger``, ``/state``, ``/shows`` and
-``/refilter`` with its answer shapes. All need credentials (``/trigger`` and
-``/refilter`` act; the others show what the cache holds).
+``/refilter`` with its answer shapes. All need credentials (``/trigger``, ``/refilter``
+and the skips act; the others show what the cache holds).
+
+A skip by hand (TVMaze-Sync's ``skipped``, "manually excluded") is kept by TVMaze id, so
+a show not in the catalogue yet can be skipped; no cycle adds a skipped show or changes
+its status. An unskip has the filters judge the show again at once (the next cycle adds
+it if they accept it). A show Sonarr already has is not skipped: 409, saying why.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
+from arrkestra.core.discovery import judge_with
 from arrkestra.core.job_kinds import DISCOVERY, CycleParams
 from arrkestra.core.jobs import JobStatus
 from arrkestra.core.shows import ShowStatus
@@ -21,8 +29,8 @@ from arrkestra.runtime.discovery_metrics import last_run
 from arrkestra.runtime.services import Services
 from arrkestra.store import shows as show_store
 from arrkestra.store.jobs import JobFilter
-from arrkestra.store.shows import STATE_KEYS, ShowRow, read_state
-from arrkestra.web.deps import ServicesDep, authenticated
+from arrkestra.store.shows import STATE_KEYS, ShowRow, Skip, SkipChange, read_state
+from arrkestra.web.deps import RowId, ServicesDep, authenticated
 
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["discovery"])
 PREFIX = "/api/v1/discovery"
@@ -72,10 +80,15 @@ async def trigger_compat(services: ServicesDep) -> JSONResponse:
 async def state(services: ServicesDep) -> dict[str, Any]:
     running = _running_discovery(services)
 
-    def read(conn: Any) -> tuple[dict[str, Any], dict[str, int], int]:
-        return read_state(conn), show_store.count_by_status(conn), show_store.highest_id(conn)
+    def read(conn: Any) -> tuple[dict[str, Any], dict[str, int], int, int]:
+        return (
+            read_state(conn),
+            show_store.count_by_status(conn),
+            show_store.highest_id(conn),
+            show_store.count_skips(conn),
+        )
 
-    values, counts, highest = await services.db.run(read)
+    values, counts, highest, skips = await services.db.run(read)
     next_page = int(values.get(STATE_KEYS.next_page) or 0)
     last = last_run(values)
     component = services.health.components.get("discovery")
@@ -94,10 +107,19 @@ async def state(services: ServicesDep) -> dict[str, Any]:
         "last_run": None if last is None else last.model_dump(),
         "status_counts": counts,
         "total_shows": sum(counts.values()),
+        "skipped_by_hand": skips,  # catalogued or not
     }
 
 
-def _show_out(row: ShowRow) -> dict[str, Any]:
+def _skip_out(skip: Skip | None) -> dict[str, Any]:
+    return {
+        "skipped_by_hand": skip is not None,
+        "skip_reason": skip.reason if skip else None,
+        "skipped_at": _iso(skip.skipped_at) if skip else None,
+    }
+
+
+def _show_out(row: ShowRow, skip: Skip | None) -> dict[str, Any]:
     show = row.show
     return {
         "tvmaze_id": show.tvmaze_id,
@@ -124,6 +146,7 @@ def _show_out(row: ShowRow) -> dict[str, Any]:
         "retry_after": _iso(row.retry_after),
         "retry_count": row.retry_count,
         "error_message": row.error_message,
+        **_skip_out(skip),
     }
 
 
@@ -136,8 +159,13 @@ async def shows(
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     _running_discovery(services)
-    rows = await services.db.run(show_store.list_shows, status, limit=limit, offset=offset)
-    return [_show_out(row) for row in rows]
+
+    def read(conn: Any) -> tuple[list[ShowRow], dict[int, Skip]]:
+        rows = show_store.list_shows(conn, status, limit=limit, offset=offset)
+        return rows, show_store.skips_of(conn, [row.show.tvmaze_id for row in rows])
+
+    rows, skips = await services.db.run(read)
+    return [_show_out(row, skips.get(row.show.tvmaze_id)) for row in rows]
 
 
 @router.post(f"{PREFIX}/refilter", summary="Re-evaluate the cache with the current filters")
@@ -147,3 +175,86 @@ async def refilter(services: ServicesDep) -> dict[str, Any]:
     job, _ = await services.queue.enqueue(CycleParams().spec())  # add what now passes
     await services.queue.run_now(job.id)
     return {"status": "complete", "refiltered": counts.evaluated, "changed": counts.changed}
+
+
+class SkipRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500, description="why (kept, shown)")
+
+
+async def _skip_answer(
+    services: Services, tvmaze_id: int, change: SkipChange, message: str
+) -> dict[str, Any]:
+    def read(conn: Any) -> tuple[ShowRow | None, dict[int, Skip]]:
+        return show_store.get_show(conn, tvmaze_id), show_store.skips_of(conn, [tvmaze_id])
+
+    row, skips = await services.db.run(read)
+    skip = skips.get(tvmaze_id)
+    status = ShowStatus.SKIPPED if skip and change.status is None else change.status
+    return {
+        "tvmaze_id": tvmaze_id,
+        "processing_status": None if status is None else status.value,
+        "in_catalogue": row is not None,
+        **_skip_out(skip),
+        "message": message,
+        "show": None if row is None else _show_out(row, skip),
+    }
+
+
+@router.post(f"{PREFIX}/shows/{{tvmaze_id}}/skip", summary="Skip a show by hand: no cycle adds it")
+async def skip(
+    services: ServicesDep, tvmaze_id: RowId, body: SkipRequest | None = None
+) -> dict[str, Any]:
+    _running_discovery(services)
+    reason = ((body.reason if body else None) or "").strip() or None
+    change = await services.db.run(show_store.skip, tvmaze_id, reason, services.clock.now())
+    if not change.changed:
+        raise HTTPException(
+            409,
+            f"show {tvmaze_id} is already in Sonarr ({change.status}): a skip would not "
+            "remove it from Sonarr (delete it there), and discovery never adds a show twice",
+        )
+    where = "" if change.status else " (not in the catalogue yet: the skip holds when it is)"
+    return await _skip_answer(services, tvmaze_id, change, f"skipped by hand{where}")
+
+
+@router.post(
+    f"{PREFIX}/shows/{{tvmaze_id}}/unskip", summary="Lift a skip: the filters judge the show again"
+)
+async def unskip(services: ServicesDep, tvmaze_id: RowId) -> dict[str, Any]:
+    _running_discovery(services)
+    rules = [rule.filters.rules() for rule in services.settings.discovery.effective_rules()]
+    change = await services.db.run(
+        show_store.unskip, tvmaze_id, judge_with(rules), now=services.clock.now()
+    )
+    return await _skip_answer(services, tvmaze_id, change, _unskipped(change))
+
+
+def _unskipped(change: SkipChange) -> str:
+    if not change.changed:
+        return "was not skipped by hand: nothing to do"
+    if change.status is None:
+        return "unskipped; not in the catalogue yet: the filters judge it when a cycle stores it"
+    if change.status is ShowStatus.PENDING:
+        return "unskipped; the filters accept it: the next cycle adds it to Sonarr"
+    if change.status is ShowStatus.FILTERED:
+        return "unskipped; the filters reject it (see filter_reason)"
+    return f"unskipped; its status is {change.status}"
+
+
+@router.get(f"{PREFIX}/skips", summary="Shows skipped by hand, catalogued or not")
+async def skips(services: ServicesDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    _running_discovery(services)
+
+    def read(conn: Any) -> tuple[list[Skip], int]:
+        return show_store.list_skips(conn, limit=limit, offset=offset), show_store.count_skips(conn)
+
+    found, total = await services.db.run(read)
+    return {
+        "total": total,
+        "skips": [
+            {"tvmaze_id": s.tvmaze_id, "reason": s.reason, "skipped_at": _iso(s.skipped_at)}
+            for s in found
+        ],
+    }
