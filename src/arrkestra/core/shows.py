@@ -20,7 +20,7 @@ class ShowStatus(StrEnum):
     ADDED = "added"
     EXISTS = "exists"  # Sonarr already had it (or excluded it)
     FAILED = "failed"
-    SKIPPED = "skipped"  # abandoned after ``abandon_after``
+    SKIPPED = "skipped"  # by hand (store: show_skips), excluded in Sonarr, or abandoned
 
 
 PAGE_SIZE = 250
