@@ -50,3 +50,9 @@ def test_redact_value_walks_json() -> None:
 )
 def test_a_known_secret_never_survives(prefix: str, suffix: str, secret: str) -> None:
     assert secret not in Redactor.of([secret])(prefix + secret + suffix) or secret in MASK
+
+
+def test_a_hint_that_names_the_token_parameter_is_not_masked() -> None:
+    hint = "set webhook.secret (sent in a header or as ?token=) or webhook.username/password"
+    assert Redactor.of([])(hint) == hint
+    assert Redactor.of([])("http://x/y?token=abc)") == "http://x/y?token=***"

@@ -18,7 +18,7 @@ MIN_SECRET_LENGTH = 4
 
 _QUERY_SECRET = re.compile(
     r"(?i)((?:x-plex-token|x-api-key|api[_-]?key|access[_-]?token|token|password|passwd|"
-    r"secret|auth|signature)=)([^&\s\"'#;,]+)"
+    r"secret|auth|signature)=)([^&\s\"'#;,)][^&\s\"'#;,]*)"  # "as ?token=) or" is prose
 )
 _HEADER_SECRET = re.compile(
     r"(?i)((?:x-api-key|x-plex-token|x-webhook-secret|authorization|proxy-authorization|"
