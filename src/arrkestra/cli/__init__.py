@@ -2,11 +2,12 @@
 
 A command imports what it uses when it runs: ``arrkestra version`` loads no config, and
 ``serve`` pays for the web app and the capabilities that are configured, nothing more.
-The commands live by what they are for: ``daemon`` (serve, check, version), ``queueing``
-(sync, catchup, reconcile), ``jobs`` (jobs, db, notify); ``base`` holds what they share.
+The commands live by what they are for: ``daemon`` (serve, check, version), ``health`` (the
+container's probe), ``queueing`` (sync, catchup, reconcile), ``jobs`` (jobs, db, notify);
+``base`` holds what they share.
 """
 
-from arrkestra.cli import daemon, jobs, queueing
+from arrkestra.cli import daemon, health, jobs, queueing
 from arrkestra.cli.base import app, main
 
-__all__ = ["app", "daemon", "jobs", "main", "queueing"]
+__all__ = ["app", "daemon", "health", "jobs", "main", "queueing"]
