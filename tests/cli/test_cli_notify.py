@@ -85,7 +85,9 @@ def test_check_online_validates_discovery_targets_without_changing_sonarr(
             {"root_folder": "/tv", "quality_profile": "Any", "tags": ["auto"], "create_tags": True}
         )
         bad = check({"root_folder": "/nowhere", "quality_profile": "Nope"})
-    assert "discovery targets: ok" in good.output  # type: ignore[attr-defined]
+    output: str = good.output  # type: ignore[attr-defined]
+    targets = [line for line in output.splitlines() if line.startswith("discovery targets")]
+    assert len(targets) == 1 and " ok " in targets[0], output
     assert sonarr.state.tags == []  # check creates nothing
     assert bad.exit_code == 1  # type: ignore[attr-defined]
     assert "/nowhere" in bad.output and "Nope" in bad.output  # type: ignore[attr-defined]

@@ -114,7 +114,7 @@ class Notifier:
         self._redact = Redactor.of((*redactor.secrets, *_url_secrets([*urls, *fallback_urls])))
         _APPRISE_LOGS.notifiers.add(self)
         self._timeout = timeout
-        labels = _labels([*urls, *fallback_urls])
+        labels = url_labels([*urls, *fallback_urls])
         self._primary_urls = list(zip(labels[: len(urls)], urls, strict=True))
         self._fallback_urls = list(zip(labels[len(urls) :], fallback_urls, strict=True))
         self._targets: _Targets | None = None
@@ -245,7 +245,7 @@ def _delivery(results: list[tuple[str, bool]], *, used_fallback: bool) -> Delive
     return Delivery(sent, failed, used_fallback)
 
 
-def _labels(urls: Sequence[str]) -> list[str]:
+def url_labels(urls: Sequence[str]) -> list[str]:
     """``json://***`` per URL; a repeat gets ``#2``: two Telegram chats stay tellable apart."""
     seen: dict[str, int] = {}
     labels = []

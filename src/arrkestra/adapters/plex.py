@@ -31,7 +31,7 @@ from arrkestra.adapters.http import raise_for_upstream_status
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.redact import Redactor
 
-__all__ = ["PlexClient", "Section"]
+__all__ = ["PlexClient", "Section", "section_holds"]
 
 UPSTREAM = "plex"
 DETAIL_LIMIT = 200
@@ -120,6 +120,11 @@ def _holding(sections: list[Section], folder: str) -> Section | None:
             if parts and len(parts) > best_length and target[: len(parts)] == parts:
                 best, best_length = section, len(parts)
     return best
+
+
+def section_holds(section: Section, folder: str) -> bool:
+    """Whether one of ``section``'s locations contains ``folder`` (whole components)."""
+    return _holding([section], folder) is not None
 
 
 def _section_key(section: str | int) -> str:

@@ -82,7 +82,18 @@ def serve(
 def check(
     config: ConfigOption = None,
     online: Annotated[
-        bool, typer.Option("--online", help="Also contact every configured upstream.")
+        bool,
+        typer.Option(
+            "--online",
+            help="Also check what the configuration reaches: upstreams, mirror roots, Plex "
+            "sections, notification URLs.",
+        ),
+    ] = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify", help="With the online check: send a test message through each URL."
+        ),
     ] = False,
 ) -> None:
     """Validate the configuration and say what each capability will do (exit 2 on errors,
@@ -103,33 +114,25 @@ def check(
     typer.echo(f"configuration OK: {path}" + ("" if path.exists() else " (no file: defaults)"))
     for line in capabilities.report(settings):
         typer.echo(f"  {line}")
-    if online:
-        _check_online(settings)
+    if online or notify:
+        _check_online(settings, notify=notify)
     if not capabilities.configured(settings):
         typer.echo(capabilities.NOTHING_TO_DO)
         raise typer.Exit(1)
 
 
-def _check_online(settings: Settings) -> None:
-    """Probe every configured upstream; discovery's targets as a cycle would check them."""
-    from arrkestra.adapters.probes import probe_all
-    from arrkestra.runtime.capabilities import discovery
-    from arrkestra.runtime.upstreams import probe_targets
+def _check_online(settings: Settings, *, notify: bool) -> None:
+    """One table of what the configuration reaches (runtime/online_check); exit 1 when
+    something a configured capability needs fails."""
+    from arrkestra.runtime import online_check
 
-    targets = probe_targets(settings)
-    if not targets:
-        typer.echo("no upstreams configured: nothing to probe")
-        return
-    results = asyncio.run(probe_all(targets, settings.redactor()))
-    table(
-        ["UPSTREAM", "URL", "RESULT", "DETAIL"],
-        [[r.name, r.url, r.outcome.value, r.detail] for r in results],
-    )
-    problem = None
-    if discovery.why_not(settings) is None:
-        problem = asyncio.run(discovery.check_targets(settings, settings.redactor()))
-        typer.echo(f"discovery targets: {problem or 'ok'}")
-    if not all(r.ok for r in results) or problem:
+    report = asyncio.run(online_check.run(settings, notify=notify))
+    if report.rows:
+        table(["CHECK", "TARGET", "RESULT", "DETAIL / HINT"], [r.cells() for r in report.rows])
+        typer.echo(report.summary())
+    else:
+        typer.echo("online check: nothing configured to contact")
+    if report.failed:
         raise typer.Exit(1)
 
 
