@@ -225,6 +225,24 @@ def test_a_mirror_only_config_does_not_need_the_instance_api(tmp_path: Path) -> 
     assert_no_secret(answer.output)
 
 
+def test_missed_deletions_need_every_instance_api(tmp_path: Path, sonarr: LoopbackServer) -> None:
+    fake = FakeOverseerr(OVERSEERR_KEY)
+    source, destination = roots(tmp_path)
+    with LoopbackServer(fake.app) as server:
+        answer = check(
+            tmp_path,
+            sonarr={"hd": {"url": sonarr.url}},  # no api_key: its library cannot be read
+            overseerr={"url": server.url, "api_key": OVERSEERR_KEY},
+            mirror=mirror_of(rule(source, destination)),
+            reconcile={"missed_deletions": True},
+        )
+    assert answer.exit_code == 1, answer.output
+    line = row(answer.output, "sonarr.hd")
+    assert " FAIL " in line and "no api_key, needed by reconcile.missed_deletions" in line
+    assert "Sonarr Settings -> General -> API Key, into sonarr.hd.api_key" in line
+    assert "used by cleanup, reconcile.missed_deletions" in row(answer.output, "overseerr")
+
+
 def test_overseerr_key_cleanup_needs(tmp_path: Path) -> None:
     fake = FakeOverseerr(OVERSEERR_KEY)
     with LoopbackServer(fake.app) as server:
