@@ -37,6 +37,10 @@ if [ -n "${UMASK:-}" ]; then
 fi
 
 if [ "$(id -u)" != 0 ]; then
+    if [ -n "${PUID:-}${PGID:-}" ]; then
+        say "running as uid $(id -u), gid $(id -g) (the container's user):" \
+            "PUID/PGID apply only to a start as root"
+    fi
     exec arrkestra "$@"
 fi
 

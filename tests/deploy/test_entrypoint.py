@@ -140,12 +140,14 @@ class Container:
 
         wait_until(answers, timeout=30)
 
-    def uids(self) -> set[int]:
-        """Real, effective, saved and file-system uid of the running process."""
+    def status(self, field: str) -> list[str]:
+        """A field of /proc/PID/status of the running process (``Uid``: real, effective,
+        saved and file-system uid)."""
         assert self.process is not None
         status = Path(f"/proc/{self.process.pid}/status").read_text("utf-8")
-        line = next(line for line in status.splitlines() if line.startswith("Uid:"))
-        return {int(uid) for uid in line.split()[1:]}
+        return next(line for line in status.splitlines() if line.startswith(f"{field}:")).split()[
+            1:
+        ]
 
     def terminate(self) -> int:
         """``docker stop``: SIGTERM, then wait for the exit."""
@@ -177,7 +179,9 @@ def test_starts_on_variables_alone_as_puid_pgid(box: Path, account: None) -> Non
         container.wait_healthy(port)
         uid = PUID if AS_ROOT else os.getuid()
         gid = PUID if AS_ROOT else os.getgid()
-        assert container.uids() == {uid}
+        assert {int(value) for value in container.status("Uid")} == {uid}
+        assert {int(value) for value in container.status("Gid")} == {gid}
+        assert container.status("CapEff") == container.status("CapPrm") == ["0" * 16]
         probe = health(box, env)
         assert probe.returncode == 0, probe.stderr
         assert probe.stdout.startswith(f"healthy: http://127.0.0.1:{port}/health answered 200")
