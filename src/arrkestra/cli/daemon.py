@@ -57,7 +57,7 @@ def serve(
     log.info(
         "arrkestra %s starting (config: %s%s)",
         __version__,
-        path,
+        path.absolute(),
         "" if path.exists() else ", not found: using defaults",
     )
     for warning in config_warnings(settings):
