@@ -174,7 +174,17 @@ async def test_an_unknown_explicit_section_is_permanent(rig: PlexRig) -> None:
     assert rig.fake.scans == []
 
 
-@pytest.mark.parametrize("section", ["../1", "", "all", "1/refresh", True])
+async def test_a_section_named_by_title_is_found_by_its_title(rig: PlexRig) -> None:
+    client = rig.client()
+    assert await client.scan("/data/TV/Anime/Show", section="anime") == "4"
+    # titles are not unique: the section holding the folder wins
+    assert await client.scan("/data/media/movies-4k/Dune", section="Movies") == "3"
+    with pytest.raises(PermanentError, match="no library section titled 'Films'"):
+        await client.scan("/data/media/movies/X", section="Films")
+    assert [key for key, _ in rig.fake.scans] == ["4", "3"]
+
+
+@pytest.mark.parametrize("section", ["../1", "", " ", "1/refresh", True])
 async def test_an_invalid_section_is_refused_before_any_request(rig: PlexRig, section: Any) -> None:
     with pytest.raises(PermanentError, match="invalid Plex section"):
         await rig.client().scan("/data/TV/Show", section=section)

@@ -326,7 +326,7 @@ def test_plex_sections_resolve_or_say_what_to_write(tmp_path: Path) -> None:
     missing = row(out, "mirror.paths[1].plex_section")
     assert "Plex has no such section (it has 1 'Movies', 2 'TV Shows')" in missing
     assert "set plex_section to one of their ids" in missing
-    assert "write plex_section: 1" in row(out, "mirror.paths[2].plex_section")
+    assert "section 1 'Movies' holds /data/movies" in row(out, "mirror.paths[2].plex_section")
     unheld = row(out, "mirror.paths[3].plex_path")
     assert "no Plex library folder holds it" in unheld and "/data/movies" in unheld
     assert "in Plex section 1 'Movies'" in row(out, "mirror.paths[4].plex_path")

@@ -127,6 +127,13 @@ def section_holds(section: Section, folder: str) -> bool:
     return _holding([section], folder) is not None
 
 
+def _is_title(section: str) -> bool:
+    """``Movies`` names a section by title; digits are its key, and anything with a ``/``
+    (or nothing at all) is neither."""
+    text = section.strip()
+    return bool(text) and not text.isdigit() and "/" not in text
+
+
 def _section_key(section: str | int) -> str:
     key = str(section).strip() if not isinstance(section, bool) else ""
     if not key.isdigit():  # also keeps "../x" and friends out of the URL path
@@ -198,6 +205,15 @@ class PlexClient:
             found = _holding(sections, folder)
         return found
 
+    async def _key_of_title(self, title: str, folder: str) -> str:
+        """A section named by its title (``plex_section: Movies``): titles are not unique,
+        so among several the one holding ``folder`` wins."""
+        wanted = title.strip().casefold()
+        named = [s for s in await self.sections() if s.title.strip().casefold() == wanted]
+        if not named:
+            raise PermanentError(self._text(f"Plex has no library section titled {title!r}"))
+        return (_holding(named, folder) or named[0]).key
+
     async def scan(self, folder: str, *, section: str | int | None = None) -> str:
         """Ask Plex to scan ``folder``; returns the key of the section scanned.
 
@@ -205,7 +221,9 @@ class PlexClient:
         """
         if _parts(folder) is None:
             raise PermanentError(f"cannot scan {folder!r}: not an absolute, normalized path")
-        if section is not None:
+        if isinstance(section, str) and _is_title(section):
+            key = await self._key_of_title(str(section), folder)
+        elif section is not None:
             key = _section_key(section)
         else:
             found = await self.section_for(folder)

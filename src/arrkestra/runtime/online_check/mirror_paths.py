@@ -115,33 +115,23 @@ def _found_section(check: str, rule: PathRule, sections: list[Section]) -> Row:
 
 
 def _named_section(check: str, rule: PathRule, sections: list[Section]) -> Row:
+    """A rule's ``plex_section``, an id or a title (as the Plex client resolves it: among
+    sections of one title, the one holding the folder)."""
     wanted = rule.plex_section
     assert wanted is not None
     target = str(wanted)
     if isinstance(wanted, int):
         matches = [s for s in sections if s.key == str(wanted)]
     else:
-        matches = [s for s in sections if s.title == wanted] or [
-            s for s in sections if s.title.casefold() == wanted.casefold()
-        ]
+        matches = [s for s in sections if s.title.casefold() == wanted.strip().casefold()]
     if not matches:
         have = ", ".join(_name(s) for s in sections) or "none"
         hint = "set plex_section to one of their ids, or remove it to find it from the folder"
         return Row(check, target, Result.FAIL, f"Plex has no such section (it has {have}): {hint}")
-    if len(matches) > 1:
-        ids = ", ".join(s.key for s in matches)
-        return Row(
-            check,
-            target,
-            Result.FAIL,
-            f"several sections have this title (ids {ids}): write the id of the one meant",
-        )
-    section = matches[0]
-    if isinstance(wanted, str):
-        detail = f"Plex has it as section {_name(section)}, but a scan needs the id: "
-        return Row(check, target, Result.FAIL, detail + f"write plex_section: {section.key}")
-    if not section_holds(section, rule.plex_root):
-        detail = f"section {_name(section)} ({_folders([section])}) does not hold {rule.plex_root}"
+    holding = [s for s in matches if section_holds(s, rule.plex_root)]
+    section = (holding or matches)[0]
+    if not holding:
+        detail = f"section {_name(section)} ({_folders(matches)}) does not hold {rule.plex_root}"
         return Row(check, target, Result.FAIL, f"{detail}: {_plex_path_hint(rule)}")
     return Row(check, target, Result.OK, f"section {_name(section)} holds {rule.plex_root}")
 
