@@ -1,5 +1,6 @@
-"""Work asked for by hand: ``sync`` (one file), ``catchup`` (history) and ``reconcile`` (the
-trees). Each queues jobs in the database; the daemon runs them."""
+"""Work asked for by hand: ``sync`` (a file, or a folder's media files), ``catchup``
+(history) and ``reconcile`` (the trees). Each queues jobs in the database; the daemon runs
+them."""
 
 from __future__ import annotations
 
@@ -17,14 +18,21 @@ from arrkestra.cli.base import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from arrkestra.core.jobs import Job
+    from arrkestra.pipelines.mirror.manual_folder import FolderPlan, FolderQueued
     from arrkestra.runtime.services import Services
 
 
 @app.command()
 def sync(
     path: Annotated[
-        str, typer.Argument(help="The file as Sonarr/Radarr name it: /tv/Show/Season 01/x.mkv")
+        str,
+        typer.Argument(
+            help="The file (or folder) as Sonarr/Radarr name it: /tv/Show/Season 01/x.mkv"
+        ),
     ],
     type_: Annotated[
         str | None,
@@ -35,21 +43,42 @@ def sync(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Mirror one file: queue the job an import of it would have queued (exit 2 if refused)."""
+    """Mirror a file: queue the job an import of it would have queued; a folder: one for
+    each media file in it not at the destination yet (exit 2 if refused)."""
     from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
-    from arrkestra.runtime.capabilities.mirror import plan_manual_sync
+    from arrkestra.pipelines.mirror.manual_folder import FolderPlan
+    from arrkestra.runtime.capabilities.mirror import plan_manual_path
 
     settings = load(config)
     redact = settings.redactor()
     try:
-        plan = plan_manual_sync(settings, ManualSync(path, media_type(type_), instance))
+        plan = plan_manual_path(settings, ManualSync(path, media_type(type_), instance))
     except SyncRefused as exc:
         err(f"error: {redact(str(exc))}")
         raise typer.Exit(2) from None
+    if isinstance(plan, FolderPlan):
+        _sync_folder(plan, config, redact)
+        return
     job, created = with_services(config, lambda s: s.queue.enqueue(plan.spec))
     verb = "queued" if created else "was already queued"
     typer.echo(f"job {job.id} {verb}: {job.status.value}")
     typer.echo(redact(f"  {plan.mapped.source} -> {plan.mapped.destination_dir}"))
+
+
+def _sync_folder(plan: FolderPlan, config: Path | None, redact: Callable[[str], str]) -> None:
+    from arrkestra.pipelines.mirror.manual_folder import queue_folder
+
+    async def enqueue(services: Services) -> FolderQueued:
+        return await queue_folder(services.db, plan.specs, services.clock.now)
+
+    queued = with_services(config, enqueue) if plan.specs else None
+    created = queued.created if queued else 0
+    waiting = len(queued.jobs) - created if queued else 0
+    typer.echo(
+        f"{created} job(s) queued, {waiting} already queued, {plan.already_present} already "
+        f"present, {plan.skipped} skipped"
+    )
+    typer.echo(redact(f"  {plan.folder.source} -> {plan.folder.destination}"))
 
 
 @app.command()

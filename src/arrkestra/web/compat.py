@@ -8,10 +8,14 @@ Status names: sync-webhook's ``pending``, ``in_progress``, ``success`` and ``fai
 arrkestra's ``pending``, ``running``, ``succeeded`` and ``failed`` (will retry) or
 ``dead`` (gave up); ``cancelled`` is new. ``/jobs?status=`` takes either vocabulary.
 ``/test`` and ``/summary/send`` live with the notifications.
+
+``/sync/manual`` takes a file or, as sync-webhook's own example did, a folder: every media
+file in it is queued (``pipelines/mirror/manual_folder``), and the answer counts them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
 from typing import Annotated, Any
 
@@ -31,7 +35,9 @@ from arrkestra.core.job_kinds import (
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
-from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
+from arrkestra.pipelines.mirror.manual import ManualSync, SyncPlan, SyncRefused, media_type
+from arrkestra.pipelines.mirror.manual_folder import FolderPlan, queue_folder
+from arrkestra.runtime.capabilities.mirror import plan_manual_path
 from arrkestra.runtime.queue import DAY
 from arrkestra.runtime.services import Services
 from arrkestra.runtime.summary import read_stats
@@ -39,7 +45,7 @@ from arrkestra.store.jobs import JobFilter, JobNotFound, retryable_since
 from arrkestra.store.mirror_stats import PIPELINE, job_title, params_or_none
 from arrkestra.web.api import iso
 from arrkestra.web.deps import RowId, ServicesDep, authenticated
-from arrkestra.web.mirror_api import SyncStats, enqueue_manual_sync, refused
+from arrkestra.web.mirror_api import SyncStats, refused
 
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["sync-webhook compatibility"])
 
@@ -217,15 +223,24 @@ class ManualSyncBody(BaseModel):
     type: str | None = None
 
 
-@router.post("/sync/manual", status_code=202, summary="sync-webhook: sync one file now")
+LIST_TIMEOUT = 60.0  # listing a folder in the source; longer: the mount hangs
+
+
+@router.post(
+    "/sync/manual",
+    status_code=202,
+    summary="sync-webhook: sync one file, or every media file of a folder, now",
+)
 async def manual_sync(
     body: ManualSyncBody, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
     try:
-        request = ManualSync(body.path, media_type(body.type))
-        job, created = await enqueue_manual_sync(services, request)
+        plan = await _plan(services, ManualSync(body.path, media_type(body.type)))
     except SyncRefused as exc:
         raise refused(services, exc) from None
+    if isinstance(plan, FolderPlan):
+        return await _sync_folder(services, body.path, plan, response)
+    job, created = await services.queue.enqueue(plan.spec)
     rules = services.settings.mirror.path_rules()
     source, destination = _paths(params_or_none(job.params), None, rules)
     if not created:
@@ -235,6 +250,53 @@ async def manual_sync(
         "message": services.redactor(f"Sync queued for {body.path}"),
         "job_id": job.id,
         "job_status": job.status.value,
+        "queued": int(created),
         "source": source,
         "dest": destination,
+    }
+
+
+async def _plan(services: Services, request: ManualSync) -> SyncPlan | FolderPlan:
+    """The path's job(s), read off the event loop (a folder is listed in the source)."""
+    planning = asyncio.to_thread(plan_manual_path, services.settings, request)
+    try:
+        return await asyncio.wait_for(planning, LIST_TIMEOUT)
+    except TimeoutError:
+        raise SyncRefused(
+            503, f"the source did not answer within {LIST_TIMEOUT:g} s (a stale mount?)"
+        ) from None
+
+
+async def _sync_folder(
+    services: Services, path: str, plan: FolderPlan, response: Response
+) -> dict[str, Any]:
+    """Queue a folder's copies: 202 when any is new, else 200 (waiting already, or none)."""
+    queued = await queue_folder(services.db, plan.specs, services.clock.now)
+    waiting = len(queued.jobs) - queued.created
+    if queued.created:
+        services.queue.wake()
+    else:
+        response.status_code = 200
+    left = f"{plan.already_present} already present, {plan.skipped} skipped"
+    if plan.specs:
+        status = "accepted" if queued.created else "already_queued"
+        message = (
+            f"Sync queued for {queued.created} file(s) in {path} ({waiting} already queued, {left})"
+        )
+    else:
+        status = "nothing_to_sync"
+        message = f"No media file to sync in {path} ({left})"
+    return {
+        "status": status,
+        "message": services.redactor(message),
+        "queued": queued.created,
+        "already_queued": waiting,
+        "already_present": plan.already_present,
+        "sidecars": plan.sidecars,
+        "skipped": plan.skipped,
+        "job_id": queued.jobs[0].id if queued.jobs else None,
+        "job_ids": [job.id for job in queued.jobs],
+        "dry_run": services.settings.pipeline_dry_run(PIPELINE),
+        "source": plan.folder.source,
+        "dest": plan.folder.destination,
     }

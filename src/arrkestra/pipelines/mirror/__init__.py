@@ -12,6 +12,7 @@ the job's kind (``core/job_kinds/mirror``):
 - a problem (the event named no usable file): the job dies saying why.
 
 ``deps`` names what the pipeline uses from outside, ``roots`` the mount checks of a
-rule's two roots, ``manual`` plans a copy asked for by hand. This package's own import
+rule's two roots, ``manual`` plans a copy asked for by hand (``manual_folder``: every
+media file of a folder asked for by hand). This package's own import
 loads nothing: planning a manual sync or formatting a message does not load the copying.
 """

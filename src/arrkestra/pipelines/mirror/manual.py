@@ -5,6 +5,7 @@ Its key is the import's (instance and library path), so a file already waiting i
 queued twice. The path is checked against ``mirror.paths`` before anything is stored: a
 path no rule maps, or one that escapes its root, is refused at once rather than stored as
 a job bound to die. The instance, when not given, is the one that would have imported it.
+A folder is ``manual_folder``'s: the job of each media file in it, planned here one by one.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ files of the folder, delete, rename), the ``plex_scan`` pipeline when Plex is co
 ``mount:<path>`` component on /health, ``arrkestra_mount_up``). Announcements of one
 series are coalesced (``notifications.coalesce_window``) and flushed at shutdown.
 
-Also the way in for a copy asked for by hand: :func:`plan_manual_sync`.
+Also the way in for a copy asked for by hand: :func:`plan_manual_sync` (a file),
+:func:`plan_manual_path` (a file or a folder).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from arrkestra.config import Settings
     from arrkestra.core.paths import MappedPath
     from arrkestra.pipelines.mirror import scan
+    from arrkestra.pipelines.mirror.manual_folder import FolderPlan
     from arrkestra.runtime.capabilities.contract import Capability, Platform
     from arrkestra.runtime.metrics import Metrics
     from arrkestra.runtime.progress import ProgressBoard
@@ -59,10 +61,25 @@ def does(settings: Settings) -> str:
 def plan_manual_sync(settings: Settings, request: manual.ManualSync) -> manual.SyncPlan:
     """The job an import of the file would have queued; ``SyncRefused`` (409) while mirror
     does not run, else as ``pipelines/mirror/manual.plan`` decides."""
+    _refuse_unless_running(settings)
+    return manual.plan(settings, request)
+
+
+def plan_manual_path(
+    settings: Settings, request: manual.ManualSync
+) -> manual.SyncPlan | FolderPlan:
+    """:func:`plan_manual_sync` for a path that may be a folder: its media files' jobs
+    (``pipelines/mirror/manual_folder``). Blocking unless the name is a media file's."""
+    from arrkestra.pipelines.mirror.manual_folder import plan_path
+
+    _refuse_unless_running(settings)
+    return plan_path(settings, request)
+
+
+def _refuse_unless_running(settings: Settings) -> None:
     reason = why_not(settings)
     if reason is not None:
         raise manual.SyncRefused(409, f"mirror is {reason}")
-    return manual.plan(settings, request)
 
 
 def build(settings: Settings, platform: Platform) -> Capability[None]:
