@@ -160,3 +160,14 @@ async def test_a_folder_of_more_media_files_than_a_bulk_run_is_refused(
         jobs = await mirror_results(r)
     assert status == 400 and "more than 10,000 media files" in body["detail"]
     assert "sub-folders" in body["detail"] and jobs == []  # nothing queued
+
+
+async def test_the_api_sync_of_one_file_refuses_a_folder_up_front(
+    running_app: AppFactory, tmp_path: Path
+) -> None:
+    show_folder(tmp_path)
+    async with running_app(background=False, **sections(tmp_path)) as r:
+        folder = await r.client.post("/api/v1/mirror/sync", json={"path": SHOW}, headers=KEY)
+        jobs = await mirror_results(r)
+    assert folder.status_code == 400 and "/sync/manual" in folder.json()["detail"]
+    assert jobs == []  # nothing queued that could only die

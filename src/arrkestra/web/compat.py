@@ -15,7 +15,6 @@ file in it is queued (``pipelines/mirror/manual_folder``), and the answer counts
 
 from __future__ import annotations
 
-import asyncio
 import posixpath
 from typing import Annotated, Any
 
@@ -35,9 +34,8 @@ from arrkestra.core.job_kinds import (
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
-from arrkestra.pipelines.mirror.manual import ManualSync, SyncPlan, SyncRefused, media_type
+from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
 from arrkestra.pipelines.mirror.manual_folder import FolderPlan, queue_folder
-from arrkestra.runtime.capabilities.mirror import plan_manual_path
 from arrkestra.runtime.queue import DAY
 from arrkestra.runtime.services import Services
 from arrkestra.runtime.summary import read_stats
@@ -45,7 +43,7 @@ from arrkestra.store.jobs import JobFilter, JobNotFound, retryable_since
 from arrkestra.store.mirror_stats import PIPELINE, job_title, params_or_none
 from arrkestra.web.api import iso
 from arrkestra.web.deps import RowId, ServicesDep, authenticated
-from arrkestra.web.mirror_api import SyncStats, refused
+from arrkestra.web.mirror_api import SyncStats, plan_off_loop, refused
 
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["sync-webhook compatibility"])
 
@@ -223,9 +221,6 @@ class ManualSyncBody(BaseModel):
     type: str | None = None
 
 
-LIST_TIMEOUT = 60.0  # listing a folder in the source; longer: the mount hangs
-
-
 @router.post(
     "/sync/manual",
     status_code=202,
@@ -235,7 +230,7 @@ async def manual_sync(
     body: ManualSyncBody, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
     try:
-        plan = await _plan(services, ManualSync(body.path, media_type(body.type)))
+        plan = await plan_off_loop(services, ManualSync(body.path, media_type(body.type)))
     except SyncRefused as exc:
         raise refused(services, exc) from None
     if isinstance(plan, FolderPlan):
@@ -254,17 +249,6 @@ async def manual_sync(
         "source": source,
         "dest": destination,
     }
-
-
-async def _plan(services: Services, request: ManualSync) -> SyncPlan | FolderPlan:
-    """The path's job(s), read off the event loop (a folder is listed in the source)."""
-    planning = asyncio.to_thread(plan_manual_path, services.settings, request)
-    try:
-        return await asyncio.wait_for(planning, LIST_TIMEOUT)
-    except TimeoutError:
-        raise SyncRefused(
-            503, f"the source did not answer within {LIST_TIMEOUT:g} s (a stale mount?)"
-        ) from None
 
 
 async def _sync_folder(

@@ -1,11 +1,13 @@
 """``/api/v1/stats`` (mirror's numbers) and ``/api/v1/mirror/sync`` (manual sync).
 
 Manual sync queues exactly the job an import of that file would
-(``runtime/capabilities/mirror.plan_manual_sync``, which ``arrkestra sync`` uses too).
+(``runtime/capabilities/mirror.plan_manual_path``, which ``arrkestra sync`` uses too); a
+folder is refused here (its answer is one job) and taken by sync-webhook's ``/sync/manual``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -14,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arrkestra.core.jobs import Job
 from arrkestra.core.redact import Redactor
-from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
+from arrkestra.pipelines.mirror.manual import ManualSync, SyncPlan, SyncRefused, media_type
+from arrkestra.pipelines.mirror.manual_folder import FolderPlan
 from arrkestra.pipelines.mirror.messages import human_bytes
-from arrkestra.runtime.capabilities.mirror import plan_manual_sync
+from arrkestra.runtime.capabilities.mirror import plan_manual_path
 from arrkestra.runtime.services import Services
 from arrkestra.runtime.summary import read_stats, summary_zone
 from arrkestra.store.mirror_stats import FailedJob, MirrorStats
@@ -118,9 +121,30 @@ async def stats(
 # --- manual sync -----------------------------------------------------------------------
 
 
+LIST_TIMEOUT = 60.0  # listing a folder in the source; longer: the mount hangs
+
+
+async def plan_off_loop(services: Services, request: ManualSync) -> SyncPlan | FolderPlan:
+    """The path's job(s), read off the event loop (a folder is listed in the source)."""
+    planning = asyncio.to_thread(plan_manual_path, services.settings, request)
+    try:
+        return await asyncio.wait_for(planning, LIST_TIMEOUT)
+    except TimeoutError:
+        raise SyncRefused(
+            503, f"the source did not answer within {LIST_TIMEOUT:g} s (a stale mount?)"
+        ) from None
+
+
 async def enqueue_manual_sync(services: Services, request: ManualSync) -> tuple[Job, bool]:
-    """Plan and enqueue; ``(job, created)``. Raises ``SyncRefused``."""
-    plan = plan_manual_sync(services.settings, request)
+    """Plan and enqueue one file; ``(job, created)``. Raises ``SyncRefused``, also for a
+    folder (its answer is one job: ``/sync/manual`` queues a folder's files)."""
+    plan = await plan_off_loop(services, request)
+    if isinstance(plan, FolderPlan):
+        raise SyncRefused(
+            400,
+            f"{request.path} is a folder: POST /sync/manual or `arrkestra sync` queue every "
+            "media file in it; this endpoint takes one file",
+        )
     return await services.queue.enqueue(plan.spec)
 
 
