@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import wait_until
 
 from arrkestra.adapters.mounts import PROBE_PREFIX, MountChecker, MountSpec, MountState
-from arrkestra.core.errors import TransientError
+from arrkestra.core.errors import MountDown
 
 TIMEOUT = 0.5
 MARGIN = 1.0  # how much later than its timeout a hung check may answer
@@ -184,13 +184,15 @@ async def test_check_all_keeps_the_order_and_checks_every_root(rig: Rig) -> None
     ]
 
 
-async def test_require_raises_a_transient_error_for_a_bad_root(rig: Rig) -> None:
+async def test_require_raises_mount_down_for_a_bad_root(rig: Rig) -> None:
     checker = rig.checker()
     await checker.require(rig.root("fine", "destination"))
     gone = MountSpec(str(rig.tmp_path / "gone"), "destination")
-    with pytest.raises(TransientError) as caught:
+    with pytest.raises(MountDown) as caught:
         await checker.require(gone)
-    assert str(caught.value) == f"destination root {gone.path}: does not exist"
+    message = f"destination root {gone.path}: does not exist (waiting for it to come back)"
+    assert str(caught.value) == message
+    assert (caught.value.path, caught.value.role) == (gone.path, "destination")
 
 
 async def test_a_closed_checker_answers_without_checking(rig: Rig) -> None:
@@ -234,7 +236,7 @@ async def test_a_hung_root_times_out_without_blocking_the_loop_or_other_roots(ri
     again = await checker.check(hung)  # no second thread is spent on it
     assert loop.time() - started < AT_ONCE
     assert not again.ok and again.detail.startswith("check still hanging after "), again.detail
-    with pytest.raises(TransientError, match="stale NFS"):
+    with pytest.raises(MountDown, match="stale NFS"):
         await checker.require(hung)
     assert loop.time() - started < AT_ONCE
     assert (await checker.check(healthy)).ok  # one thread is stuck, the other still works

@@ -22,7 +22,8 @@ def test_pipeline_retry_overrides_only_the_keys_it_sets(load) -> None:
     # catch-up keeps its own unbounded attempts (a day of them) unless its section says
     assert settings.retry_policy("catchup") == RetryPolicy(None, 86400.0, 10.0, 3600.0)
     assert settings.retry_policy("cleanup") == RetryPolicy(None, 2 * 86400.0, 10.0, 3600.0)
-    assert settings.retry_policy("mirror") == RetryPolicy(5, None, 60.0, 3600.0)
+    # mirror keeps its own: no attempt limit, a day of backoff
+    assert settings.retry_policy("mirror") == RetryPolicy(None, 86400.0, 60.0, 3600.0)
 
 
 def test_cleanup_keeps_its_own_retry_defaults(load) -> None:
@@ -31,6 +32,13 @@ def test_cleanup_keeps_its_own_retry_defaults(load) -> None:
     assert partly.retry_policy("cleanup") == RetryPolicy(None, 7 * 86400.0, 5.0, 900.0)
     only_global = load("cleanup: {retry: null}")
     assert only_global.retry_policy("cleanup") == RetryPolicy(3, None, 30.0, 900.0)
+
+
+def test_mirror_keeps_retrying_for_a_day_with_backoff_up_to_15_minutes(load) -> None:
+    assert Settings().retry_policy("mirror") == RetryPolicy(None, 86400.0, 30.0, 900.0)
+    capped = load("mirror: {retry: {max_attempts: 10}}")
+    assert capped.retry_policy("mirror") == RetryPolicy(10, 86400.0, 30.0, 900.0)
+    assert load("mirror: {retry: null}").retry_policy("mirror") == RetryPolicy(3, None, 30.0, 900.0)
 
 
 def test_pipeline_dry_run_follows_the_global_one_unless_set(load) -> None:

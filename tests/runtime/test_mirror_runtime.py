@@ -173,14 +173,15 @@ async def test_escapes_are_dead_and_a_missing_root_only_holds_its_own_jobs(
             "episodeFile": {"id": 2, "relativePath": f"{SHOW} - S01E01.mkv"},
         }
         await r.client.post("/webhook/sonarr/hd", json=ok)
-        assert await r.services.worker.run_until_idle() == 2  # the one waiting is due in 1 h
+        assert await r.services.worker.run_until_idle() == 2  # one waits on the mount
         await r.services.scheduler.run("mirror.mounts")
         jobs = {j["key"]: j for j in await mirror_jobs(r)}
         health = (await r.client.get("/health")).json()
     escaped = next(j for k, j in jobs.items() if "etc" in k)
     waiting = next(j for k, j in jobs.items() if "etc" not in k)
     assert escaped["status"] == "dead" and ".." in escaped["last_error"]
-    assert waiting["status"] == "failed" and "destination root" in waiting["last_error"]
+    assert waiting["status"] == "pending" and "destination root" in waiting["last_error"]
+    assert waiting["attempts"] == 0  # waiting on a mount costs no attempt
     assert health["nfs_status"] == "error" and health["status"] == "degraded"
     assert not (tmp_path / "etc").exists()
 

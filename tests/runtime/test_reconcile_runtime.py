@@ -147,12 +147,38 @@ async def test_an_unusable_root_is_not_compared(
 ) -> None:
     _, server = notify
     trees(tmp_path)
+    write(tmp_path / "src" / "movies" / "Film (2001)" / "film.mkv", 10)
     config = sections(tmp_path, server)
-    config["mirror"]["paths"][0]["destination"] = str(tmp_path / "not-mounted")
+    movies = {"arr_path": "/movies", "source": str(tmp_path / "src" / "movies")}
+    config["mirror"]["paths"].append({**movies, "destination": str(tmp_path / "not-mounted")})
     async with running_app(background=False, clock=ManualClock(), **config) as r:
         run = await start(r)
-    assert run["status"] == "failed" and run["queued"] == 0
-    assert "not-mounted" in run["roots"][0]["problem"]
+    assert run["status"] == "done" and run["queued"] == 3  # the usable rule's copies
+    assert run["roots"][0]["problem"] is None
+    assert "not-mounted" in run["roots"][1]["problem"]
+
+
+async def test_a_run_that_can_compare_no_root_waits_on_the_mount(
+    running_app: AppFactory, tmp_path: Path, notify: Any
+) -> None:
+    fake, server = notify
+    _, dst = trees(tmp_path)
+    dst.rename(tmp_path / "dst-away")  # the destination NAS reboots at 3 AM
+    async with running_app(
+        background=False, clock=ManualClock(), **sections(tmp_path, server)
+    ) as r:
+        waiting = await start(r)
+        job = (await r.client.get(f"/api/v1/jobs/{waiting['job_id']}", headers=HEADERS)).json()
+        (tmp_path / "dst-away").rename(dst)
+        await r.services.scheduler.run("mirror.mounts")  # back: the run is due now
+        await r.services.worker.run_until_idle()
+        run_id = waiting["id"]
+        done = (await r.client.get(f"/api/v1/reconcile/runs/{run_id}", headers=HEADERS)).json()
+    assert waiting["status"] == "queued"  # not "failed": nothing was compared yet
+    assert job["status"] == "pending" and job["attempts"] == 0
+    assert done["status"] == "done" and done["queued"] == 3
+    titles = [m.title for m in fake.received("/alerts")]
+    assert not any("failed" in t for t in titles), titles
 
 
 async def test_a_file_gone_before_its_bulk_run_fails_alone(

@@ -35,11 +35,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
 
-from arrkestra.core.errors import TransientError
+from arrkestra.core.errors import MountDown
 
 __all__ = ["PROBE_PREFIX", "MountChecker", "MountSpec", "MountState", "inspect_root"]
 
 PROBE_PREFIX = ".arrkestra-write-test-"
+# A job waiting on a mount is due again after this at the latest; the mount monitor wakes
+# it as soon as it sees the root back (every minute), so this is only a safety net.
+WAIT_RECHECK = 3600.0
 OK = "ok"
 _PROBE_BODY = b"arrkestra write test: safe to delete\n"
 
@@ -254,10 +257,16 @@ class MountChecker:
         return list(await asyncio.gather(*(self.check(spec) for spec in specs)))
 
     async def require(self, spec: MountSpec) -> None:
-        """Raise TransientError when the root is not usable: its jobs wait and retry."""
+        """Raise ``MountDown`` when the root is not usable: its jobs wait on it (no attempt
+        spent) until the mount monitor sees it back."""
         state = await self.check(spec)
         if not state.ok:
-            raise TransientError(f"{spec.role} root {spec.path}: {state.detail}")
+            raise MountDown(
+                f"{spec.role} root {spec.path}: {state.detail} (waiting for it to come back)",
+                path=spec.path,
+                role=spec.role,
+                retry_after=WAIT_RECHECK,
+            )
 
     def hanging(self) -> list[str]:
         """Paths whose check is stuck past its timeout right now."""

@@ -16,8 +16,12 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │   │                                          (attempt given back), alert once, resumed
     │   │                                          when the key works
     │   ├── DeferredError           core/errors    not the job's failure (its pipeline was just
-    │   │                                          paused: a deletion budget) -> pending again,
-    │   │                                          the attempt given back
+    │   │   │                                      paused: a deletion budget) -> pending again,
+    │   │   │                                      the attempt given back
+    │   │   └── MountDown           core/errors    a source/destination root fails its mount
+    │   │                                          check -> pending, waiting on that root (no
+    │   │                                          attempt spent, never dead), woken when the
+    │   │                                          mount monitor sees it back
     │   ├── PermanentError          core/errors    400/422, an invalid job, a file that is not
     │   │   │                                      there -> dead at once, alert
     │   │   └── PathRefused         core/paths     a path no rule maps or one that escapes its
@@ -97,6 +101,21 @@ class UpstreamAuthError(ArrkestraError):
 
 class DeferredError(ArrkestraError):
     """The job must wait without spending an attempt (e.g. its pipeline was just paused)."""
+
+
+class MountDown(DeferredError):
+    """A root the job needs (``role``: source or destination) fails its mount check.
+
+    Not the job's failure: it waits on ``path`` without spending an attempt, however long
+    the outage lasts, and runs once the mount monitor sees the root back; ``retry_after``
+    (seconds) is only the latest it is looked at again should no monitor wake it.
+    """
+
+    def __init__(self, message: str, *, path: str, role: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.path = path
+        self.role = role
+        self.retry_after = retry_after
 
 
 class PermanentError(ArrkestraError):

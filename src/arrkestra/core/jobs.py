@@ -10,6 +10,7 @@ Lifecycle::
        ^                 |  \\--fail(transient)--> failed --(due)--claim--> running
        |                 |   \\--fail(permanent / out of budget)--> dead
        |                 \\--release (drain) / recover (crash, expired lease)--> pending
+       |                  \\--fail(deferred: a paused pipeline, a mount down)--> pending
     failed, dead, cancelled --retry (manual)--> pending
     pending, failed, running --cancel--> cancelled
 
@@ -17,6 +18,13 @@ Lifecycle::
 a note and its next attempt runs on its own, so one bad file cannot fail it twice. The
 mark lasts while attempts are given back (a drain, a deferral) and ends with the first
 attempt that counts, a cancel or a manual retry.
+
+``waiting_on`` names the mount (a root's path) a pending job waits on: its run found the
+root down (``MountDown``), so the attempt was given back, and the mount monitor makes it due
+once the root is back. The mark ends with the job's next claim. Waiting on a mount never
+ages a job: ``max_age`` counts from its creation, its last manual retry or the end of its
+last wait on a mount (``aged_from``, set by the claim that ends the wait), whichever is
+latest, so an outage of any length leaves the job a whole ``max_age`` for real failures.
 """
 
 from __future__ import annotations
@@ -105,11 +113,14 @@ class Job:
     event_id: int | None = None
     retried_at: float | None = None
     run_alone: bool = False
+    waiting_on: str | None = None  # the mount a pending job waits on (see the module doc)
+    aged_from: float | None = None  # the end of its last wait on a mount
 
     @property
     def age_origin(self) -> float:
-        """Where ``max_age`` is counted from: creation, or the last manual retry."""
-        return self.retried_at if self.retried_at is not None else self.created_at
+        """Where ``max_age`` is counted from: creation, the last manual retry or the end of
+        the last wait on a mount, whichever is latest."""
+        return max(t for t in (self.created_at, self.retried_at, self.aged_from) if t is not None)
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,8 @@ class JobUpdate:
     finished_at: float | None
     retried_at: float | None
     run_alone: bool
+    waiting_on: str | None
+    aged_from: float | None
 
     @classmethod
     def of(cls, job: Job) -> JobUpdate:
@@ -142,6 +155,8 @@ class JobUpdate:
             finished_at=job.finished_at,
             retried_at=job.retried_at,
             run_alone=job.run_alone,
+            waiting_on=job.waiting_on,
+            aged_from=job.aged_from,
         )
 
 
@@ -152,7 +167,7 @@ def _require(job: Job, allowed: frozenset[JobStatus], action: str) -> None:
 
 
 def _unleased(job: Job, now: float, status: JobStatus, **changes: Any) -> JobUpdate:
-    base = replace(JobUpdate.of(job), status=status, updated_at=now)
+    base = replace(JobUpdate.of(job), status=status, updated_at=now, waiting_on=None)
     return replace(base, lease_owner=None, lease_expires_at=None, **changes)
 
 
@@ -161,7 +176,8 @@ def is_due(job: Job, now: float) -> bool:
 
 
 def claim(job: Job, *, now: float, owner: str, lease: float) -> JobUpdate:
-    """Start an attempt: the job is leased to ``owner`` until ``now + lease``."""
+    """Start an attempt: the job is leased to ``owner`` until ``now + lease``. A job that
+    waited on a mount stops waiting, and its age counts from now."""
     _require(job, CLAIMABLE_STATUSES, "claim")
     if job.next_attempt_at > now:
         raise InvalidTransition(f"cannot claim job {job.id}: not due yet")
@@ -172,6 +188,8 @@ def claim(job: Job, *, now: float, owner: str, lease: float) -> JobUpdate:
         updated_at=now,
         lease_owner=owner,
         lease_expires_at=now + lease,
+        waiting_on=None,
+        aged_from=now if job.waiting_on is not None else job.aged_from,
     )
 
 
@@ -202,13 +220,15 @@ def fail(
     policy: RetryPolicy,
     rand: RandomSource,
     retry_after: float | None = None,
+    waiting_on: str | None = None,
 ) -> JobUpdate:
     """Record a failed attempt and decide what comes next.
 
     Transient: retry with backoff until the policy's attempts or age run out, then dead.
-    Permanent: dead at once. Deferred: back to pending, the attempt given back. Auth: the
-    attempt is given back and the job waits (failed, not dead) at least ``retry_after`` or
-    the policy's cap, while credentials are fixed.
+    Permanent: dead at once. Deferred: back to pending, the attempt given back, due after
+    ``retry_after`` (waiting on the mount ``waiting_on``, when one is named: never dead,
+    however long). Auth: the attempt is given back and the job waits (failed, not dead) at
+    least ``retry_after`` or the policy's cap, while credentials are fixed.
     """
     _require(job, frozenset({JobStatus.RUNNING}), "fail")
     message = error[:MAX_ERROR_LENGTH]
@@ -224,6 +244,7 @@ def fail(
             attempts=max(job.attempts - 1, 0),
             next_attempt_at=now + (retry_after or 0.0),
             last_error=message,
+            waiting_on=waiting_on,
         )
     if kind is FailureKind.AUTH:
         wait = retry_after if retry_after is not None else policy.cap

@@ -5,9 +5,12 @@ One job is one run (its row in ``reconcile_runs``). For each ``mirror.paths`` ru
 two roots pass their mount check (a stale mount would look like "everything missing"),
 both trees are listed with the mirror's excludes (``adapters/tree_scan``) and compared by
 relative path and size (``core/tree_diff``). Destination-only files are reported, never
-deleted. A missing file becomes a ``mirror`` copy job like an import's, flagged ``bulk``
-(the mirror copies a root's bulk copies with one rsync over a file list); a file of
-another size replaces the destination's even with ``mirror.ignore_existing``.
+deleted. When no rule has both roots up (a NAS reboot at 3 AM), the run does not end
+"failed": it waits on the mount (``MountDown``, no attempt spent, still ``queued``) and
+runs once the mount monitor sees the root back. A missing file becomes a ``mirror`` copy
+job like an import's, flagged ``bulk`` (the mirror copies a root's bulk copies with one
+rsync over a file list); a file of another size replaces the destination's even with
+``mirror.ignore_existing``.
 
 A run that would queue more than ``reconcile.confirm_above`` files queues nothing: it is
 stored as ``needs_confirmation`` and a notification says how to confirm. ``dry_run``
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 
 from arrkestra.adapters.notify import Message, Severity
 from arrkestra.adapters.tree_scan import compare_trees
-from arrkestra.core.errors import ArrkestraError
+from arrkestra.core.errors import ArrkestraError, MountDown
 from arrkestra.core.excludes import ExcludeMatcher
 from arrkestra.core.filenames import storable
 from arrkestra.core.job_kinds import CopyParams
@@ -69,6 +72,7 @@ class Deps:
     queued: Callable[[], None]  # copies were committed: wake the worker
     instance_for: Callable[[PathRule], str]  # whose copies a rule's files are
     missed_deletions: Callable[[bool], Awaitable[MissedFound]] | None = None  # (apply?)
+    require_roots: Callable[[PathRule], Awaitable[None]] | None = None  # else MountDown
 
 
 @dataclass
@@ -166,7 +170,25 @@ def decide(params: ReconcileParams, found: Found, deps: Deps) -> RunStatus:
     return "done"
 
 
+async def wait_for_a_root(deps: Deps) -> None:
+    """``MountDown`` (the run waits on that mount) when no rule has both roots up; with
+    one that has, the run goes on and reports the others as problems."""
+    if deps.require_roots is None or not deps.rules:
+        return
+    first: MountDown | None = None
+    for rule in deps.rules:
+        try:
+            await deps.require_roots(rule)
+        except MountDown as exc:
+            first = first or exc
+            continue
+        return
+    assert first is not None
+    raise first
+
+
 async def run(job: Job, params: ReconcileParams, deps: Deps) -> ReconcileResult:
+    await wait_for_a_root(deps)
     await deps.db.run(runs.mark_running, params.run_id, job.id, now=deps.now())
     try:
         return await _run(params, deps)

@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from arrkestra.core import jobs as machine
 from arrkestra.core.errors import (
     DeferredError,
+    MountDown,
     PermanentError,
     TransientError,
     UpstreamAuthError,
@@ -79,6 +80,7 @@ class Failure:
     message: str
     retry_after: float | None = None
     unexpected: bool = False  # not an error raised on purpose: a bug, logged with its traceback
+    waiting_on: str | None = None  # deferred: the mount (a root's path) the job waits on
 
 
 def classify(exc: BaseException) -> Failure:
@@ -88,6 +90,8 @@ def classify(exc: BaseException) -> Failure:
         return Failure(FailureKind.TRANSIENT, text, exc.retry_after)
     if isinstance(exc, UpstreamAuthError):
         return Failure(FailureKind.AUTH, f"{exc.upstream}: {text}")
+    if isinstance(exc, MountDown):  # not the job's failure: it waits on the mount
+        return Failure(FailureKind.DEFERRED, text, exc.retry_after, waiting_on=exc.path)
     if isinstance(exc, DeferredError):
         return Failure(FailureKind.DEFERRED, text)
     if isinstance(exc, PermanentError):
@@ -304,6 +308,7 @@ class Worker:
             policy=policy,
             rand=self._rand,
             retry_after=failure.retry_after,
+            waiting_on=failure.waiting_on,
         )
 
     async def _finish(self, job: Job, change: job_store.Transition) -> str:

@@ -20,7 +20,7 @@ from arrkestra.store.connection import write_transaction
 JOB_COLUMNS = (
     "id, pipeline, key, params, status, attempts, created_at, updated_at, next_attempt_at, "
     "lease_owner, lease_expires_at, last_error, result, finished_at, event_id, retried_at, "
-    "run_alone"
+    "run_alone, waiting_on, aged_from"
 )
 SELECT_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
 SELECT_ACTIVE_BY_KEY = (
@@ -35,7 +35,7 @@ VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
 UPDATE_JOB = """
 UPDATE jobs SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, lease_owner = ?,
                 lease_expires_at = ?, last_error = ?, result = ?, finished_at = ?, retried_at = ?,
-                run_alone = ?
+                run_alone = ?, waiting_on = ?, aged_from = ?
 WHERE id = ? AND status = ? AND lease_owner IS ?
 """
 SELECT_DUE = """
@@ -118,6 +118,8 @@ def row_to_job(row: sqlite3.Row) -> Job:
         event_id=row["event_id"],
         retried_at=row["retried_at"],
         run_alone=bool(row["run_alone"]),
+        waiting_on=row["waiting_on"],
+        aged_from=row["aged_from"],
     )
 
 
@@ -214,6 +216,8 @@ def _update_args(job: Job, update: JobUpdate) -> tuple[object, ...]:
         update.finished_at,
         update.retried_at,
         int(update.run_alone),
+        update.waiting_on,
+        update.aged_from,
         job.id,
         job.status.value,
         job.lease_owner,

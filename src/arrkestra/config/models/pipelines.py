@@ -85,7 +85,15 @@ class MountSettings(ConfigModel):
 
 
 class MirrorSettings(PipelineSettings):
+    # A NAS reboot must cost nothing: transient failures back off up to the global cap
+    # (15 min) for a day, with no attempt limit. A root that is down costs no attempt at
+    # all: its jobs wait on the mount (runtime/mount_watch), however long.
+    DEFAULT_RETRY: ClassVar[RetrySettings | None] = RetrySettings(
+        max_attempts=None, max_age=parse_duration("1d")
+    )
+
     concurrency: int = Field(default=2, ge=1)
+    retry: RetrySettings | None = Field(default_factory=lambda: MirrorSettings.DEFAULT_RETRY)
     timeout: Duration = Field(default=parse_duration("4h"), gt=0)
     excludes: list[str] = Field(default_factory=lambda: ["#recycle", "@eaDir", ".DS_Store"])
     ignore_existing: bool = True

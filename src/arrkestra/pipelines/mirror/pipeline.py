@@ -1,8 +1,12 @@
-"""The mirror pipeline's entry point: one job, dispatched by its kind (see the package doc)."""
+"""The mirror pipeline's entry point: one job, dispatched by its kind (see the package doc).
+
+A run that fails has its roots checked again (``roots.blame_roots``): when one went down
+meanwhile, the job waits on that mount instead of spending an attempt or dying.
+"""
 
 from __future__ import annotations
 
-from arrkestra.core.errors import PermanentError
+from arrkestra.core.errors import DeferredError, PermanentError
 from arrkestra.core.job_kinds import (
     MIRROR,
     CopyParams,
@@ -17,7 +21,7 @@ from arrkestra.pipelines.mirror.batch import copy_with_siblings
 from arrkestra.pipelines.mirror.bulk import copy_bulk
 from arrkestra.pipelines.mirror.deps import Deps
 from arrkestra.pipelines.mirror.destination import delete_copy, move_copy
-from arrkestra.pipelines.mirror.roots import require_roots
+from arrkestra.pipelines.mirror.roots import blame_roots, require_roots
 
 NAME = MIRROR
 
@@ -41,5 +45,10 @@ async def run(job: Job, params: MirrorParams, deps: Deps) -> MirrorResult:
                 "the import event cannot be mirrored: " + "; ".join(params.problems)
             )
         return result
+    except DeferredError:
+        raise  # it waits already (a mount down, its pipeline paused)
+    except Exception:
+        await blame_roots(params, deps)  # MountDown, from this failure, when a root went away
+        raise
     finally:
         deps.transfers.finished(job.id, result)

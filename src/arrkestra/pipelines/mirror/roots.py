@@ -1,13 +1,18 @@
 """A rule's two roots (source, destination) and their mount checks.
 
-Every action checks both roots of the file's rule before it touches anything: a stale
-NFS mount makes only its own jobs wait (a transient error), never the others'.
+Every action checks both roots of the file's rule before it touches anything: a root that
+is down makes only its own jobs wait (``MountDown``: no attempt spent, never dead, woken
+by the mount monitor once the root is back), never the others'. An action that fails
+anyway has its roots checked again (:func:`blame_roots`): a mount that went away during
+the run is the mount's failure, not the job's, so the job waits on it too.
 """
 
 from __future__ import annotations
 
 from arrkestra.adapters.mounts import MountSpec
-from arrkestra.core.paths import MappedPath, PathRule
+from arrkestra.core.errors import ArrkestraError
+from arrkestra.core.job_kinds import CopyParams, DeleteParams, MirrorParams, RenameParams
+from arrkestra.core.paths import MappedPath, PathRule, map_path
 from arrkestra.pipelines.mirror.deps import Deps
 
 
@@ -20,7 +25,28 @@ def mount_specs(rule: PathRule, anchor_file: str | None) -> tuple[MountSpec, Mou
 
 
 async def require_roots(mapped: MappedPath, deps: Deps) -> None:
-    """Both roots of the file's rule answer their mount check (else: transient, wait)."""
+    """Both roots of the file's rule answer their mount check (else ``MountDown``: wait)."""
     source, destination = mount_specs(mapped.rule, deps.anchor_file)
     await deps.mounts.require(source)
     await deps.mounts.require(destination)
+
+
+async def blame_roots(params: MirrorParams, deps: Deps) -> None:
+    """After an action failed: ``MountDown`` when a root it uses is down now, else nothing
+    (the failure stands). A path no rule maps has no roots to blame."""
+    paths: list[str] = []
+    if isinstance(params, CopyParams | DeleteParams):
+        paths = [params.library_path]
+    elif isinstance(params, RenameParams):
+        paths = [params.library_path, params.previous_path]
+    rules: list[PathRule] = []
+    for path in paths:
+        try:
+            rule = map_path(path, deps.rules, instance=params.instance).rule
+        except ArrkestraError:
+            continue
+        if rule not in rules:
+            rules.append(rule)
+    for rule in rules:
+        for spec in mount_specs(rule, deps.anchor_file):
+            await deps.mounts.require(spec)

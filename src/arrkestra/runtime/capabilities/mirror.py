@@ -3,9 +3,11 @@
 
 Runs: the ``mirror`` pipeline (``pipelines/mirror/pipeline.run``: copy with the waiting
 files of the folder, delete, rename), the ``plex_scan`` pipeline when Plex is configured
-(``pipelines/mirror/scan.run``), and every minute the mount check of every root (a
-``mount:<path>`` component on /health, ``arrkestra_mount_up``). Announcements of one
-series are coalesced (``notifications.coalesce_window``) and flushed at shutdown.
+(``pipelines/mirror/scan.run``), and every minute the mount check of every root
+(``runtime/mount_watch``: a ``mount:<path>`` component on /health, ``arrkestra_mount_up``,
+one notification when a root goes down and one when it is back, and the jobs waiting on
+it woken). Announcements of one series are coalesced (``notifications.coalesce_window``)
+and flushed at shutdown.
 
 Also the way in for a copy asked for by hand: :func:`plan_manual_sync` (a file),
 :func:`plan_manual_path` (a file or a folder).
@@ -19,10 +21,8 @@ from typing import TYPE_CHECKING
 
 from arrkestra.core.job_kinds import MIRROR, CopyResult, MirrorResult, ScanParams
 from arrkestra.pipelines.mirror import manual
-from arrkestra.runtime.health import ComponentState, HealthRegistry
 
 if TYPE_CHECKING:
-    from arrkestra.adapters.mounts import MountChecker, MountSpec
     from arrkestra.adapters.rsync_output import Progress
     from arrkestra.config import Settings
     from arrkestra.core.paths import MappedPath
@@ -93,6 +93,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.pipelines.mirror.roots import mount_specs
     from arrkestra.runtime.capabilities.budgets import deletion_budget
     from arrkestra.runtime.capabilities.contract import Capability, Every
+    from arrkestra.runtime.mount_watch import MountWatch
     from arrkestra.runtime.sibling_leases import SiblingLeases
     from arrkestra.runtime.worker import Pipeline
 
@@ -135,8 +136,17 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         policy=settings.retry_policy(NAME),
     )
 
-    async def check_mounts() -> None:
-        await refresh_mounts(mounts, roots, platform.health, platform.metrics)
+    watch = MountWatch(
+        mounts,
+        roots,
+        platform.db,
+        platform.clock,
+        platform.health,
+        platform.metrics,
+        platform.notifier,
+        platform.redactor,
+        platform.queue.wake,
+    )
 
     async def close() -> None:
         await coalescer.flush()  # what the drained jobs announced goes out
@@ -145,7 +155,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     return Capability(
         NAME,
         pipelines=(copies,) if plex is None else (copies, plex.pipeline),
-        health_checks=(Every("mirror.mounts", MOUNT_CHECK_INTERVAL, check_mounts, run_now=True),),
+        health_checks=(Every("mirror.mounts", MOUNT_CHECK_INTERVAL, watch.check, run_now=True),),
         closers=(close,),
     )
 
@@ -185,17 +195,6 @@ def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
         policy=settings.retry_policy(NAME),
     )
     return PlexScans(pipeline, queue_scan)
-
-
-async def refresh_mounts(
-    mounts: MountChecker, roots: list[MountSpec], health: HealthRegistry, metrics: Metrics
-) -> None:
-    """Every root's state on /health (``mount:<path>``) and in ``arrkestra_mount_up``."""
-    for state in await mounts.check_all(roots):
-        metrics.set_mount(state.path, state.role, state.ok)
-        detail = "" if state.ok else state.detail
-        component = ComponentState.OK if state.ok else ComponentState.DOWN
-        health.set(f"mount:{state.path}", component, detail)
 
 
 @dataclass(frozen=True)
