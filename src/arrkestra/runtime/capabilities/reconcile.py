@@ -158,10 +158,10 @@ def copies_instance(settings: Settings, rule: PathRule) -> str:
     second finds the file complete)."""
     if rule.instances:
         return rule.instances[0]
-    mirroring = [
+    mirroring = [  # configured ones: an implied instance of the other kind sends nothing here
         f"{kind}.{name}"
-        for kind in ("sonarr", "radarr")
-        for name, instance in settings.instances(kind).items()
+        for kind, configured in (("sonarr", settings.sonarr), ("radarr", settings.radarr))
+        for name, instance in configured.items()
         if instance.mirror
     ]
     return mirroring[0] if len(mirroring) == 1 else "reconcile"
