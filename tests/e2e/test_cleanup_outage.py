@@ -1,7 +1,13 @@
-"""Overseerr down while 30 deletions arrive; it comes back; within one poll all are gone."""
+"""Overseerr down while 30 deletions arrive; it comes back; within one poll all are gone.
+
+It runs at ``LOG_LEVEL=debug`` (every upstream request, routing decision and queue step
+logged) with secrets in every place an upstream's config holds one (the API key, a
+password in the URL, the webhooks' secret sent as ``?token=``): none reaches the log.
+"""
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -18,6 +24,8 @@ from tests.e2e.daemon import Daemon
 
 pytestmark = pytest.mark.e2e
 KEY = "overseerr-e2e-key-0123456789"
+URL_PASSWORD = "url-password-e2e-0123456789"
+WEBHOOK_SECRET = "webhook-secret-e2e-0123456789"
 POLL = 2.0
 
 
@@ -64,24 +72,34 @@ def test_no_deletion_is_lost_while_overseerr_is_down(
     tmp_path: Path, overseerr: tuple[FakeOverseerr, LoopbackServer]
 ) -> None:
     fake, server = overseerr
+    webhook = {"webhook": {"secret": WEBHOOK_SECRET}}
+    with_password = server.url.replace("http://", f"http://arrkestra:{URL_PASSWORD}@")
     data = base_config(
         tmp_path,
-        sonarr={"hd": {"url": "http://sonarr:8989"}},
-        radarr={"hd": {"url": "http://radarr:7878"}},
-        overseerr={"url": server.url, "api_key": KEY, "poll_interval": f"{POLL}s", "timeout": "2s"},
+        sonarr={"hd": {"url": "http://sonarr:8989", **webhook}},
+        radarr={"hd": {"url": "http://radarr:7878", **webhook}},
+        overseerr={
+            "url": with_password,
+            "api_key": KEY,
+            "poll_interval": f"{POLL}s",
+            "timeout": "2s",
+        },
         cleanup={
             "budget": {"deletions": 40, "per": "1h"},
             "concurrency": 4,
             "retry": {"base": "10m", "cap": "10m", "max_attempts": None, "max_age": "7d"},
         },
     )
-    daemon = Daemon(write_config(tmp_path, data), tmp_path / "daemon.log").start()
+    config = write_config(tmp_path, data)
+    daemon = Daemon(config, tmp_path / "daemon.log", env={"LOG_LEVEL": "debug"}).start()
     try:
         items = deletes(fake)
         fake.down = True
         daemon.wait_ready()
         for kind, body, _ in items:
-            answer = httpx.post(f"{daemon.url}/webhook/{kind}/hd", json=body, timeout=5)
+            answer = httpx.post(
+                f"{daemon.url}/webhook/{kind}/hd?token={WEBHOOK_SECRET}", json=body, timeout=5
+            )
             assert answer.status_code == 202, answer.text
             assert len(answer.json()["jobs"]) == 1
 
@@ -114,4 +132,13 @@ def test_no_deletion_is_lost_while_overseerr_is_down(
         assert daemon.wait_exit(30) == 0
     finally:
         daemon.stop()
-    assert KEY not in daemon.log() and API_KEY not in daemon.log()
+    log = daemon.log()
+    assert all(secret not in log for secret in (KEY, API_KEY, URL_PASSWORD, WEBHOOK_SECRET))
+    # the lines that could leak were written: requests, routing, outcomes, failures
+    assert re.search(
+        r"DEBUG +arrkestra\.http: DELETE 127\.0\.0\.1:\d+/api/v1/media/\d+ -> 204", log
+    )
+    assert re.search(r"DEBUG +arrkestra\.http: GET 127\.0\.0\.1:\d+/api/v1/auth/me -> 200", log)
+    assert "MovieDelete from radarr.hd -> 1 cleanup job" in log
+    assert re.search(r'INFO +arrkestra\.worker: removed "Film 3" from Overseerr \[job=\d+', log)
+    assert re.search(r'WARNING +arrkestra\.worker: could not remove "Show 0" from Overseerr', log)

@@ -1,12 +1,18 @@
-"""The shared ``httpx.AsyncClient`` factory: timeouts, pooling, a recognisable User-Agent.
+"""The shared ``httpx.AsyncClient`` factory: timeouts, pooling, a recognisable User-Agent,
+and one DEBUG line per upstream request.
 
 Error messages built from requests go through ``describe_request`` so a URL with a token
-in its query never reaches a log or an error message unmasked.
+in its query never reaches a log or an error message unmasked. The DEBUG line
+(``GET sonarr:8989/api/v3/series -> 200 in 12 ms``) is written by the client's transport,
+so every client made here logs alike; it names the method, host and path only (never
+the query string or a header, where keys and tokens travel) and is redacted as well.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Callable
 
 import httpx
@@ -17,18 +23,59 @@ from arrkestra.core.redact import Redactor
 
 USER_AGENT = f"arrkestra/{__version__}"
 TRANSIENT_4XX = frozenset({408, 429})  # timeouts and rate limits: try again later
+log = logging.getLogger("arrkestra.http")
+
+
+def request_target(request: httpx.Request) -> str:
+    """``sonarr:8989/api/v3/series``: host, port and path; no user, query or fragment."""
+    url = request.url
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.host}{port}{url.path}"
+
+
+class LoggedTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport with one DEBUG line per request: method, target, status, time."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, redactor: Redactor) -> None:
+        self._inner = inner
+        self._redact = redactor
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not log.isEnabledFor(logging.DEBUG):
+            return await self._inner.handle_async_request(request)
+        started = time.perf_counter()
+        target = self._redact(f"{request.method} {request_target(request)}")
+        try:
+            response = await self._inner.handle_async_request(request)
+        except Exception as exc:
+            ms = (time.perf_counter() - started) * 1000
+            log.debug("%s failed after %.0f ms: %s", target, ms, type(exc).__name__)
+            raise
+        ms = (time.perf_counter() - started) * 1000
+        log.debug("%s -> %d in %.0f ms", target, response.status_code, ms)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def make_client(
-    *, timeout: float, max_connections: int = 20, retries: int = 0
+    *,
+    timeout: float,
+    max_connections: int = 20,
+    retries: int = 0,
+    redactor: Redactor | None = None,
 ) -> httpx.AsyncClient:
     """``retries``: a request that could not connect is tried again at once this many times
     (httpx's transport retries, with its short backoff) inside one attempt of a job; every
-    other failure is the job queue's to retry."""
+    other failure is the job queue's to retry. Every request is logged at DEBUG
+    (:class:`LoggedTransport`); ``redactor`` masks the configured secrets in those lines
+    (its URL patterns apply without one)."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=10)
+    transport = httpx.AsyncHTTPTransport(limits=limits, retries=retries)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        transport=httpx.AsyncHTTPTransport(limits=limits, retries=retries),
+        transport=LoggedTransport(transport, redactor or Redactor()),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
         trust_env=False,  # a proxy from the environment must not see the upstreams' keys

@@ -68,5 +68,6 @@ async def probe(client: httpx.AsyncClient, target: ProbeTarget, redactor: Redact
 
 
 async def probe_all(targets: list[ProbeTarget], redactor: Redactor) -> list[ProbeResult]:
-    async with make_client(timeout=max((t.timeout for t in targets), default=10.0)) as client:
+    timeout = max((t.timeout for t in targets), default=10.0)
+    async with make_client(timeout=timeout, redactor=redactor) as client:
         return list(await asyncio.gather(*(probe(client, t, redactor) for t in targets)))

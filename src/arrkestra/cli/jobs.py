@@ -27,40 +27,28 @@ if TYPE_CHECKING:
     from arrkestra.runtime.services import Services
 
 
-def _job_row(job: Job) -> list[str]:
-    from arrkestra.core.job_kinds import subject_of
-
-    error = (job.last_error or "").replace("\n", " ")
-    title = (subject_of(job.params) or "-").replace("\n", " ")
-    return [
-        str(job.id),
-        job.pipeline,
-        job.status.value,
-        title[:40],
-        str(job.attempts),
-        when(job.created_at),
-        error[:60],
-    ]
-
-
 @jobs_app.command("list")
 def jobs_list(
     config: ConfigOption = None,
     status: Annotated[JobStatus | None, typer.Option(help="Only jobs in this status.")] = None,
     pipeline: Annotated[str | None, typer.Option(help="Only jobs of this pipeline.")] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEXT", help="Only jobs whose title or a file path contains TEXT (any case)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
 ) -> None:
-    """List jobs, newest first."""
+    """List jobs, newest first; NOW: how long a running one has run, when a waiting one is due."""
+    from arrkestra.cli.job_table import HEADERS, job_row, read_listing
     from arrkestra.store.jobs import JobFilter
 
-    jobs = with_services(
-        config, lambda s: s.queue.list_jobs(JobFilter(status, pipeline, None, limit))
-    )
+    text = title.strip() if title else None
+    query = JobFilter(status, pipeline, None, limit, text or None)
+    listing = with_services(config, lambda s: read_listing(s, query))
     redact = load(config).redactor()
-    table(
-        ["ID", "PIPELINE", "STATUS", "TITLE", "ATTEMPTS", "CREATED (UTC)", "LAST ERROR"],
-        [[redact(c) for c in _job_row(j)] for j in jobs],
-    )
+    table(HEADERS, [[redact(c) for c in job_row(j, listing)] for j in listing.jobs])
 
 
 @jobs_app.command("show")

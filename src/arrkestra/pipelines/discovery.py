@@ -213,6 +213,7 @@ async def cycle(deps: Deps, started: float) -> CycleResult:
         changed=sync.changed,
         window=sync.window,
         results=dict(tally.results),
+        added=list(tally.added) or None,
         summary=summary,
     )
 

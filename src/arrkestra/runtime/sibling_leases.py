@@ -25,16 +25,14 @@ from arrkestra.core.job_kinds import MIRROR, CopyResult
 from arrkestra.core.jobs import Job
 from arrkestra.pipelines.mirror.deps import Claimed
 from arrkestra.runtime.clock import Clock
-from arrkestra.runtime.logs import HISTORY_LOGGER
 from arrkestra.runtime.metrics import Metrics
-from arrkestra.runtime.worker import history_line
+from arrkestra.runtime.worker import log_outcome
 from arrkestra.store import job_batches
 from arrkestra.store.database import Database
 from arrkestra.store.job_batches import Applied
 from arrkestra.store.jobs import Transition
 
 log = logging.getLogger("arrkestra.mirror")
-history = logging.getLogger(HISTORY_LOGGER)
 
 
 @dataclass
@@ -89,7 +87,8 @@ class SiblingLeases:
         return Claimed(jobs, frozenset(resumed))
 
     async def finish(self, main: Job, results: list[tuple[Job, CopyResult]]) -> set[int]:
-        """The siblings succeeded: one transaction, then a history line and metrics each."""
+        """The siblings succeeded: one transaction, then a log line (with its history line)
+        and metrics each."""
         by_id = {job.id: result for job, result in results}
 
         def succeed(result: CopyResult) -> Transition:
@@ -99,7 +98,7 @@ class SiblingLeases:
         applied = await self._apply(main, [(i, succeed(r)) for i, r in by_id.items()])
         for job in applied.jobs:
             result = by_id[job.id]
-            history.info("%s", history_line(job))
+            log_outcome(job)
             self.metrics.observe_job(MIRROR, job.status.value, result.seconds)
             self.metrics.observe_transfer(result.outcome, result.bytes_transferred, 0.0)
         for job_id, why in applied.skipped:

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from arrkestra.core import jobs as machine
@@ -28,7 +29,8 @@ from arrkestra.core.errors import (
     TransientError,
     UpstreamAuthError,
 )
-from arrkestra.core.job_kinds import JobParams, JobResult, summary_of
+from arrkestra.core.job_kinds import JobParams, JobResult
+from arrkestra.core.job_kinds.outcomes import told
 from arrkestra.core.jobs import FailureKind, Job, JobUpdate, JsonObject
 from arrkestra.core.retry import RandomSource, RetryPolicy
 from arrkestra.runtime.clock import Clock
@@ -102,13 +104,32 @@ def classify(exc: BaseException) -> Failure:
 
 
 def history_line(job: Job) -> str:
-    """``SUCCEEDED mirror job 12 (2 attempts): The Show S01E02`` and the like."""
-    summary = summary_of(job.result) or job.key
+    """``SUCCEEDED mirror job 12 (2 attempt(s)): mirrored "Amélie (2001)" 1.2 GiB in 8 s``,
+    ``DEAD cleanup job 3 (1 attempt(s)): could not remove "Show" from Overseerr: ...``."""
     status = job.status.value.upper()
-    line = f"{status} {job.pipeline} job {job.id} ({job.attempts} attempt(s)): {summary}"
-    if job.status is machine.JobStatus.DEAD and job.last_error:
-        line += f" | error: {job.last_error}"
+    line = f"{status} {job.pipeline} job {job.id} ({job.attempts} attempt(s)): {told(job)}"
     return line.replace("\n", " ")
+
+
+def log_outcome(job: Job) -> None:
+    """The one line a job gets when an attempt ends, in words (``core/job_kinds/outcomes``):
+    INFO when it succeeded (or was put back), WARNING when it will be retried, ERROR when
+    it is dead; succeeded and dead jobs also get their history line. Logged in the job's
+    own context (``[job=N pipeline=P]``), also for the jobs of a mirror batch."""
+    level = {
+        machine.JobStatus.DEAD: logging.ERROR,
+        machine.JobStatus.FAILED: logging.WARNING,
+    }.get(job.status, logging.INFO)
+    token = job_context.set((job.id, job.pipeline))
+    try:
+        log.log(level, "%s", told(job))
+        if job.status is machine.JobStatus.FAILED:
+            due = datetime.fromtimestamp(job.next_attempt_at, UTC).strftime("%H:%M:%S UTC")
+            log.debug("queue: attempt %d due at %s", job.attempts + 1, due)
+        if job.status in (machine.JobStatus.SUCCEEDED, machine.JobStatus.DEAD):
+            history.info("%s", history_line(job))
+    finally:
+        job_context.reset(token)
 
 
 class Worker:
@@ -277,7 +298,12 @@ class Worker:
         started = time.monotonic()
         keeper = asyncio.create_task(self._keep_lease(job, asyncio.current_task()))
         try:
-            log.info("attempt %d started", job.attempts)
+            log.debug(
+                "queue: claimed for attempt %d (due %.1f s ago, lease %.0f s)",
+                job.attempts,
+                max(job.updated_at - job.next_attempt_at, 0.0),
+                self._lease,
+            )
             params = pipeline.params(job.params)
             result = (await pipeline.run(job, params, pipeline.deps)).to_json()
             outcome = await self._finish(
@@ -317,12 +343,7 @@ class Worker:
         except job_store.LeaseLost as exc:
             log.warning("result discarded: %s", exc)
             return "lease_lost"
-        failed = after.status in (machine.JobStatus.DEAD, machine.JobStatus.FAILED)
-        level = logging.WARNING if failed else logging.INFO
-        detail = f": {after.last_error}" if after.last_error else ""
-        log.log(level, "attempt %d %s%s", job.attempts, after.status, detail)
-        if after.status in (machine.JobStatus.SUCCEEDED, machine.JobStatus.DEAD):
-            history.info("%s", history_line(after))
+        log_outcome(after)
         if after.status is machine.JobStatus.DEAD:
             await self._run_hook(self._hooks.job_dead(after))
         return after.status.value

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from arrkestra.core import jobs as machine
-from arrkestra.core.job_kinds import JobResult
+from arrkestra.core.job_kinds import (
+    CleanupResult,
+    CopyParams,
+    JobResult,
+    MirrorProblem,
+    RenameParams,
+    ScanParams,
+)
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate, debounced_due
 from arrkestra.store.connection import write_transaction
 
@@ -97,6 +105,44 @@ class JobFilter:
     pipeline: str | None = None
     before: int | None = None  # id cursor: jobs with a smaller id
     limit: int = 50
+    text: str | None = None  # in the title or a file path, any case (``?q=``, ``--title``)
+
+
+SEARCHED = (
+    ("params", CopyParams.json_path("title")),  # every kind with a title names it so
+    ("params", CopyParams.json_path("library_path")),  # copies, deletes, renames (new name)
+    ("params", RenameParams.json_path("previous_path")),
+    ("params", ScanParams.json_path("folder")),
+    ("params", MirrorProblem.json_path("subject")),
+    ("result", CleanupResult.json_path("title")),  # Overseerr's title, when the event had none
+)
+"""Where a job's title and file paths are, for :func:`list_jobs`'s ``text``."""
+FOLD = "arrkestra_fold"  # SQL function: text normalised and case-folded, as Python does it
+LIKE_ESCAPE = "\\"
+
+
+def fold(value: object) -> str | None:
+    """Text compared without case, accents composed alike (``Amélie`` typed or pasted from
+    a macOS file name); not text: None. SQLite's own ``lower`` knows ASCII only."""
+    if not isinstance(value, str):
+        return None
+    return unicodedata.normalize("NFC", value).casefold()
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its ``%`` and ``_`` taken literally."""
+    escaped = "".join(LIKE_ESCAPE + c if c in "%_" + LIKE_ESCAPE else c for c in fold(text) or "")
+    return f"%{escaped}%"
+
+
+def _text_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list[object]]:
+    conn.create_function(FOLD, 1, fold, deterministic=True)
+    pattern = contains_pattern(text)
+    tests = [
+        f"{FOLD}(json_extract({column}, '{path}')) LIKE ? ESCAPE '{LIKE_ESCAPE}'"
+        for column, path in SEARCHED
+    ]
+    return "(" + " OR ".join(tests) + ")", [pattern] * len(tests)
 
 
 def row_to_job(row: sqlite3.Row) -> Job:
@@ -337,7 +383,8 @@ def release_owned(conn: sqlite3.Connection, owner: str, *, now: float) -> list[i
 
 
 def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
-    """Newest first, paged with an id cursor (``before``)."""
+    """Newest first, paged with an id cursor (``before``); ``text``: only jobs whose title
+    or a file path (``SEARCHED``) contains it, in any case."""
     clauses: list[str] = []
     args: list[object] = []
     if query.status is not None:
@@ -349,6 +396,10 @@ def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
     if query.before is not None:
         clauses.append("id < ?")
         args.append(query.before)
+    if query.text:
+        clause, patterns = _text_clause(conn, query.text)
+        clauses.append(clause)
+        args.extend(patterns)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT {JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?"
     return [row_to_job(r) for r in conn.execute(sql, (*args, query.limit)).fetchall()]

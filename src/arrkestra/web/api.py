@@ -113,8 +113,16 @@ async def list_jobs(
     pipeline: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Cursor = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only jobs whose title or a file path contains this text (any case).",
+        ),
+    ] = None,
 ) -> JobPage:
-    jobs = await services.queue.list_jobs(JobFilter(status, pipeline, before, limit))
+    text = q.strip() if q else None
+    jobs = await services.queue.list_jobs(JobFilter(status, pipeline, before, limit, text))
     next_before = jobs[-1].id if len(jobs) == limit else None
     board, redactor = services.progress, services.redactor
     return JobPage(

@@ -27,7 +27,9 @@ from arrkestra.core.events import (
     parse_event,
 )
 from arrkestra.core.instances import InstanceRef
+from arrkestra.core.jobs import JobSpec
 from arrkestra.core.routing import jobs_for
+from arrkestra.core.routing_notes import explain
 from arrkestra.runtime.services import Services
 from arrkestra.store.events import Accepted, IncomingEvent
 from arrkestra.web.auth import webhook_authorized
@@ -106,6 +108,20 @@ def _answer(
     return "accepted", JSONResponse({"event_id": accepted.event_id, "jobs": jobs}, status_code=202)
 
 
+def _routed(
+    parsed: Event | Unsupported | Malformed,
+    ref: InstanceRef,
+    pipelines: frozenset[str],
+    specs: list[JobSpec],
+    accepted: Accepted,
+) -> str:
+    """The routing decision in words (``core/routing_notes``); a redelivery made no job."""
+    if accepted.duplicate:
+        jobs = ", ".join(map(str, accepted.job_ids)) or "none"
+        return f"{parsed.event_type} from {ref.qualified}: a redelivery; its jobs: {jobs}"
+    return explain(parsed, ref, pipelines=pipelines, specs=specs)
+
+
 async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResponse:
     started = time.perf_counter()
     services = get_services(request)
@@ -120,7 +136,8 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
         metrics.count_webhook(kind, ref.name, "-", "invalid")
         raise HTTPException(400, str(exc)) from None
     parsed = safe_parse(kind, data)
-    specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
+    pipelines = frozenset(services.worker.pipelines)
+    specs = jobs_for(parsed, ref, pipelines=pipelines)
     incoming = IncomingEvent(
         source=kind,
         instance=ref.name,
@@ -140,6 +157,9 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
         log.error("could not store a %s event from %s: %s", parsed.event_type, ref.qualified, exc)
         raise HTTPException(503, "the event could not be stored; it was NOT accepted") from None
     outcome, response = _answer(ref, parsed, accepted)
+    if log.isEnabledFor(logging.DEBUG):
+        routed = _routed(parsed, ref, pipelines, specs, accepted)
+        log.debug("event %d: %s", accepted.event_id, routed)
     label = parsed.event_type if parsed.event_type in KNOWN_EVENT_TYPES[kind] else "unknown"
     metrics.count_webhook(kind, ref.name, label, outcome)
     metrics.observe_intake(kind, time.perf_counter() - started)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from arrkestra.core.errors import PermanentError
+from arrkestra.core.job_kinds.words import file_name, quoted
 from arrkestra.core.jobs import JobSpec, JsonObject
 
 
@@ -74,6 +75,16 @@ class JobParams(StoredModel):
         """The job, not yet stored, that asks for this work."""
         return JobSpec(self.pipeline, self.key(), self.to_json(), delay=delay, debounce=debounce)
 
+    def about(self) -> str:
+        """What the job is about, for a sentence: its title quoted, else its file, else
+        its kind. Each kind says it best for itself (``"The Show S01E02"``)."""
+        found = subject_of(self.to_json())
+        return quoted(found) if found else f"a {self.pipeline} job"
+
+    def task(self) -> str:
+        """The work asked for, as it follows "could not": ``mirror "Amélie (2001)"``."""
+        return f"run the {self.pipeline} job for {self.about()}"
+
 
 class JobResult(StoredModel):
     """What a finished job did. ``outcome`` is its one word; ``summary`` its one line for
@@ -89,6 +100,12 @@ class JobResult(StoredModel):
     def to_json(self) -> JsonObject:
         data: dict[str, Any] = self.model_dump(mode="json")
         return {k: v for k, v in data.items() if v is not None or k in self.KEPT_WHEN_NONE}
+
+    def in_words(self, about: str) -> str:
+        """What the job did, as one sentence about ``about`` (its params' :meth:`JobParams.about`):
+        ``mirrored "Amélie (2001)" 1.2 GiB in 8 s``. Each kind says its own outcomes."""
+        said = f"{self.outcome.replace('_', ' ')}: {about}"
+        return f"{said} ({self.summary})" if self.summary else said
 
 
 class _Summary(StoredModel):
@@ -119,5 +136,5 @@ def subject_of(params: JsonObject | None) -> str | None:
     if found.title:
         return found.title
     if found.library_path:
-        return found.library_path.replace("\\", "/").rsplit("/", 1)[-1] or None
+        return file_name(found.library_path) or None
     return found.subject or None

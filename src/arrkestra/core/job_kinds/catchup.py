@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult
+from arrkestra.core.job_kinds.words import counted
 
 CATCHUP = "catchup"
 CatchupTrigger = Literal["startup", "interval", "api", "cli"]
@@ -25,6 +26,12 @@ class CatchupParams(JobParams):
     def key(self) -> str:
         # one run per instance at a time; an explicit window is its own run
         return self.instance if self.since is None else f"{self.instance}/since/{self.since:.0f}"
+
+    def about(self) -> str:
+        return self.instance
+
+    def task(self) -> str:
+        return f"catch up {self.instance}"
 
 
 class Skips(BaseModel):
@@ -50,3 +57,14 @@ class CatchupResult(JobResult):
     queued: int = 0  # jobs created
     events: int = 0  # records stored as events
     skipped: Skips = Skips()
+
+    def in_words(self, about: str) -> str:
+        """``caught up sonarr.hd: 12 history records read, 3 jobs queued, 9 skipped``."""
+        if self.outcome == "auth_failed":
+            return f"could not catch up {self.instance}: its credentials were rejected"
+        skipped = sum(self.skipped.model_dump().values())
+        said = (
+            f"caught up {self.instance}: {counted(self.records, 'history record')} read, "
+            f"{counted(self.queued, 'job')} queued"
+        )
+        return f"{said}, {skipped} skipped" if skipped else said

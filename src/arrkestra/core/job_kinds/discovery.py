@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel
+from arrkestra.core.job_kinds.words import counted, listed
 
 DISCOVERY = "discovery"
 
@@ -18,6 +19,12 @@ class CycleParams(JobParams):
 
     def key(self) -> str:
         return "discovery/cycle"  # a trigger while one waits or runs is the same job
+
+    def about(self) -> str:
+        return "the discovery cycle"
+
+    def task(self) -> str:
+        return "run the discovery cycle"
 
 
 class Refiltered(BaseModel):
@@ -40,6 +47,19 @@ class CycleResult(JobResult):
     changed: int | None = None  # incremental: shows the updates list named
     window: str | None = None  # incremental: the updates period asked for
     results: dict[str, int] | None = None  # synced: shows processed, by result (added ...)
+    added: list[str] | None = None  # synced: the titles added to Sonarr
+
+    def in_words(self, about: str) -> str:
+        """``discovery (incremental sync): 3 TVMaze requests; added "Show" to Sonarr; 2 exists``."""
+        if self.outcome == "paused":
+            return f"discovery paused: {self.reason or 'Sonarr cannot take shows'}"
+        requests = counted(self.requests or 0, "TVMaze request")
+        said = f"discovery ({self.mode or 'a'} sync): {requests}"
+        if self.added:
+            said += f"; added {listed(self.added)} to Sonarr"
+        results = sorted((self.results or {}).items())
+        others = [f"{n} {k}" for k, n in results if not (k == "added" and self.added)]
+        return f"{said}; {', '.join(others)}" if others else said
 
 
 class LastRun(StoredModel):

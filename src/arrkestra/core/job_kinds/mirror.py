@@ -15,16 +15,27 @@ and folder (a burst of copies into one folder is one scan).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult, unfit
+from arrkestra.core.job_kinds.words import counted, duration, file_name, quoted, size
 from arrkestra.core.jobs import JsonObject
 
 MIRROR = "mirror"
 PLEX_SCAN = "plex_scan"
 MediaType = Literal["movie", "episode"]
+SEASON_FOLDER = re.compile(r"(?i)^(season|series|specials)\b")
+
+
+def _title_and_file(title: str | None, path: str) -> str:
+    """``"The Show" (The Show - S01E02.mkv)``: what a delete or a move is about."""
+    name = file_name(path)
+    if not title:
+        return quoted(name)
+    return f"{quoted(title)} ({name})" if name else quoted(title)
 
 
 class CopyParams(JobParams):
@@ -50,6 +61,20 @@ class CopyParams(JobParams):
     def key(self) -> str:
         return f"{self.instance}/{self.library_path}"
 
+    def about(self) -> str:
+        """``"Amélie (2001)"``, ``"The Show S01E02"``; the file's name without a title."""
+        if not self.title:
+            return quoted(file_name(self.library_path))
+        if self.season is not None:
+            numbers = "".join(f"E{n:02d}" for n in self.episodes)
+            return quoted(f"{self.title} S{self.season:02d}{numbers}")
+        if self.year and not self.title.endswith(f"({self.year})"):
+            return quoted(f"{self.title} ({self.year})")
+        return quoted(self.title)
+
+    def task(self) -> str:
+        return f"mirror {self.about()}"
+
     @property
     def folder_key_prefix(self) -> str | None:
         """The keys of copies into the same folder (what a batch run looks for)."""
@@ -72,6 +97,12 @@ class DeleteParams(JobParams):
     def key(self) -> str:
         return f"{self.instance}/delete/{self.library_path}"
 
+    def about(self) -> str:
+        return _title_and_file(self.title, self.library_path)
+
+    def task(self) -> str:
+        return f"delete the copy of {self.about()}"
+
 
 class RenameParams(JobParams):
     """Move the copy of a renamed file (and its sidecars) to the new name."""
@@ -86,6 +117,13 @@ class RenameParams(JobParams):
 
     def key(self) -> str:
         return f"{self.instance}/rename/{self.previous_path}"
+
+    def about(self) -> str:
+        """The title and the new name."""
+        return _title_and_file(self.title, self.library_path)
+
+    def task(self) -> str:
+        return f"rename the copy of {self.about()}"
 
     def as_copy(self) -> CopyParams:
         """Nothing to move (the old copy never arrived): copy the new name instead."""
@@ -104,6 +142,12 @@ class MirrorProblem(JobParams):
 
     def key(self) -> str:
         return f"{self.instance}/{self.subject}"
+
+    def about(self) -> str:
+        return quoted(self.subject) if self.subject else f"an event from {self.instance}"
+
+    def task(self) -> str:
+        return f"mirror {self.about()}"
 
 
 MirrorParams = CopyParams | DeleteParams | RenameParams | MirrorProblem
@@ -173,6 +217,19 @@ class CopyResult(JobResult):
     batch: BatchTotals | None = None
     batch_of: int | None = None  # copied in the run another job led
 
+    def in_words(self, about: str) -> str:
+        """``mirrored "Amélie (2001)" 1.2 GiB in 8 s``; a skip or a dry run says so."""
+        if self.outcome == "already_present":
+            return f"skipped {about}: already at the destination"
+        if self.outcome == "dry_run":
+            return f"dry run: would mirror {about} ({counted(len(self.files), 'file')})"
+        said = f"mirrored {about} {size(self.bytes_transferred)} in {duration(self.seconds)}"
+        if self.batch_of is not None:
+            said += f" (in the run of job {self.batch_of})"
+        elif self.batch is not None and self.batch.jobs > 1:
+            said += f" (leading a run of {self.batch.jobs} copies)"
+        return f"{said}; {self.note}" if self.note else said
+
 
 class DeleteResult(JobResult):
     KEPT_WHEN_NONE = frozenset({"reason"})
@@ -184,11 +241,29 @@ class DeleteResult(JobResult):
     kept: list[str] | None = None  # at the source again: not ours to delete
     would_delete: list[str] | None = None
 
+    def in_words(self, about: str) -> str:
+        """``deleted the copy of "The Show" (The Show - S01E02.mkv); reason: upgrade``."""
+        if self.outcome == "kept_source_present":
+            return f"kept the copy of {about}: the file is at the source again"
+        if self.outcome == "already_absent":
+            return f"skipped {about}: no copy at the destination"
+        if self.outcome == "dry_run":
+            files = counted(len(self.would_delete or []), "file")
+            return f"dry run: would delete the copy of {about} ({files})"
+        said = f"deleted the copy of {about}"
+        return f"{said}; reason: {self.reason}" if self.reason else said
+
 
 class RenameResult(JobResult):
     outcome: Literal["renamed", "dry_run"]
     moved: list[list[str]] | None = None  # [from, to] per file
     would_move: list[list[str]] | None = None
+
+    def in_words(self, about: str) -> str:
+        """``renamed the copy of "The Show" (The Show - S01E02 - Pilot.mkv), 2 files moved``."""
+        if self.outcome == "dry_run":
+            return f"dry run: would rename the copy of {about}"
+        return f"renamed the copy of {about}, {counted(len(self.moved or []), 'file')} moved"
 
 
 MirrorResult = CopyResult | DeleteResult | RenameResult
@@ -237,8 +312,25 @@ class ScanParams(JobParams):
     def key(self) -> str:
         return f"{self.section or 'auto'}:{self.folder}"
 
+    def about(self) -> str:
+        """The folder's name (with its show's for a season folder): ``"The Show/Season 01"``."""
+        parts = [p for p in self.folder.replace("\\", "/").split("/") if p]
+        if not parts:
+            return quoted(self.folder or "/")
+        if len(parts) > 1 and SEASON_FOLDER.match(parts[-1]):
+            return quoted("/".join(parts[-2:]))
+        return quoted(parts[-1])
+
+    def task(self) -> str:
+        return f"scan {self.about()} in Plex"
+
 
 class ScanResult(JobResult):
     outcome: Literal["scanned"]
     section: int | str | None = None
     folder: str
+
+    def in_words(self, about: str) -> str:
+        """``scanned Plex section 2 for "Amélie (2001)"``."""
+        where = "Plex" if self.section is None else f"Plex section {self.section}"
+        return f"scanned {where} for {about}"

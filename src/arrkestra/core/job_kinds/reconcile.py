@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel
+from arrkestra.core.job_kinds.words import counted, size
 
 RECONCILE = "reconcile"
 ReconcileTrigger = Literal["schedule", "api", "cli"]
@@ -29,6 +30,12 @@ class ReconcileParams(JobParams):
         # a request while the same kind of run waits is that run
         mode = "dry_run" if self.dry_run else "confirm" if self.confirm else "run"
         return f"reconcile/{mode}"
+
+    def about(self) -> str:
+        return f"reconcile run {self.run_id}" + (" (dry run)" if self.dry_run else "")
+
+    def task(self) -> str:
+        return f"complete {self.about()}"
 
 
 class _Frozen(BaseModel):
@@ -81,3 +88,18 @@ class ReconcileResult(JobResult):
     queued: int = 0
     extra: int = 0
     bytes: int = 0
+
+    def in_words(self, about: str) -> str:
+        """``reconcile run 3 done: 12 missing, 0 different, 12 queued (1.2 GiB), 4 extra``."""
+        found = f"{self.missing} missing, {self.different} different"
+        if self.outcome == "needs_confirmation":
+            copies = counted(self.missing + self.different, "file")
+            return f"reconcile run {self.run_id} waits for confirmation: {copies} to copy"
+        if self.outcome == "failed":
+            return f"reconcile run {self.run_id} failed: {self.summary or found}"
+        if self.outcome == "dry_run":
+            return f"reconcile run {self.run_id} (dry run): {found}, {self.extra} extra"
+        return (
+            f"reconcile run {self.run_id} done: {found}, {self.queued} queued "
+            f"({size(self.bytes)}), {self.extra} extra"
+        )

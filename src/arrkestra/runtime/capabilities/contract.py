@@ -138,7 +138,7 @@ class Platform:
         """A pooled HTTP client for one upstream; the platform closes it at shutdown."""
         from arrkestra.adapters.http import make_client  # httpx: only when an upstream runs
 
-        client = make_client(timeout=timeout, retries=retries)
+        client = make_client(timeout=timeout, retries=retries, redactor=self.redactor)
         self._http_clients.append(client)
         return client
 

@@ -165,7 +165,7 @@ async def check_targets(settings: Settings, redactor: Redactor) -> str | None:
         Target(t.instance, replace(t.spec, tags=(), create_tags=False)) if t.spec.create_tags else t
         for t in targets_of(settings)
     ]
-    async with make_client(timeout=30.0) as http:
+    async with make_client(timeout=30.0, redactor=redactor) as http:
         try:
             await validate(sonarr_clients(settings, http, redactor), targets)
         except ValidationFailed as exc:
