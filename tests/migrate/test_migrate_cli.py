@@ -129,3 +129,18 @@ def test_a_database_a_daemon_holds_is_refused_and_nothing_is_written(tmp_path: P
     assert "is already using" in answer.output and "stop it first" in answer.output
     assert not (tmp_path / "arrkestra.yaml").exists()  # the config waits for the import
     assert not settings.storage.db_file.exists()
+
+
+def test_a_config_that_does_not_load_is_written_to_fix_and_the_data_waits(
+    tmp_path: Path,
+) -> None:
+    app_py = tmp_path / "app.py"
+    app_py.write_text("PATH_MAPPINGS = {'movies': ('/mnt/a/movies', '/mnt/b/movies')}\n")
+    old = build_jobs_db(tmp_path / "jobs.db", [job_row(1, "success")])
+    answer = migrate(app_py, old)
+    assert answer.exit_code == 1
+    assert "error: the new config does not load: configuration has 1 problem" in answer.output
+    assert "mirror.paths[0].arr_path: 'movies' is not an absolute path" in answer.output
+    assert "not imported: the new config does not load (above)" in answer.output
+    assert "arr_path: movies" in (tmp_path / "arrkestra.yaml").read_text()
+    assert not (tmp_path / "data").exists()

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 from tests.migrate.legacy_rig import SYNC_WEBHOOK_SECRETS, copy_fixture, migrate
+from typer.testing import CliRunner
 
+from arrkestra.cli import app
 from arrkestra.config import load_settings
 from arrkestra.config.migration import PathMappings, Refused, read_legacy_file
 
@@ -79,6 +81,12 @@ def test_the_written_file_loads_with_the_old_variables_set(tmp_path: Path) -> No
     hd = settings.radarr["hd"].webhook.secret
     assert hd is not None and hd.get_secret_value() == SYNC_WEBHOOK_SECRETS["WEBHOOK_SECRET"]
     assert settings.storage.timezone == "Europe/Berlin"
+    checked = CliRunner().invoke(app, ["check", "--config", "arrkestra.yaml"], env=ENV)
+    assert checked.exit_code == 0, checked.output
+    assert "configuration OK" in checked.output and "mirror: configured" in checked.output
+    assert "not a URL Apprise can use" not in checked.output  # Discord's own URL included
+    for secret in SYNC_WEBHOOK_SECRETS.values():
+        assert secret not in checked.output
 
 
 def test_without_path_mappings_the_readme_table_is_used_and_said_so(tmp_path: Path) -> None:

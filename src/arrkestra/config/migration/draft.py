@@ -51,7 +51,8 @@ class Draft:
             elif current == value or current == reference(old):
                 placed.append(render_path(loc))
             else:
-                refused.append(f"{render_path(loc)} is already set by {self.filled_by[loc]}")
+                owner = self.filled_by.get(loc, "an earlier setting")
+                refused.append(f"{render_path(loc)} is already set by {owner}")
         if placed:
             self.report.add(Kind.MAPPED, old, ", ".join(placed), source, note)
         if refused:
