@@ -106,3 +106,20 @@ def test_an_arrkestra_config_is_not_migrated(tmp_path: Path) -> None:
     answer = migrate(mine)
     assert answer.exit_code == 2
     assert "already an arrkestra config" in answer.output
+
+
+def test_its_sonarr_is_the_instance_sync_webhook_named_with_the_same_url(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(  # only a sonarr section: every other key at TVMaze-Sync's default
+        "sonarr: {url: 'http://sonarr-hd:8989/', api_key: '${SONARR_API_KEY}',"
+        " root_folder: /tv, quality_profile: HD-1080p}\n"
+    )
+    answer = migrate(copy_fixture(tmp_path, "sync-webhook.env"), config, "--dry-run")
+    assert answer.exit_code == 0, answer.output
+    assert f"{config}: TVMaze-Sync config.yaml" in answer.output
+    assert "sonarr.url -> sonarr.hd.url: the same server  [config.yaml]" in answer.output
+    printed = answer.output.split("(dry run: not written) ---\n", 1)[1].split("\n---\n", 1)[0]
+    written = yaml.safe_load(printed)
+    assert set(written["sonarr"]) == {"hd", "4k"}
+    assert written["sonarr"]["hd"]["api_key"] == "${SONARR_API_KEY}"
+    assert written["discovery"]["target"]["instance"] == "hd"

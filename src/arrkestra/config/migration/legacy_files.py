@@ -180,7 +180,9 @@ def _tvmaze_config(path: Path, text: str) -> TvmazeConfig | Refused:
     keys = {str(key) for key in data}
     if keys & ARRKESTRA_ONLY_SECTIONS:
         return Refused(path, "already an arrkestra config: use it as it is (--config)")
-    if not keys & TVMAZE_SECTIONS:
+    sonarr = data.get("sonarr")
+    one_sonarr = isinstance(sonarr, dict) and bool({"url", "root_folder"} & set(sonarr))
+    if not keys & TVMAZE_SECTIONS and not one_sonarr:  # arrkestra's sonarr: holds instances
         return Refused(path, f"a YAML file but not TVMaze-Sync's config.yaml; expected {EXPECTED}")
     return TvmazeConfig(path, data)
 

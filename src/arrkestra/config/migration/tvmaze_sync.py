@@ -21,6 +21,7 @@ from arrkestra.config.loading.aliases import TVMAZE_SYNC
 from arrkestra.config.migration.alias_mapping import fill_variable
 from arrkestra.config.migration.arrsync import pipeline_dry_run
 from arrkestra.config.migration.draft import Draft
+from arrkestra.config.migration.report import Kind
 from arrkestra.config.migration.variables import Variable
 
 TOOL = TVMAZE_SYNC
@@ -41,29 +42,10 @@ def apply(
     an instance already configured.
     """
     mine = [v for v in variables if v.tool == TOOL]
-    used: set[Variable] = set()
     instance = [v for v in mine if v.name in INSTANCE_KEYS and v.key != v.name]  # config.yaml
+    used: set[Variable] = set(instance)
     if instance:
-        name = _instance_name(draft, instance, environment)
-        others = [n for n in draft.get(("sonarr",)) or {} if n != name]
-        if name in (draft.get(("sonarr",)) or {}):
-            others = []  # the same instance: nothing to compare
-        for variable in instance:
-            fill_variable(
-                draft, variable, ("sonarr", name, INSTANCE_KEYS[variable.name]), variable.text
-            )
-        maybe_same = (
-            f"; if it is the same server as sonarr.{others[0]}, name that one here and remove "
-            f"sonarr.{name}"
-            if others
-            else ""
-        )
-        draft.default(
-            ("discovery", "target", "instance"),
-            name,
-            why=f"the Sonarr instance of TVMaze-Sync's config.yaml{maybe_same}",
-        )
-        used.update(instance)
+        _sonarr_instance(draft, instance, environment)
     for variable in mine:
         if variable.name == "DRY_RUN":
             pipeline_dry_run(
@@ -76,6 +58,33 @@ def apply(
     if mine:
         draft.default(("discovery", "enabled"), True, why="TVMaze-Sync added shows: discovery does")
     return used
+
+
+def _sonarr_instance(
+    draft: Draft, instance: Sequence[Variable], environment: Mapping[str, str]
+) -> None:
+    """Its ``sonarr:`` url and api_key: on the instance with that URL, else a new one."""
+    name = _instance_name(draft, instance, environment)
+    configured = draft.get(("sonarr",)) or {}
+    others = [] if name in configured else list(configured)
+    for variable in instance:
+        if name in configured and variable.name == "SONARR_URL":
+            new = f"sonarr.{name}.url"
+            draft.report.add(Kind.MAPPED, variable.key, new, variable.source, "the same server")
+            continue
+        loc = ("sonarr", name, INSTANCE_KEYS[variable.name])
+        fill_variable(draft, variable, loc, variable.text)
+    maybe_same = (
+        f"; if it is the same server as sonarr.{others[0]}, name that one here and remove "
+        f"sonarr.{name}"
+        if others
+        else ""
+    )
+    draft.default(
+        ("discovery", "target", "instance"),
+        name,
+        why=f"the Sonarr instance of TVMaze-Sync's config.yaml{maybe_same}",
+    )
 
 
 def _instance_name(
