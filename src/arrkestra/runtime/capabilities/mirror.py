@@ -9,8 +9,7 @@ one notification when a root goes down and one when it is back, and the jobs wai
 it woken). Announcements of one series are coalesced (``notifications.coalesce_window``)
 and flushed at shutdown.
 
-Also the way in for a copy asked for by hand: :func:`plan_manual_sync` (a file),
-:func:`plan_manual_path` (a file or a folder).
+Also the way in for a copy asked for by hand: :func:`plan_manual_path` (a file or a folder).
 """
 
 from __future__ import annotations
@@ -58,28 +57,18 @@ def does(settings: Settings) -> str:
     return f"files imported by {sources} are copied with rsync ({rules}){scans}"
 
 
-def plan_manual_sync(settings: Settings, request: manual.ManualSync) -> manual.SyncPlan:
-    """The job an import of the file would have queued; ``SyncRefused`` (409) while mirror
-    does not run, else as ``pipelines/mirror/manual.plan`` decides."""
-    _refuse_unless_running(settings)
-    return manual.plan(settings, request)
-
-
 def plan_manual_path(
     settings: Settings, request: manual.ManualSync
 ) -> manual.SyncPlan | FolderPlan:
-    """:func:`plan_manual_sync` for a path that may be a folder: its media files' jobs
-    (``pipelines/mirror/manual_folder``). Blocking unless the name is a media file's."""
+    """The job an import of the file would have queued, or for a folder its media files'
+    jobs (``pipelines/mirror/manual_folder``); ``SyncRefused`` (409) while mirror does not
+    run. Blocking unless the name is a media file's."""
     from arrkestra.pipelines.mirror.manual_folder import plan_path
 
-    _refuse_unless_running(settings)
-    return plan_path(settings, request)
-
-
-def _refuse_unless_running(settings: Settings) -> None:
     reason = why_not(settings)
     if reason is not None:
         raise manual.SyncRefused(409, f"mirror is {reason}")
+    return plan_path(settings, request)
 
 
 def build(settings: Settings, platform: Platform) -> Capability[None]:
