@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arrkestra.cli.base import ConfigOption, app, err, load
+from arrkestra.cli.base import app, err, load
 from arrkestra.cli.migrate_imports import DataInputs, import_data
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ def migrate(
             help="The old tools' files: .env files, sync-webhook's app.py (PATH_MAPPINGS) and "
             "job database, TVMaze-Sync's config.yaml, state.json and shows.db.",
             show_default=False,
+            metavar="FILE",
         ),
     ],
     dry_run: Annotated[
@@ -44,7 +45,16 @@ def migrate(
         Path, typer.Option("--output", "-o", help="Where to write the new config.", dir_okay=False)
     ] = Path("arrkestra.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output.")] = False,
-    config: ConfigOption = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Import the data into this config's database (default: the new config's; "
+            "with only databases given, $ARRKESTRA_CONFIG, else ./arrkestra.yaml).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Switch from ArrSync, sync-webhook and TVMaze-Sync: write an arrkestra config from their
     files and import their shows and job history (see docs/migrating.md)."""
