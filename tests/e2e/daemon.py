@@ -101,3 +101,18 @@ class Daemon:
 
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+
+def run_migrate(home: Path, environment: dict[str, str], *files: Path) -> Path:
+    """``arrkestra migrate FILES`` as a user runs it in ``home`` (with only ``environment``
+    set); the written config's path. Fails the test with its output when it fails."""
+    migrated = subprocess.run(
+        [sys.executable, "-m", "arrkestra", "migrate", *map(str, files)],
+        cwd=home,
+        env={"PATH": "/usr/bin:/bin", **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    return home / "arrkestra.yaml"

@@ -10,8 +10,6 @@ Telegram is left out: a test talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import pytest
 from arrkestra.testing.fake_plex import FakePlex
 from arrkestra.testing.loopback import LoopbackServer
 from tests.conftest import API_KEY, wait_until
-from tests.e2e.daemon import Daemon
+from tests.e2e.daemon import Daemon, run_migrate
 
 pytestmark = pytest.mark.e2e
 SECRET = "sync-webhook-shared-secret-0123456789"
@@ -89,16 +87,7 @@ def test_a_migrated_sync_webhook_setup_mirrors_at_its_urls(
     env_file, app_py, variables = sync_webhook_files(tmp_path, daemon.port, plex_url)
     environment = {**variables, "ARRKESTRA_API_KEY": API_KEY}
 
-    migrated = subprocess.run(
-        [sys.executable, "-m", "arrkestra", "migrate", str(env_file), str(app_py)],
-        cwd=home,
-        env={"PATH": "/usr/bin:/bin", **environment},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    config = home / "arrkestra.yaml"
+    config = run_migrate(home, environment, env_file, app_py)
     written = config.read_text()
     assert SECRET not in written and PLEX_TOKEN not in written  # references, never inline
 

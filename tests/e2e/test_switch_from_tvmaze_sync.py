@@ -11,8 +11,6 @@ and is in the catalogue the first cycle walks: it is never added.
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from arrkestra.testing.fake_tvmaze import FakeTvmaze
 from arrkestra.testing.fake_tvmaze_catalogue import Catalogue, make_show
 from arrkestra.testing.loopback import LoopbackServer
 from tests.conftest import API_KEY, wait_until
-from tests.e2e.daemon import Daemon
+from tests.e2e.daemon import Daemon, run_migrate
 from tests.migrate.legacy_rig import FIXTURES, build_shows_db, show_row
 
 pytestmark = pytest.mark.e2e
@@ -89,18 +87,10 @@ def test_a_migrated_tvmaze_sync_setup_adds_shows_but_never_a_skipped_one(
         "TVMAZE_API_KEY": "tvmaze-premium-key-0123456789",
         "ARRKESTRA_API_KEY": API_KEY,
     }
-    migrated = subprocess.run(
-        [sys.executable, "-m", "arrkestra", "migrate", str(config_yaml), str(shows_db)],
-        cwd=home,
-        env={"PATH": "/usr/bin:/bin", **environment},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    assert SONARR_KEY not in (home / "arrkestra.yaml").read_text()
+    config = run_migrate(home, environment, config_yaml, shows_db)
+    assert SONARR_KEY not in config.read_text()
 
-    daemon.config = home / "arrkestra.yaml"
+    daemon.config = config
     daemon.env.update(environment)
     daemon.env["ARRKESTRA_DISCOVERY__TVMAZE__URL"] = upstreams.tvmaze_url  # the fake TVMaze
     daemon.start()

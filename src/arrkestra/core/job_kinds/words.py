@@ -18,14 +18,15 @@ def quoted(text: str) -> str:
     return '"' + " ".join(text.split()) + '"'
 
 
-def size(count: float) -> str:
-    """``1.2 GiB``, ``512 B``: binary units, one decimal above bytes."""
+def size(count: float, units: Sequence[str] = UNITS) -> str:
+    """``1.2 GiB``, ``512 B``: binary units, one decimal above bytes (``units`` names them:
+    sync-webhook's messages said ``GB`` for the same numbers)."""
     value = float(count)
-    for unit in UNITS[:-1]:
+    for unit in units[:-1]:
         if abs(value) < 1024:
-            return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
+            return f"{value:.0f} {unit}" if unit == units[0] else f"{value:.1f} {unit}"
         value /= 1024
-    return f"{value:.1f} {UNITS[-1]}"
+    return f"{value:.1f} {units[-1]}"
 
 
 def duration(seconds: float) -> str:

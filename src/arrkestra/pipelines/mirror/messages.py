@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arrkestra.adapters.notify import Message
+from arrkestra.core.job_kinds.words import size
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,7 @@ UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 def human_bytes(count: float) -> str:
     """Binary units, one decimal, as sync-webhook printed them: ``139.7 GB``."""
-    value = float(count)
-    for unit in UNITS[:-1]:
-        if abs(value) < 1024:
-            return f"{count:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} {UNITS[-1]}"
+    return size(count, UNITS)
 
 
 def human_seconds(seconds: float) -> str:
