@@ -61,7 +61,7 @@ async def test_a_known_event_is_stored_then_answered_202(running_app: AppFactory
         answer = await post(r.client, "/webhook/sonarr/hd", headers={"X-Webhook-Secret": SECRET})
         assert answer.status_code == 202
         body = answer.json()
-        assert body == {"event_id": body["event_id"], "jobs": []}
+        assert body["jobs"] == [] and "cleanup is not configured" in body["note"]
         event = await stored(r.client, body["event_id"])
     assert (event["source"], event["instance"], event["event_type"]) == (
         "sonarr",
@@ -114,6 +114,9 @@ async def test_webhook_secret_guards_the_implied_instance(running_app: AppFactor
         refused = await post(r.client, "/webhook/sonarr")
         taken = await post(r.client, "/webhook/sonarr", headers={"X-Webhook-Secret": SECRET})
     assert (refused.status_code, taken.status_code) == (401, 202)
+    detail = refused.json()["detail"]  # which credential, and where it is set
+    assert "X-Webhook-Secret header or ?token=" in detail and "WEBHOOK_SECRET" in detail
+    assert SECRET not in refused.text
 
 
 @pytest.mark.parametrize(
@@ -261,3 +264,23 @@ async def test_replay_routes_a_stored_event_again(running_app: AppFactory) -> No
         "created": [],
     }
     assert missing.status_code == 404 and unauthenticated.status_code == 401
+
+
+async def test_an_import_nothing_here_acts_on_says_so_and_is_kept(
+    running_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """sync-webhook's URL with no mirror configured: stored (202), but the answer and a
+    WARNING say nothing will copy it, instead of a silent 202."""
+    download = {
+        "eventType": "Download",
+        "movie": {"id": 1, "title": "Film", "folderPath": "/movies/Film (2024)"},
+        "movieFile": {"path": "/movies/Film (2024)/Film.mkv", "relativePath": "Film.mkv"},
+    }
+    async with running_app() as r:
+        answer = await post(r.client, "/sync/radarr", download)
+        test = await post(r.client, "/sync/radarr", {"eventType": "Test"})
+    assert answer.status_code == 202 and answer.json()["jobs"] == []
+    assert "mirror is not configured" in answer.json()["note"]
+    assert "note" not in test.json()
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("Download from radarr.default stored but not acted on" in m for m in warned)

@@ -44,6 +44,21 @@ def explain(
     return f"{head}: no job: {_why_none(event, instance, pipelines, routes)}"
 
 
+def unserved(
+    event: Event | Unsupported | Malformed,
+    instance: InstanceRef,
+    *,
+    pipelines: frozenset[str],
+    routes: Mapping[tuple[ArrKind, str], Mapping[str, JobBuilder]] = ROUTES,
+) -> list[str]:
+    """The pipelines that act on this event but do not run here (not configured): a
+    webhook they would have acted on is stored and answered, and does nothing."""
+    if isinstance(event, Unsupported):
+        return []
+    wanted = routes.get((instance.kind, event.event_type), {})
+    return sorted(pipeline for pipeline in wanted if pipeline not in pipelines)
+
+
 def _jobs(specs: Sequence[JobSpec]) -> str:
     counts: dict[str, int] = {}
     for spec in specs:

@@ -92,6 +92,17 @@ def wanted_credentials(settings: Settings) -> str:
     return "missing or wrong credentials: send " + ", or ".join(ways)
 
 
+def wanted_webhook_credentials(auth: WebhookAuth, qualified: str) -> str:
+    """What a refused webhook should send, and where that value is set (never the value)."""
+    ways = []
+    if auth.secret is not None:
+        where = f"{qualified}.webhook.secret (or WEBHOOK_SECRET)"
+        ways.append(f"the {auth.header} header or ?token= in the URL, set to {where}")
+    if auth.username is not None:
+        ways.append(f"HTTP Basic with {qualified}.webhook.username and password")
+    return f"wrong or missing webhook credentials for {qualified}: send " + ", or ".join(ways)
+
+
 def webhook_authorized(auth: WebhookAuth, request: Request) -> bool:
     """Whether a webhook proves one of the instance's configured credentials.
 

@@ -29,10 +29,10 @@ from arrkestra.core.events import (
 from arrkestra.core.instances import InstanceRef
 from arrkestra.core.jobs import JobSpec
 from arrkestra.core.routing import jobs_for
-from arrkestra.core.routing_notes import explain
+from arrkestra.core.routing_notes import explain, unserved
 from arrkestra.runtime.services import Services
 from arrkestra.store.events import Accepted, IncomingEvent
-from arrkestra.web.auth import webhook_authorized
+from arrkestra.web.auth import wanted_webhook_credentials, webhook_authorized
 from arrkestra.web.deps import get_services
 
 log = logging.getLogger("arrkestra.webhooks")
@@ -92,7 +92,10 @@ def _instance(services: Services, kind: ArrKind, name: str | None) -> InstanceRe
 
 
 def _answer(
-    ref: InstanceRef, parsed: Event | Unsupported | Malformed, accepted: Accepted
+    ref: InstanceRef,
+    parsed: Event | Unsupported | Malformed,
+    accepted: Accepted,
+    idle: list[str],
 ) -> tuple[str, JSONResponse]:
     jobs = list(accepted.job_ids)
     if accepted.duplicate:
@@ -105,7 +108,13 @@ def _answer(
         return "test", JSONResponse(
             {"status": "ok", "event_id": accepted.event_id, "detail": detail}, 200
         )
-    return "accepted", JSONResponse({"event_id": accepted.event_id, "jobs": jobs}, status_code=202)
+    body: dict[str, Any] = {"event_id": accepted.event_id, "jobs": jobs}
+    if idle:  # stored, so catch-up or a replay can still act on it once configured
+        body["note"] = (
+            f"stored, but not acted on: {' and '.join(idle)} is not configured here "
+            "(arrkestra check says what it needs)"
+        )
+    return "accepted", JSONResponse(body, status_code=202)
 
 
 def _routed(
@@ -127,9 +136,10 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
     services = get_services(request)
     ref = _instance(services, kind, name)
     metrics = services.metrics
-    if not webhook_authorized(services.settings.instances(kind)[ref.name].webhook, request):
+    auth = services.settings.instances(kind)[ref.name].webhook
+    if not webhook_authorized(auth, request):
         metrics.count_webhook(kind, ref.name, "-", "unauthorized")
-        raise HTTPException(401, f"wrong or missing webhook credentials for {ref.qualified}")
+        raise HTTPException(401, wanted_webhook_credentials(auth, ref.qualified))
     try:
         text, data = decode_body(await request.body())
     except BadWebhook as exc:
@@ -156,7 +166,15 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
         metrics.count_webhook(kind, ref.name, parsed.event_type, "error")
         log.error("could not store a %s event from %s: %s", parsed.event_type, ref.qualified, exc)
         raise HTTPException(503, "the event could not be stored; it was NOT accepted") from None
-    outcome, response = _answer(ref, parsed, accepted)
+    idle = [] if specs or accepted.duplicate else unserved(parsed, ref, pipelines=pipelines)
+    outcome, response = _answer(ref, parsed, accepted, idle)
+    if idle:
+        log.warning(
+            "%s from %s stored but not acted on: %s not configured (arrkestra check says why)",
+            parsed.event_type,
+            ref.qualified,
+            " and ".join(idle),
+        )
     if log.isEnabledFor(logging.DEBUG):
         routed = _routed(parsed, ref, pipelines, specs, accepted)
         log.debug("event %d: %s", accepted.event_id, routed)
