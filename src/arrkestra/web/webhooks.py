@@ -108,13 +108,13 @@ def _answer(
         return "test", JSONResponse(
             {"status": "ok", "event_id": accepted.event_id, "detail": detail}, 200
         )
-    body: dict[str, Any] = {"event_id": accepted.event_id, "jobs": jobs}
+    answer: dict[str, Any] = {"event_id": accepted.event_id, "jobs": jobs}
     if idle:  # stored, so catch-up or a replay can still act on it once configured
-        body["note"] = (
+        answer["note"] = (
             f"stored, but not acted on: {' and '.join(idle)} is not configured here "
             "(arrkestra check says what it needs)"
         )
-    return "accepted", JSONResponse(body, status_code=202)
+    return "accepted", JSONResponse(answer, status_code=202)
 
 
 def _routed(
