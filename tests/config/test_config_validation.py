@@ -293,3 +293,20 @@ def test_settings_built_directly_run_the_cross_checks_too() -> None:
 def test_an_exclude_rsync_reads_as_an_include_is_refused_at_load(problems) -> None:
     error: ConfigError = problems("mirror: {excludes: ['@eaDir', '+ keep.nfo']}")
     assert "mirror.excludes" in str(error) and "include" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("source", "relative/tv", "is not an absolute path"),
+        ("destination", "/a/../b", "holds a '..' component"),
+        ("source", "/src/t\nv", "holds"),
+    ],
+)
+def test_a_mirror_root_serve_could_not_map_is_refused_at_load(
+    problems, field: str, value: str, said: str
+) -> None:
+    rule = {"arr_path": "/tv", "source": "/src/tv", "destination": "/dst/tv", field: value}
+    error = problems(f"mirror: {{paths: [{json.dumps(rule)}]}}")
+    [problem] = error.problems
+    assert problem.path == "mirror.paths[0]" and said in problem.message

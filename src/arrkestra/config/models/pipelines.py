@@ -5,9 +5,9 @@ and cleanup, mirror, catchup and reconcile. Discovery has its own module.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from arrkestra.config.models.base import ConfigModel, config_error, overlay
 from arrkestra.config.models.scalars import ArrPath, CronSchedule, InstanceRef, PlexSection
@@ -78,6 +78,29 @@ class PathRule(ConfigModel):
     plex_section: PlexSection | None = None
     instances: list[InstanceRef] | None = None
 
+    @model_validator(mode="after")
+    def _mappable(self) -> Self:
+        """Refused at load (``check`` too) what the path mapping would refuse at start:
+        a relative root, a ``..`` component, a control character."""
+        try:
+            self.mapping()
+        except ValueError as exc:
+            message = str(exc).removeprefix("mirror.paths rule: ")
+            hint = "an absolute, normalised path as arrkestra's container sees it"
+            raise config_error("path_rule", message, hint) from None
+        return self
+
+    def mapping(self) -> MappingRule:
+        """This rule as core's path mapping takes it."""
+        return MappingRule(
+            arr_path=self.arr_path,
+            source=str(self.source),
+            destination=str(self.destination),
+            plex_path=self.plex_path,
+            plex_section=self.plex_section,
+            instances=tuple(self.instances) if self.instances else None,
+        )
+
 
 class MountSettings(ConfigModel):
     check_timeout: Duration = Field(default=5.0, gt=0)
@@ -117,17 +140,7 @@ class MirrorSettings(PipelineSettings):
 
     def path_rules(self) -> tuple[MappingRule, ...]:
         """``paths`` as core's path mapping takes them."""
-        return tuple(
-            MappingRule(
-                arr_path=rule.arr_path,
-                source=str(rule.source),
-                destination=str(rule.destination),
-                plex_path=rule.plex_path,
-                plex_section=rule.plex_section,
-                instances=tuple(rule.instances) if rule.instances else None,
-            )
-            for rule in self.paths
-        )
+        return tuple(rule.mapping() for rule in self.paths)
 
 
 class CatchupSettings(PipelineSettings):
