@@ -8,6 +8,7 @@ folder is refused here (its answer is one job) and taken by sync-webhook's ``/sy
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -122,13 +123,24 @@ async def stats(
 
 
 LIST_TIMEOUT = 60.0  # listing a folder in the source; longer: the mount hangs
+LISTERS = 2
+"""Threads that list folders by hand, apart from the shared pool: a hung NFS mount can hold
+them for good, and must not hold the file work of healthy roots with them."""
+_listing = ThreadPoolExecutor(max_workers=LISTERS, thread_name_prefix="arrkestra-listing")
+_in_flight: set[asyncio.Future[SyncPlan | FolderPlan]] = set()
 
 
 async def plan_off_loop(services: Services, request: ManualSync) -> SyncPlan | FolderPlan:
-    """The path's job(s), read off the event loop (a folder is listed in the source)."""
-    planning = asyncio.to_thread(plan_manual_path, services.settings, request)
+    """The path's job(s), read off the event loop in the listing threads (a folder is
+    listed in the source); 503 while earlier listings still hang there."""
+    if len(_in_flight) >= LISTERS:
+        raise SyncRefused(503, "earlier listings of the source still hang (a stale mount?)")
+    loop = asyncio.get_running_loop()
+    planning = loop.run_in_executor(_listing, plan_manual_path, services.settings, request)
+    _in_flight.add(planning)
+    planning.add_done_callback(_in_flight.discard)
     try:
-        return await asyncio.wait_for(planning, LIST_TIMEOUT)
+        return await asyncio.wait_for(asyncio.shield(planning), LIST_TIMEOUT)
     except TimeoutError:
         raise SyncRefused(
             503, f"the source did not answer within {LIST_TIMEOUT:g} s (a stale mount?)"
