@@ -101,8 +101,28 @@ def test_without_path_mappings_the_readme_table_is_used_and_said_so(tmp_path: Pa
 def test_what_arrkestra_does_differently_is_reported_not_dropped(tmp_path: Path) -> None:
     answer = migrate(copy_fixture(tmp_path, "sync-webhook.env"), "--dry-run")
     not_mapped = answer.output.split("not mapped (", 1)[1]
-    for name in ("SYNC_SOURCE_BASE", "SYNC_DEST_BASE", "SYNC_LOG_JSON_PATH", "SYNC_MAX_RETRIES"):
+    for name in ("SYNC_LOG_JSON_PATH", "SYNC_MAX_RETRIES"):
         assert f"  {name}: " in not_mapped, name
+
+
+def test_without_path_mappings_the_table_follows_the_base_variables(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("SYNC_SOURCE_BASE=/mnt/nas\nSYNC_DEST_BASE=/mnt/backup/media\n")
+    answer = migrate(env, "--dry-run")
+    assert answer.exit_code == 0, answer.output
+    assert "source: /mnt/nas/rs-movies" in answer.output
+    assert "destination: /mnt/backup/media/4K TV Shows" in answer.output
+    assert "/mnt/synology" not in answer.output.split("defaulted (", 1)[0]
+    mapped = answer.output.split("mapped (", 1)[1].split("defaulted (", 1)[0]
+    assert "SYNC_SOURCE_BASE" in mapped and "SYNC_DEST_BASE" in mapped
+
+
+def test_a_shared_env_with_only_telegram_assumes_no_folders(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("TELEGRAM_BOT_TOKEN=123:abc-token-0123456789\nTELEGRAM_CHAT_ID=42\n")
+    answer = migrate(env, "--dry-run")
+    assert answer.exit_code == 0, answer.output
+    assert "mirror.paths = [" not in answer.output and "arr_path:" not in answer.output
 
 
 def test_path_mappings_are_read_never_run(tmp_path: Path) -> None:

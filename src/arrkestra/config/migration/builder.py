@@ -68,8 +68,8 @@ def build_config(files: Sequence[LegacyFile]) -> Migration:
     for env in envs:
         environment = {**env.values, **environment}
 
-    sync_webhook.apply_paths(draft, mappings, migrating=SYNC_WEBHOOK in tools)
-    used = sync_webhook.apply_instances(draft, variables)
+    used = sync_webhook.apply_paths(draft, mappings, variables)
+    used |= sync_webhook.apply_instances(draft, variables)
     used |= tvmaze_sync.apply(draft, variables, environment)
     used |= arrsync.apply(draft, variables)
     used |= apply_aliases(draft, [v for v in variables if v not in used])

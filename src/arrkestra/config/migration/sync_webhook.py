@@ -19,30 +19,47 @@ from arrkestra.config.loading.aliases import ALIASES, SYNC_WEBHOOK
 from arrkestra.config.migration.alias_mapping import apply_alias, fill_variable
 from arrkestra.config.migration.draft import Draft
 from arrkestra.config.migration.legacy_files import PathMapping, PathMappings
+from arrkestra.config.migration.report import Kind
 from arrkestra.config.migration.variables import NUMBERED_INSTANCE, Variable
 
 TOOL = SYNC_WEBHOOK
+SOURCE_BASE, DEST_BASE = "/mnt/synology", "/mnt/unraid/media"
 README_MAPPINGS = (
-    PathMapping("/movies", "/mnt/synology/rs-movies", "/mnt/unraid/media/Movies"),
-    PathMapping("/movies-4k", "/mnt/synology/rs-4kmedia/4kmovies", "/mnt/unraid/media/4K Movies"),
-    PathMapping("/tv", "/mnt/synology/rs-tv", "/mnt/unraid/media/TV Shows"),
-    PathMapping("/tv-4k", "/mnt/synology/rs-4kmedia/4ktv", "/mnt/unraid/media/4K TV Shows"),
+    PathMapping("/movies", "rs-movies", "Movies"),
+    PathMapping("/movies-4k", "rs-4kmedia/4kmovies", "4K Movies"),
+    PathMapping("/tv", "rs-tv", "TV Shows"),
+    PathMapping("/tv-4k", "rs-4kmedia/4ktv", "4K TV Shows"),
 )
-"""The table sync-webhook's README documents as its built-in ``PATH_MAPPINGS``."""
+"""The table sync-webhook's README documents as its built-in ``PATH_MAPPINGS``, below its
+``SYNC_SOURCE_BASE`` (``/mnt/synology``) and ``SYNC_DEST_BASE`` (``/mnt/unraid/media``)."""
+OWN_VARIABLES = frozenset(
+    {
+        "SYNC_SOURCE_BASE",
+        "SYNC_DEST_BASE",
+        "SYNC_DB_PATH",
+        "SYNC_DRY_RUN",
+        "SYNC_WEBHOOK_PORT",
+        "SYNC_LOG_PATH",
+        "SYNC_LOG_LEVEL",
+        "SYNC_RETRY_INTERVAL",
+        "SYNC_MAX_RETRIES",
+    }
+)
+"""Variables only sync-webhook had: a .env with one of them is its own, not a shared file
+that merely holds Telegram's (only then is its built-in table assumed)."""
 
 NOT_MAPPED = {
-    "SYNC_SOURCE_BASE": "arrkestra maps whole folders: the mirror.paths rules (from "
-    "PATH_MAPPINGS) say each source",
-    "SYNC_DEST_BASE": "arrkestra maps whole folders: the mirror.paths rules (from "
-    "PATH_MAPPINGS) say each destination",
     "SYNC_LOG_JSON_PATH": "arrkestra writes one log; set logging.format: json for JSON lines",
 }
 TELEGRAM_SETUP = ("APPRISE_TELEGRAM_TOKEN", "APPRISE_TELEGRAM_CHAT_ID")
 
 
-def apply_paths(draft: Draft, files: Sequence[PathMappings], *, migrating: bool) -> None:
-    """``mirror.paths`` from the given PATH_MAPPINGS; the README's table when none is
-    given but sync-webhook is being migrated."""
+def apply_paths(
+    draft: Draft, files: Sequence[PathMappings], variables: Sequence[Variable]
+) -> set[Variable]:
+    """``mirror.paths`` from the given PATH_MAPPINGS; without them, the README's table
+    below ``SYNC_SOURCE_BASE``/``SYNC_DEST_BASE`` when a .env is sync-webhook's own.
+    Returns the base variables used."""
     for found in files:
         source = found.path.name
         for problem in found.problems:
@@ -59,14 +76,38 @@ def apply_paths(draft: Draft, files: Sequence[PathMappings], *, migrating: bool)
                 old=f"PATH_MAPPINGS[{mapping.arr_path!r}]",
                 source=source,
             )
-    if not files and migrating:
-        draft.default(
-            ("mirror", "paths"),
-            [_rule(mapping) for mapping in README_MAPPINGS],
-            why="sync-webhook's built-in table, as its README documents it; give its app.py "
-            "to migrate the PATH_MAPPINGS it really had",
-            missing="PATH_MAPPINGS",
-        )
+    bases = {v.name: v for v in variables if v.name in ("SYNC_SOURCE_BASE", "SYNC_DEST_BASE")}
+    if files:
+        for variable in bases.values():
+            why = "the PATH_MAPPINGS given say each folder's source and destination"
+            draft.not_mapped(variable.key, why, variable.source)
+        return set(bases.values())
+    if not any(v.name in OWN_VARIABLES for v in variables):
+        return set()
+    source = bases["SYNC_SOURCE_BASE"].text if "SYNC_SOURCE_BASE" in bases else SOURCE_BASE
+    destination = bases["SYNC_DEST_BASE"].text if "SYNC_DEST_BASE" in bases else DEST_BASE
+    draft.default(
+        ("mirror", "paths"),
+        [
+            _rule(
+                PathMapping(
+                    m.arr_path, _below(source, m.source), _below(destination, m.destination)
+                )
+            )
+            for m in README_MAPPINGS
+        ],
+        why="sync-webhook's built-in table, as its README documents it, below "
+        f"{source} and {destination}; give its app.py to migrate the PATH_MAPPINGS it really had",
+        missing="PATH_MAPPINGS",
+    )
+    for variable in bases.values():
+        side = "source" if variable.name == "SYNC_SOURCE_BASE" else "destination"
+        draft.report.add(Kind.MAPPED, variable.key, f"mirror.paths[].{side}", variable.source)
+    return set(bases.values())
+
+
+def _below(base: str, folder: str) -> str:
+    return base.rstrip("/") + "/" + folder
 
 
 def _rule(mapping: PathMapping) -> dict[str, str]:
