@@ -94,8 +94,8 @@ def survey_catalogue(path: Path, state: Mapping[str, Any] | None) -> CatalogueIm
 def import_catalogue(
     conn: sqlite3.Connection, path: Path, state: Mapping[str, Any] | None, *, now: float
 ) -> CatalogueImport:
-    """Store the old shows (and, with them, the checkpoints) in one transaction; then
-    hold each old skip by hand."""
+    """Store the old shows, their skips by hand and (with them) the checkpoints in one
+    transaction: an import cut short leaves no skipped row unprotected."""
     found = CatalogueImport()
     skipped: dict[int, float] = {}
     with write_transaction(conn):
@@ -107,12 +107,15 @@ def import_catalogue(
         found.new = conn.total_changes - before
         if state is not None:
             found.state = _import_state(conn, state, found.state_notes, now=now)
-    held = show_store.skips_of(conn, list(skipped))
-    for tvmaze_id, at in skipped.items():
-        if tvmaze_id in held or show_store.skip(conn, tvmaze_id, SKIP_REASON, at).changed:
-            found.skipped += 1
-        else:
-            found.skipped_in_sonarr += 1
+        held = show_store.skips_of(conn, list(skipped))
+        for tvmaze_id, at in skipped.items():
+            if (
+                tvmaze_id in held
+                or show_store.skip_within(conn, tvmaze_id, SKIP_REASON, at).changed
+            ):
+                found.skipped += 1
+            else:
+                found.skipped_in_sonarr += 1
     return found
 
 

@@ -393,25 +393,32 @@ def skip(conn: sqlite3.Connection, tvmaze_id: int, reason: str | None, at: float
     already has (``added``/``exists``) is left as it is (a skip would not remove it from
     Sonarr, and discovery never adds a show twice): ``changed`` is false.
     """
-    entry = Skip(tvmaze_id, reason, at)
     with write_transaction(conn):
-        status = _status(conn, tvmaze_id)
-        if status in IN_SONARR:
-            return SkipChange(False, status)
-        conn.execute(
-            "INSERT INTO show_skips (tvmaze_id, reason, skipped_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (tvmaze_id) DO UPDATE SET reason = excluded.reason, "
-            "skipped_at = excluded.skipped_at",
-            (tvmaze_id, reason, at),
-        )
-        if status is None:
-            return SkipChange(True, None)
-        conn.execute(
-            "UPDATE shows SET processing_status = 'skipped', filter_code = NULL, "
-            "filter_reason = ?, rule = NULL, retry_after = NULL, updated_at = ? "
-            "WHERE tvmaze_id = ?",
-            (entry.describe(), at, tvmaze_id),
-        )
+        return skip_within(conn, tvmaze_id, reason, at)
+
+
+def skip_within(
+    conn: sqlite3.Connection, tvmaze_id: int, reason: str | None, at: float
+) -> SkipChange:
+    """:func:`skip` inside the caller's write transaction (an import that must hold its
+    skips in the same commit as the rows they protect)."""
+    status = _status(conn, tvmaze_id)
+    if status in IN_SONARR:
+        return SkipChange(False, status)
+    conn.execute(
+        "INSERT INTO show_skips (tvmaze_id, reason, skipped_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (tvmaze_id) DO UPDATE SET reason = excluded.reason, "
+        "skipped_at = excluded.skipped_at",
+        (tvmaze_id, reason, at),
+    )
+    if status is None:
+        return SkipChange(True, None)
+    conn.execute(
+        "UPDATE shows SET processing_status = 'skipped', filter_code = NULL, "
+        "filter_reason = ?, rule = NULL, retry_after = NULL, updated_at = ? "
+        "WHERE tvmaze_id = ?",
+        (Skip(tvmaze_id, reason, at).describe(), at, tvmaze_id),
+    )
     return SkipChange(True, ShowStatus.SKIPPED)
 
 
