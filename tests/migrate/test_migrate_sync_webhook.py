@@ -152,3 +152,13 @@ def test_a_python_file_without_path_mappings_is_refused(tmp_path: Path) -> None:
     other.write_text("DEBUG = True\n")
     found = read_legacy_file(other)
     assert isinstance(found, Refused) and "without PATH_MAPPINGS" in found.reason
+
+
+def test_a_token_in_a_url_s_query_is_written_as_a_reference(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    token = "plex-query-token-0123456789"
+    env.write_text(f"SYNC_DRY_RUN=false\nPLEX_URL=http://plex:32400/?X-Plex-Token={token}\n")
+    answer = migrate(env, "--output", tmp_path / "out.yaml")
+    written = (tmp_path / "out.yaml").read_text()
+    assert token not in written and token not in answer.output
+    assert "${PLEX_URL}" in written

@@ -27,6 +27,7 @@ from arrkestra.config.migration.variables import Variable
 from arrkestra.config.models.fieldtree import Loc, resolve, unwrap
 from arrkestra.config.models.secrets import raw_secrets, secrets_in
 from arrkestra.config.models.settings import Settings
+from arrkestra.core.redact import Redactor
 
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -120,11 +121,15 @@ def _where(variable: Variable) -> str:
 
 
 def holds_secret(loc: Loc, value: Any) -> bool:
-    """Whether ``value`` at ``loc`` is a secret setting, or a URL with a password in it."""
+    """Whether ``value`` at ``loc`` is a secret setting, or text holding a secret: a URL
+    with a password, or with a token in its query (``?X-Plex-Token=``): whatever the log's
+    redactor would mask."""
     nested: Any = value
     for key in reversed(loc):
         nested = {key: nested} if isinstance(key, str) else [None] * key + [nested]
     for _ in raw_secrets(Settings, nested):
+        return True
+    if isinstance(value, str) and Redactor()(value) != value:
         return True
     return any(True for _ in secrets_in(value))
 
