@@ -78,3 +78,21 @@ def test_a_dead_import_keeps_the_file_its_webhook_named(tmp_path: Path) -> None:
     )
     conn.close()
     assert row == ("mirror", "dead", 4, "/movies/Movie 4 (2024)/movie.mkv", "sync-webhook", 1)
+
+
+def test_a_dead_import_without_its_webhook_is_mapped_back_by_the_rules(tmp_path: Path) -> None:
+    """No payload kept: its source path goes back through mirror.paths to the library path a
+    retry needs (a NAS path would be refused by the path rules)."""
+    rule = {"arr_path": "/movies", "source": "/mnt/synology/rs-movies", "destination": "/d/M"}
+    data = base_config(tmp_path, mirror={"paths": [rule]})
+    config = write_config(tmp_path, data, name="mine.yaml")
+    rows = [
+        job_row(5, "failed_permanent", webhook_payload=None),
+        job_row(6, "failed_permanent", webhook_payload=None, source_path="/elsewhere/x.mkv"),
+    ]
+    old = build_jobs_db(tmp_path / "jobs.db", rows)
+    assert migrate(old, "--config", config).exit_code == 0
+    conn = sqlite3.connect(tmp_path / "data" / "arrkestra.db")
+    paths = [p for (p,) in conn.execute("SELECT json_extract(params, '$.library_path') FROM jobs")]
+    conn.close()
+    assert sorted(paths) == ["/elsewhere/x.mkv", "/movies/Movie 5 (2024)/movie.mkv"]

@@ -75,7 +75,12 @@ def _import(
             if inputs.shows
             else None
         )
-        jobs = db.call(legacy_jobs.import_jobs, inputs.jobs, now=now) if inputs.jobs else None
+        roots = [(str(rule.source), rule.arr_path) for rule in settings.mirror.paths]
+        jobs = (
+            db.call(legacy_jobs.import_jobs, inputs.jobs, now=now, roots=roots)
+            if inputs.jobs
+            else None
+        )
     finally:
         db.close()
         if lock is not None:

@@ -10,15 +10,16 @@ how to queue it (``arrkestra sync``, or let reconcile find it).
 
 Each imported job's key names the old row (``sync-webhook/<id>@<created_at>``), so
 importing the same database twice adds nothing. The job says it came from sync-webhook
-(``instance``); its file is the one the webhook named (when its payload was kept), so a
-dead one can be retried through the mirror's path rules.
+(``instance``); its file is the one the webhook named (when its payload was kept), else its
+source path turned back into the library path by the mirror's rules (``roots``), so a dead
+one can be retried through them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ SELECT :pipeline, :key, :params, :status, :attempts, :created_at, :finished_at,
 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE pipeline = :pipeline AND key = :key)
 """
 NAMED = 10  # unfinished rows named in the report
+Roots = Sequence[tuple[str, str]]
+"""``(source root, arr_path)`` of each mirror rule: a source path back to the library's."""
 
 
 @dataclass
@@ -67,18 +70,22 @@ def survey_jobs(path: Path) -> JobHistory:
     return found
 
 
-def import_jobs(conn: sqlite3.Connection, path: Path, *, now: float) -> JobHistory:
+def import_jobs(
+    conn: sqlite3.Connection, path: Path, *, now: float, roots: Roots = ()
+) -> JobHistory:
     """Every finished old row as a finished mirror job, in one transaction."""
     found = JobHistory()
     with write_transaction(conn):
         before = conn.total_changes
-        for row in _finished_jobs(path, found, now=now):
+        for row in _finished_jobs(path, found, now=now, roots=roots):
             conn.execute(INSERT_SQL, row)
         found.new = conn.total_changes - before
     return found
 
 
-def _finished_jobs(path: Path, found: JobHistory, *, now: float) -> Iterator[dict[str, Any]]:
+def _finished_jobs(
+    path: Path, found: JobHistory, *, now: float, roots: Roots = ()
+) -> Iterator[dict[str, Any]]:
     old = open_read_only(path)
     try:
         have = columns(old, "sync_jobs")
@@ -89,7 +96,7 @@ def _finished_jobs(path: Path, found: JobHistory, *, now: float) -> Iterator[dic
             if status is None:
                 _unfinished(found, values)
                 continue
-            job = _job(values, status, now)
+            job = _job(values, status, now, roots)
             found.finished += 1
             if status == "succeeded":
                 found.succeeded += 1
@@ -111,7 +118,7 @@ def _unfinished(found: JobHistory, values: dict[str, Any]) -> None:
         found.unfinished_titles.append(f"#{values['id']} {name} ({status})")
 
 
-def _job(values: dict[str, Any], status: str, now: float) -> dict[str, Any]:
+def _job(values: dict[str, Any], status: str, now: float, roots: Roots) -> dict[str, Any]:
     """An old row as the values of INSERT_SQL."""
     created = unix_time(values["created_at"]) or now
     finished = unix_time(values["completed_at"]) or created
@@ -119,7 +126,8 @@ def _job(values: dict[str, Any], status: str, now: float) -> dict[str, Any]:
     media_type = values["job_type"] if values["job_type"] in ("movie", "episode") else None
     params = CopyParams(
         instance=INSTANCE,
-        library_path=_library_path(payload) or str(values["source_path"] or ""),
+        library_path=_library_path(payload)
+        or _from_source(str(values["source_path"] or ""), roots),
         title=values["title"] or None,
         quality=values["quality"] or None,
         size=values["file_size"] if isinstance(values["file_size"], int) else None,
@@ -165,6 +173,18 @@ def _payload(text: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _from_source(source: str, roots: Roots) -> str:
+    """``/mnt/synology/rs-movies/X/x.mkv`` -> ``/movies/X/x.mkv`` by the rule whose source
+    holds it (the longest); the source path itself when none does."""
+    best = ""
+    found = source
+    for root, arr_path in roots:
+        base = root.rstrip("/")
+        if source.startswith(base + "/") and len(base) > len(best):
+            best, found = base, arr_path.rstrip("/") + source[len(base) :]
+    return found
 
 
 def _library_path(payload: dict[str, Any]) -> str | None:
