@@ -107,12 +107,12 @@ def _shows_lines(verb: str, path: Path, found: CatalogueImport, *, dry_run: bool
 
 
 def _jobs_lines(verb: str, path: Path, found: JobHistory, *, dry_run: bool) -> Iterator[str]:
-    from arrkestra.adapters.rsync_output import human_bytes
+    from arrkestra.core.job_kinds.words import size
 
     before = "" if dry_run else f"; {found.new} new, {found.finished - found.new} imported before"
     yield (
         f"{verb} {path.name}: {found.finished} finished copies ({found.succeeded} succeeded, "
-        f"{found.dead} gave up), {human_bytes(found.bytes)}{before}"
+        f"{found.dead} gave up), {size(found.bytes)}{before}"
     )
     if found.dead:
         yield (

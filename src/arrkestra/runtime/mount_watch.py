@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from arrkestra.adapters.mounts import MountChecker, MountSpec, MountState
 from arrkestra.adapters.notify import Message, Notifier
+from arrkestra.core.job_kinds.words import duration
 from arrkestra.core.redact import Redactor
 from arrkestra.runtime.clock import Clock
 from arrkestra.runtime.health import ComponentState, HealthRegistry
@@ -77,17 +78,9 @@ def up_message(root: RootState, outage: Outage, waiting: int, now: float) -> Mes
     runs = f"{waiting} waiting job(s) run now" if waiting else "no job was waiting on it"
     body = (
         f"The {root.role} root {root.path} passes its mount check again "
-        f"(down for about {duration_text(lasted)}); {runs}."
+        f"(down for about {duration(lasted)}); {runs}."
     )
     return Message(f"arrkestra: {root.role} mount back: {root.path}", body, "info")
-
-
-def duration_text(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 @dataclass
@@ -149,7 +142,7 @@ class MountWatch:
             "%s root %s is back after %s; %d waiting job(s) run now",
             root.role,
             root.path,
-            duration_text(max(now - outage.since, 0.0)),
+            duration(max(now - outage.since, 0.0)),
             waiting,
         )
         await self._send(up_message(root, outage, waiting, now))

@@ -9,7 +9,7 @@ the run is the mount's failure, not the job's, so the job waits on it too.
 
 from __future__ import annotations
 
-from arrkestra.adapters.mounts import MountSpec
+from arrkestra.adapters.mounts import MountChecker, MountSpec
 from arrkestra.core.errors import ArrkestraError
 from arrkestra.core.job_kinds import CopyParams, DeleteParams, MirrorParams, RenameParams
 from arrkestra.core.paths import MappedPath, PathRule, map_path
@@ -26,9 +26,13 @@ def mount_specs(rule: PathRule, anchor_file: str | None) -> tuple[MountSpec, Mou
 
 async def require_roots(mapped: MappedPath, deps: Deps) -> None:
     """Both roots of the file's rule answer their mount check (else ``MountDown``: wait)."""
-    source, destination = mount_specs(mapped.rule, deps.anchor_file)
-    await deps.mounts.require(source)
-    await deps.mounts.require(destination)
+    await require_rule_roots(deps.mounts, mapped.rule, deps.anchor_file)
+
+
+async def require_rule_roots(mounts: MountChecker, rule: PathRule, anchor: str | None) -> None:
+    """Both roots of ``rule`` answer their mount check (else ``MountDown``: wait)."""
+    for spec in mount_specs(rule, anchor):
+        await mounts.require(spec)
 
 
 async def blame_roots(params: MirrorParams, deps: Deps) -> None:

@@ -85,6 +85,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.core.excludes import ExcludeMatcher
     from arrkestra.core.job_kinds.reconcile import ReconcileParams
     from arrkestra.pipelines import reconcile
+    from arrkestra.pipelines.mirror.roots import require_rule_roots
     from arrkestra.runtime.capabilities.contract import Capability, Cron
     from arrkestra.runtime.worker import Pipeline
 
@@ -96,7 +97,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         rules=mirror.path_rules(),
         excludes=ExcludeMatcher(mirror.excludes),
         check_roots=lambda rule: root_problem(mounts, rule, mirror.mounts.anchor_file),
-        require_roots=lambda rule: require_roots(mounts, rule, mirror.mounts.anchor_file),
+        require_roots=lambda rule: require_rule_roots(mounts, rule, mirror.mounts.anchor_file),
         confirm_above=config.confirm_above,
         notify=platform.notifier.send,
         now=platform.clock.now,
@@ -139,15 +140,6 @@ async def root_problem(mounts: MountChecker, rule: PathRule, anchor: str | None)
         if not state.ok:
             return f"{state.role} root {state.path}: {state.detail}"
     return None
-
-
-async def require_roots(mounts: MountChecker, rule: PathRule, anchor: str | None) -> None:
-    """Both roots of the rule are up, else ``MountDown``: a run that can compare no rule
-    waits on the mount, without spending an attempt."""
-    from arrkestra.pipelines.mirror.roots import mount_specs
-
-    for spec in mount_specs(rule, anchor):
-        await mounts.require(spec)
 
 
 def copies_instance(settings: Settings, rule: PathRule) -> str:
