@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from arrkestra.core.jobs import Job
-    from arrkestra.pipelines.mirror.manual_folder import FolderPlan, FolderQueued
+    from arrkestra.pipelines.mirror.manual_folder import FolderPlan
+    from arrkestra.runtime.queue import Enqueued
     from arrkestra.runtime.services import Services
 
 
@@ -66,10 +67,8 @@ def sync(
 
 
 def _sync_folder(plan: FolderPlan, config: Path | None, redact: Callable[[str], str]) -> None:
-    from arrkestra.pipelines.mirror.manual_folder import queue_folder
-
-    async def enqueue(services: Services) -> FolderQueued:
-        return await queue_folder(services.db, plan.specs, services.clock.now)
+    async def enqueue(services: Services) -> Enqueued:
+        return await services.queue.enqueue_many(plan.specs)
 
     queued = with_services(config, enqueue) if plan.specs else None
     created = queued.created if queued else 0

@@ -7,7 +7,9 @@ there is one), so a retried job starts at once instead of at the next poll.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from arrkestra.core import jobs as machine
@@ -15,11 +17,29 @@ from arrkestra.core.jobs import Job, JobSpec
 from arrkestra.runtime.clock import Clock
 from arrkestra.store import jobs as job_store
 from arrkestra.store import state as state_store
+from arrkestra.store.connection import write_transaction
 from arrkestra.store.database import Database
 
 log = logging.getLogger("arrkestra.queue")
 
 DAY = 86_400.0
+CHUNK = 2_000  # jobs committed at a time by enqueue_many
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """What :meth:`Queue.enqueue_many` did: every job, in the specs' order, and how many
+    are new (the others were waiting already)."""
+
+    jobs: tuple[Job, ...]
+    created: int
+
+
+def _insert_many(
+    conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: float
+) -> list[tuple[Job, bool]]:
+    with write_transaction(conn):
+        return job_store.insert_jobs(conn, specs, now=now)
 
 
 class Queue:
@@ -36,6 +56,22 @@ class Queue:
         if created:
             self._wake()
         return job, created
+
+    async def enqueue_many(self, specs: Sequence[JobSpec]) -> Enqueued:
+        """Enqueue many jobs (a folder's copies), ``CHUNK`` at a time, each chunk committed
+        on its own and handed to the worker at once: the first copy starts while the rest
+        are still being queued."""
+        jobs: list[Job] = []
+        created = 0
+        for start in range(0, len(specs), CHUNK):
+            chunk = specs[start : start + CHUNK]
+            inserted = await self._db.run(_insert_many, chunk, now=self._clock.now())
+            jobs += [job for job, _ in inserted]
+            fresh = sum(1 for _, new in inserted if new)
+            created += fresh
+            if fresh:
+                self._wake()
+        return Enqueued(tuple(jobs), created)
 
     def wake(self) -> None:
         """Something may be due now: the worker looks at once instead of at its next poll."""

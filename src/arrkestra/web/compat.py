@@ -35,7 +35,7 @@ from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
-from arrkestra.pipelines.mirror.manual_folder import FolderPlan, queue_folder
+from arrkestra.pipelines.mirror.manual_folder import FolderPlan
 from arrkestra.runtime.queue import DAY
 from arrkestra.runtime.services import Services
 from arrkestra.runtime.summary import read_stats
@@ -255,11 +255,9 @@ async def _sync_folder(
     services: Services, path: str, plan: FolderPlan, response: Response
 ) -> dict[str, Any]:
     """Queue a folder's copies: 202 when any is new, else 200 (waiting already, or none)."""
-    queued = await queue_folder(services.db, plan.specs, services.clock.now)
+    queued = await services.queue.enqueue_many(plan.specs)
     waiting = len(queued.jobs) - queued.created
-    if queued.created:
-        services.queue.wake()
-    else:
+    if not queued.created:
         response.status_code = 200
     left = f"{plan.already_present} already present, {plan.skipped} skipped"
     if plan.specs:

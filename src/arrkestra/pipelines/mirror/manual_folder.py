@@ -30,26 +30,20 @@ from __future__ import annotations
 import errno
 import os
 import re
-import sqlite3
 import stat
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from arrkestra.config import Settings
 from arrkestra.core.excludes import ExcludeMatcher
 from arrkestra.core.filenames import name_problem
-from arrkestra.core.jobs import Job, JobSpec
+from arrkestra.core.jobs import JobSpec
 from arrkestra.core.paths import MappedPath, PathRefused, ensure_inside
 from arrkestra.core.sidecars import VIDEO_EXTENSIONS, split_extension
 from arrkestra.pipelines.mirror.bulk import BULK_LIMIT
 from arrkestra.pipelines.mirror.file_copy import sidecars_in
 from arrkestra.pipelines.mirror.manual import ManualSync, SyncPlan, SyncRefused, plan
-from arrkestra.store import jobs as job_store
-from arrkestra.store.connection import write_transaction
-from arrkestra.store.database import Database
 
 ENTRY_LIMIT = 100_000  # files and folders listed in one folder sync
-CHUNK = 2_000  # jobs committed at a time
 LAST_NAME = re.compile(r"[^\\/]*$")
 
 
@@ -210,27 +204,3 @@ def _unchanged(source: os.stat_result, destination: str, ignore_existing: bool) 
     if ignore_existing:
         return True
     return there.st_size == source.st_size and int(there.st_mtime) == int(source.st_mtime)
-
-
-@dataclass(frozen=True)
-class FolderQueued:
-    jobs: tuple[Job, ...]  # in the plan's order
-    created: int  # the others were waiting already
-
-
-async def queue_folder(
-    db: Database, specs: Sequence[JobSpec], now: Callable[[], float]
-) -> FolderQueued:
-    """Enqueue a folder's copies, ``CHUNK`` at a time, each chunk committed on its own
-    (the caller wakes the worker)."""
-    out: list[tuple[Job, bool]] = []
-    for start in range(0, len(specs), CHUNK):
-        out += await db.run(_insert, specs[start : start + CHUNK], now=now())
-    return FolderQueued(tuple(job for job, _ in out), sum(1 for _, created in out if created))
-
-
-def _insert(
-    conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: float
-) -> list[tuple[Job, bool]]:
-    with write_transaction(conn):
-        return job_store.insert_jobs(conn, specs, now=now)
