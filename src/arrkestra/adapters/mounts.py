@@ -41,8 +41,10 @@ __all__ = ["PROBE_PREFIX", "MountChecker", "MountSpec", "MountState", "inspect_r
 
 PROBE_PREFIX = ".arrkestra-write-test-"
 # A job waiting on a mount is due again after this at the latest; the mount monitor wakes
-# it as soon as it sees the root back (every minute), so this is only a safety net.
-WAIT_RECHECK = 3600.0
+# it as soon as it sees the root back (every minute), so this is only a safety net (for a
+# root the monitor no longer watches). Each recheck of a root still down is an attempt row
+# and a log line per waiting job: 6 h keeps a week-long outage to a few dozen per job.
+WAIT_RECHECK = 6 * 3600.0
 OK = "ok"
 _PROBE_BODY = b"arrkestra write test: safe to delete\n"
 
