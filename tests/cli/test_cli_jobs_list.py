@@ -97,3 +97,36 @@ def test_title_finds_a_titles_jobs_and_now_says_where_each_stands(tmp_path: Path
     assert rows(run("jobs", "list", "--title", "%", "--config", config).output) == {}
     none = run("jobs", "list", "--title", "amélie", "--status", "dead", "--config", config)
     assert none.exit_code == 0 and rows(none.output) == {}
+
+
+def test_a_running_transfer_shows_the_daemon_s_live_progress(tmp_path: Path) -> None:
+    """The daemon of the same config answers ``/api/v1/jobs?status=running`` (here a small
+    stand-in on the config's port, as the real route answers): NOW shows its progress."""
+    from fastapi import FastAPI, Header
+    from tests.conftest import API_KEY
+
+    from arrkestra.testing.loopback import LoopbackServer
+
+    _, conn = database(tmp_path)
+    job = add(conn, "a", {"instance": "radarr.hd", "library_path": "/m/A/a.mkv"}, "running",
+              started=time.time() - 5)  # fmt: skip
+    conn.close()
+    keys: list[str | None] = []
+    daemon = FastAPI()
+
+    @daemon.get("/api/v1/jobs")
+    def running(status: str, x_api_key: str | None = Header(default=None)) -> dict[str, Any]:
+        keys.append(x_api_key)
+        progress = {"percent": 42.4, "bytes_done": 1, "rate": "105.25MB/s", "eta": "0:00:05"}
+        return {"jobs": [{"id": job, "status": status, "progress": progress}]}
+
+    with LoopbackServer(daemon) as server:
+        data = base_config(tmp_path, server={"host": "127.0.0.1", "port": server.port})
+        config = str(write_config(tmp_path, data))
+        listed = run("jobs", "list", "--config", config)
+    assert listed.exit_code == 0, listed.output
+    assert "42% 105.25MB/s eta 0:00:05" in rows(listed.output)[str(job)]
+    assert keys == [API_KEY]
+
+    quiet = run("jobs", "list", "--config", config)  # no daemon there now: what the db knows
+    assert re.search(r"running \d+ s", rows(quiet.output)[str(job)])

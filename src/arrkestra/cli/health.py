@@ -85,8 +85,11 @@ def local_url(host: str, port: int) -> str:
 
 def credentials(server: ServerSettings) -> dict[str, str]:
     """With ``server.protect_health`` the probe needs the API's credentials too."""
-    if not server.protect_health:
-        return {}
+    return api_credentials(server) if server.protect_health else {}
+
+
+def api_credentials(server: ServerSettings) -> dict[str, str]:
+    """The headers ``/api/v1`` asks for, from the same settings the daemon reads."""
     if server.api_key is not None:
         return {"X-Api-Key": server.api_key.get_secret_value()}
     if server.basic_auth is not None:

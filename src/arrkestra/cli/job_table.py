@@ -1,21 +1,23 @@
 """What ``arrkestra jobs list`` prints: one row per job, with what it is about and where
 it stands.
 
-The CLI reads the database, not the daemon: a transfer's live percentage lives in the
-daemon's memory (``runtime/progress``, shown by ``GET /api/v1/jobs``), so the NOW column
-says what the database knows: how long a running attempt has been running, when a
-waiting job's next attempt is due.
+The CLI reads the database; a transfer's live percentage lives in the daemon's memory
+(``runtime/progress``), so for running jobs it asks the daemon of the same configuration
+(``GET /api/v1/jobs?status=running``, a second at most). NOW says ``42% 105.25MB/s eta
+0:00:05`` when the daemon answered, else what the database knows: how long a running
+attempt has been running, when a waiting job's next attempt is due.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from arrkestra.cli.base import when
 from arrkestra.core.jobs import JobStatus
 
 if TYPE_CHECKING:
+    from arrkestra.config import ServerSettings
     from arrkestra.core.jobs import Job
     from arrkestra.runtime.services import Services
     from arrkestra.store.jobs import JobFilter
@@ -23,11 +25,45 @@ if TYPE_CHECKING:
 HEADERS = ["ID", "PIPELINE", "STATUS", "TITLE", "ATTEMPTS", "CREATED (UTC)", "NOW", "LAST ERROR"]
 
 
+LIVE_TIMEOUT = 1.0  # asking the daemon for progress: a listing never waits on it longer
+
+
 @dataclass(frozen=True)
 class Listing:
     jobs: list[Job]
     started: dict[int, float]  # running job id -> when its attempt started
     now: float
+    live: dict[int, dict[str, Any]] = field(default_factory=dict)  # job id -> progress
+
+
+def live_progress(server: ServerSettings) -> dict[int, dict[str, Any]]:
+    """Each running transfer's progress, from the running daemon; ``{}`` when it does not
+    answer (not running, another port, no key): the listing then says what it knows."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    from arrkestra.cli.health import api_credentials, local_url
+
+    daemon = urlsplit(local_url(server.host, server.port))
+    connection = http.client.HTTPConnection(
+        daemon.hostname or "127.0.0.1", daemon.port, timeout=LIVE_TIMEOUT
+    )
+    try:
+        connection.request(
+            "GET", "/api/v1/jobs?status=running&limit=100", headers=api_credentials(server)
+        )
+        answer = connection.getresponse()
+        jobs = json.loads(answer.read(1024 * 1024)).get("jobs", []) if answer.status == 200 else []
+    except (OSError, ValueError, AttributeError, http.client.HTTPException):
+        return {}
+    finally:
+        connection.close()
+    return {
+        int(job["id"]): job["progress"]
+        for job in jobs
+        if isinstance(job, dict) and isinstance(job.get("progress"), dict)
+    }
 
 
 async def read_listing(services: Services, query: JobFilter) -> Listing:
@@ -48,6 +84,10 @@ def standing(job: Job, listing: Listing) -> str:
     from arrkestra.core.job_kinds.words import duration
 
     if job.status is JobStatus.RUNNING:
+        live = listing.live.get(job.id)
+        if live and isinstance(live.get("percent"), int | float):
+            eta = f" eta {live['eta']}" if live.get("eta") else ""
+            return f"{live['percent']:.0f}% {live.get('rate') or ''}{eta}".replace("  ", " ")
         started = listing.started.get(job.id, job.updated_at)
         return f"running {duration(max(listing.now - started, 0.0))}"
     if job.status in (JobStatus.PENDING, JobStatus.FAILED):

@@ -40,14 +40,22 @@ def jobs_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
 ) -> None:
-    """List jobs, newest first; NOW: how long a running one has run, when a waiting one is due."""
+    """List jobs, newest first; NOW: a running transfer's progress (from the daemon), else
+    how long a running one has run, when a waiting one is due."""
     from arrkestra.cli.job_table import HEADERS, job_row, read_listing
     from arrkestra.store.jobs import JobFilter
 
     text = title.strip() if title else None
     query = JobFilter(status, pipeline, None, limit, text or None)
+    from dataclasses import replace
+
+    from arrkestra.cli.job_table import live_progress
+
     listing = with_services(config, lambda s: read_listing(s, query))
-    redact = load(config).redactor()
+    settings = load(config)
+    if listing.started:  # running jobs: their transfers' progress, from the daemon
+        listing = replace(listing, live=live_progress(settings.server))
+    redact = settings.redactor()
     table(HEADERS, [[redact(c) for c in job_row(j, listing)] for j in listing.jobs])
 
 
