@@ -18,10 +18,14 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │   ├── DeferredError           core/errors    not the job's failure (its pipeline was just
     │   │   │                                      paused: a deletion budget) -> pending again,
     │   │   │                                      the attempt given back
-    │   │   └── MountDown           core/errors    a source/destination root fails its mount
-    │   │                                          check -> pending, waiting on that root (no
-    │   │                                          attempt spent, never dead), woken when the
-    │   │                                          mount monitor sees it back
+    │   │   ├── MountDown           core/errors    a source/destination root fails its mount
+    │   │   │                                      check -> pending, waiting on that root (no
+    │   │   │                                      attempt spent, never dead), woken when the
+    │   │   │                                      mount monitor sees it back
+    │   │   └── ToolMissing         core/errors    an external program (rsync) is not on PATH
+    │   │                                          -> its pipeline pauses (one alert), the job
+    │   │                                          waits (no attempt spent); resumed when the
+    │   │                                          tool monitor finds it again
     │   ├── PermanentError          core/errors    400/422, an invalid job, a file that is not
     │   │   │                                      there -> dead at once, alert
     │   │   └── PathRefused         core/paths     a path no rule maps or one that escapes its
@@ -100,7 +104,15 @@ class UpstreamAuthError(ArrkestraError):
 
 
 class DeferredError(ArrkestraError):
-    """The job must wait without spending an attempt (e.g. its pipeline was just paused)."""
+    """The job must wait without spending an attempt (e.g. its pipeline was just paused).
+
+    ``retry_after`` (seconds): when it runs again (None: as soon as it is claimable), e.g.
+    a file still being written is copied again once it may hold still.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class MountDown(DeferredError):
@@ -112,10 +124,21 @@ class MountDown(DeferredError):
     """
 
     def __init__(self, message: str, *, path: str, role: str, retry_after: float) -> None:
-        super().__init__(message)
+        super().__init__(message, retry_after=retry_after)
         self.path = path
         self.role = role
-        self.retry_after = retry_after
+
+
+class ToolMissing(DeferredError):
+    """An external program (``tool``: rsync) cannot be found or started.
+
+    Not the job's failure: the pipeline that needs it pauses and the job waits, the attempt
+    given back, until the program is there again (``runtime/tool_monitor``).
+    """
+
+    def __init__(self, message: str, *, tool: str) -> None:
+        super().__init__(message)
+        self.tool = tool
 
 
 class PermanentError(ArrkestraError):

@@ -95,7 +95,7 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, MountDown):  # not the job's failure: it waits on the mount
         return Failure(FailureKind.DEFERRED, text, exc.retry_after, waiting_on=exc.path)
     if isinstance(exc, DeferredError):
-        return Failure(FailureKind.DEFERRED, text)
+        return Failure(FailureKind.DEFERRED, text, exc.retry_after)
     if isinstance(exc, PermanentError):
         return Failure(FailureKind.PERMANENT, text)
     # A bug is not the job's fault: retry (bounded by the policy) rather than lose the work.

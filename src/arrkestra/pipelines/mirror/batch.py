@@ -12,10 +12,15 @@ its sidecars.
 Per job, as if it had run alone:
 
 - outcome: a file already complete at the destination before the run (with
-  ``ignore_existing``: present; otherwise: same size and modification time, rsync's own
-  quick check) is ``already_present``, else ``copied``, with its own files and bytes. A
+  ``ignore_existing``: present with the source's size; otherwise: same size and
+  modification time, rsync's own quick check) is ``already_present``, else ``copied``,
+  with its own files and bytes. A copy of another size (truncated by an earlier run) makes
+  the whole run go without ``--ignore-existing``, rsync's quick check deciding. A
   complete file whose job ran before (a retry, or its last attempt was released) is
   ``copied`` with a note, as a lone job would be: nobody announced it yet.
+- a file that changed during the run (still being written, see ``file_copy``) is not
+  counted: a sibling is released (it runs again alone, then waits for the file to hold
+  still), the job that started the run waits once the others are finished.
 - the siblings finish together (one transaction), each result naming ``batch_of``; then
   each copied job is announced (coalesced per series by the caller; a sibling cancelled
   meanwhile is not) and the folder's Plex scan is queued once (debounced per folder).
@@ -45,12 +50,17 @@ from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path
 from arrkestra.pipelines.mirror.deps import Deps
 from arrkestra.pipelines.mirror.file_copy import (
+    FileState,
     announcement,
     check_destination,
+    check_sidecars,
     collect_sources,
     copy_file,
     copy_result,
+    file_states,
+    incomplete_copies,
     sidecars_in,
+    still_writing,
 )
 
 ARGV_BUDGET = 512 * 1024  # bytes of source paths on one rsync command line
@@ -74,6 +84,15 @@ class ReadyCopy:
     sources: list[str]
     pending_files: int
     pending_bytes: int
+    states: tuple[FileState | None, ...]  # its sources' size and mtime before the run
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The copies of a run, and whether it goes without ``--ignore-existing``."""
+
+    copies: list[ReadyCopy | LeftOut]
+    replace: bool
 
 
 @dataclass(frozen=True)
@@ -179,7 +198,8 @@ class BatchRun:
 
     async def copy(self) -> CopyResult:
         main, deps = self.main, self.deps
-        listed = await asyncio.to_thread(prepare, [main, *self.held.values()], deps)
+        prepared = await asyncio.to_thread(prepare, [main, *self.held.values()], deps)
+        listed = prepared.copies
         first = listed[0]
         if isinstance(first, LeftOut):  # its own failure: the siblings may go on together
             self.own_failure = True
@@ -191,22 +211,41 @@ class BatchRun:
             return await copy_file(main.job, main.params, main.mapped, deps, ran_before=ran_before)
         ready = [c for c in listed if isinstance(c, ReadyCopy)]
         self.touched_main = ran_before or ready[0].pending_files > 0
-        stats = await self.transfer(ready)
-        results = [self.result_of(c, stats) for c in ready]
-        pairs = zip(ready[1:], results[1:], strict=True)
-        siblings = [(c.copy.job, r.model_copy(update={"batch_of": main.job.id})) for c, r in pairs]
+        stats = await self.transfer(ready, replace=prepared.replace)
+        moved = await asyncio.to_thread(changed_during_run, ready)
+        await self.release_changed([c for c in ready[1:] if c.copy.job.id in moved])
+        kept = [c for c in ready if c.copy.job.id not in moved]
+        results = {c.copy.job.id: self.result_of(c, stats) for c in kept}
+        siblings = [
+            (c.copy.job, results[c.copy.job.id].model_copy(update={"batch_of": main.job.id}))
+            for c in kept
+            if c.copy.job.id != main.job.id
+        ]
         self.held.clear()
-        finished = await deps.siblings.finish(main.job, siblings) | {main.job.id}
+        finished = await deps.siblings.finish(main.job, siblings) if siblings else set()
+        if main.job.id not in moved:
+            finished.add(main.job.id)
         # Announced once finished: not a job cancelled meanwhile. Its scan is the folder's:
         # were the daemon to die before queueing it, the main job's rerun queues it.
-        done = [(c, r) for c, r in zip(ready, results, strict=True) if c.copy.job.id in finished]
+        done = [(c, results[c.copy.job.id]) for c in kept if c.copy.job.id in finished]
         await publish_copies(done, stats, deps)
+        if main.job.id in moved:
+            self.own_failure = True
+            raise still_writing(main.mapped.name)
         totals = BatchTotals(
             jobs=len(ready),
             files_transferred=stats.files_transferred,
             bytes_transferred=stats.bytes_transferred,
         )
-        return results[0].model_copy(update={"batch": totals})
+        return results[main.job.id].model_copy(update={"batch": totals})
+
+    async def release_changed(self, changed: list[ReadyCopy]) -> None:
+        """Siblings whose file changed during the run: not counted, released to run alone
+        (where they wait for the file to hold still)."""
+        for ready in changed:
+            self.held.pop(ready.copy.job.id, None)
+            note = f"released: {ready.copy.mapped.name} changed while it was copied"
+            await self.deps.siblings.release(self.main.job, [ready.copy.job], note)
 
     def result_of(self, ready: ReadyCopy, stats: TransferStats) -> CopyResult:
         copy = ready.copy
@@ -222,12 +261,10 @@ class BatchRun:
             jobs = [self.held.pop(c.job.id).job for c in left if c.note == note]
             await self.deps.siblings.release(self.main.job, jobs, note)
 
-    async def transfer(self, ready: list[ReadyCopy]) -> TransferStats:
+    async def transfer(self, ready: list[ReadyCopy], *, replace: bool) -> TransferStats:
         sources = list(dict.fromkeys(s for c in ready for s in c.sources))  # sidecars once
         main = self.main
-        transfer = Transfer(
-            tuple(sources), main.mapped.destination_dir, main.params.replace_existing
-        )
+        transfer = Transfer(tuple(sources), main.mapped.destination_dir, replace)
         transfers, main_id = self.deps.transfers, main.job.id
         return await run_transfer(
             transfer,
@@ -236,35 +273,58 @@ class BatchRun:
         )
 
 
-def prepare(copies: list[MappedCopy], deps: Deps) -> list[ReadyCopy | LeftOut]:
+def prepare(copies: list[MappedCopy], deps: Deps) -> Prepared:
     """Blocking: each copy's sources (one listing of the folder) and what is left to copy.
 
     The first copy is the main job's. Copies whose sources do not fit the command line
-    are left out too (released: they go in a later run).
+    are left out too (released: they go in a later run). With ``ignore_existing``, a copy
+    of another size at the destination makes the run replace (see the module doc).
     """
     main = copies[0].mapped
     entries = sorted(os.listdir(main.source_dir))
     check_destination(main)
     real_dir = os.path.realpath(main.source_dir)
     ensure_inside(real_dir, os.path.realpath(main.rule.source_root), allow_root=True)
-    ignore = deps.rsync.ignore_existing and not copies[0].params.replace_existing
-    out: list[ReadyCopy | LeftOut] = []
+    listed: list[tuple[MappedCopy, list[str]] | LeftOut] = []
     used = 0
     for copy in copies:
         try:
             sources = sources_of(copy.mapped, entries)
-            files, size = pending(sources, main.destination_dir, ignore_existing=ignore)
         except (ArrkestraError, OSError) as exc:
+            note = f"released: cannot be copied with job {copies[0].job.id}: {exc}"
+            listed.append(LeftOut(copy.job, exc, note))
+            continue
+        cost = sum(len(s) + 1 for s in sources)
+        if listed and used + cost > ARGV_BUDGET:
+            listed.append(LeftOut(copy.job, PermanentError("over the argv budget"), None))
+            continue
+        used += cost
+        listed.append((copy, sources))
+    replace = copies[0].params.replace_existing
+    if deps.rsync.ignore_existing and not replace:
+        every = [s for item in listed if not isinstance(item, LeftOut) for s in item[1]]
+        replace = bool(incomplete_copies(every, main.destination_dir))
+    ignore = deps.rsync.ignore_existing and not replace
+    out: list[ReadyCopy | LeftOut] = []
+    for item in listed:
+        if isinstance(item, LeftOut):
+            out.append(item)
+            continue
+        copy, sources = item
+        try:
+            states = file_states(sources)
+            files, size = pending(sources, main.destination_dir, ignore_existing=ignore)
+        except OSError as exc:
             note = f"released: cannot be copied with job {copies[0].job.id}: {exc}"
             out.append(LeftOut(copy.job, exc, note))
             continue
-        cost = sum(len(s) + 1 for s in sources)
-        if out and used + cost > ARGV_BUDGET:
-            out.append(LeftOut(copy.job, PermanentError("over the argv budget"), None))
-            continue
-        used += cost
-        out.append(ReadyCopy(copy, sources, files, size))
-    return out
+        out.append(ReadyCopy(copy, sources, files, size, states))
+    return Prepared(out, replace)
+
+
+def changed_during_run(ready: list[ReadyCopy]) -> set[int]:
+    """Blocking: the jobs whose sources changed size or mtime since ``prepare``."""
+    return {c.copy.job.id for c in ready if file_states(c.sources) != c.states}
 
 
 def sources_of(mapped: MappedPath, entries: list[str]) -> list[str]:
@@ -278,7 +338,9 @@ def sources_of(mapped: MappedPath, entries: list[str]) -> list[str]:
         mode = 0
     if not stat.S_ISREG(mode):
         return collect_sources(mapped, entries)
-    names = [mapped.name, *sidecars_in(mapped.name, entries)]
+    sidecars = sidecars_in(mapped.name, entries)
+    check_sidecars(mapped, sidecars)
+    names = [mapped.name, *sidecars]
     return [os.path.join(mapped.source_dir, name) for name in names]
 
 

@@ -8,6 +8,17 @@ something queues a debounced Plex scan (its own job: Plex down never fails the c
 and announces the file; a file already there (the same import delivered twice) is
 neither copied nor announced again.
 
+Stable files only. Each source's size and modification time are read before rsync and
+again after it: a file that changed meanwhile (still being written) is not counted or
+announced, and its job runs again after ``STILL_WRITING_DELAY`` without spending an
+attempt, until the file holds still. A complete file costs nothing more (two ``stat``s).
+With ``mirror.ignore_existing`` a copy already at the destination is kept, but only a
+complete one: a copy whose size differs from the source's (left truncated by an earlier
+run, or by something else) is copied again, rsync deciding by size and time for that run.
+
+Sidecars are checked like the media file: one that is a symlink must resolve inside the
+source root, else the job is refused (rsync would mirror a link pointing anywhere).
+
 A copy usually runs with the other waiting copies of its folder (``batch``); this module
 is the file on its own, which a batch falls back to and shares its checks with.
 """
@@ -20,7 +31,7 @@ import os
 from collections.abc import Sequence
 
 from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
-from arrkestra.core.errors import PermanentError
+from arrkestra.core.errors import DeferredError, PermanentError
 from arrkestra.core.job_kinds import CopyParams, CopyResult
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, ensure_inside, sidecar_names
@@ -29,6 +40,54 @@ from arrkestra.pipelines.mirror.deps import Deps
 from arrkestra.pipelines.mirror.messages import Mirrored
 
 RETRY_NOTE = "the copy was already complete: finished by an earlier attempt"
+STILL_WRITING_DELAY = 15.0  # seconds before a file that changed during its copy is tried again
+
+FileState = tuple[int, int]  # (size, st_mtime_ns) of a source file
+
+
+def file_states(sources: Sequence[str]) -> tuple[FileState | None, ...]:
+    """Blocking: each source's size and modification time (None: it is gone)."""
+    states: list[FileState | None] = []
+    for source in sources:
+        try:
+            info = os.stat(source)
+        except FileNotFoundError:
+            states.append(None)
+            continue
+        states.append((info.st_size, info.st_mtime_ns))
+    return tuple(states)
+
+
+def still_writing(name: str) -> DeferredError:
+    """The error for a file that changed while rsync copied it: not a failure, a wait."""
+    return DeferredError(
+        f"{name} changed while it was copied (still being written): the copy is not "
+        f"counted, it runs again in {STILL_WRITING_DELAY:g} s once the file holds still",
+        retry_after=STILL_WRITING_DELAY,
+    )
+
+
+def incomplete_copies(sources: Sequence[str], destination_dir: str) -> list[str]:
+    """Blocking: the sources whose copy at the destination has another size (truncated by
+    an earlier run): ``ignore_existing`` must not keep those."""
+    differ = []
+    for source in sources:
+        try:
+            there = os.stat(os.path.join(destination_dir, os.path.basename(source)))
+        except FileNotFoundError:
+            continue
+        if there.st_size != os.stat(source).st_size:
+            differ.append(source)
+    return differ
+
+
+def check_sidecars(mapped: MappedPath, names: Sequence[str]) -> None:
+    """Blocking: each sidecar that is a symlink resolves inside the source root."""
+    root = os.path.realpath(mapped.rule.source_root)
+    for name in names:
+        path = os.path.join(mapped.source_dir, name)
+        if os.path.islink(path):
+            ensure_inside(os.path.realpath(path), root)
 
 
 def sidecars_in(name: str, entries: Sequence[str]) -> list[str]:
@@ -56,7 +115,9 @@ def collect_sources(mapped: MappedPath, entries: Sequence[str] | None = None) ->
         raise PermanentError(f"the imported file is not in the source folder: {mapped.source}")
     if entries is None:
         entries = sorted(os.listdir(mapped.source_dir))
-    names = [mapped.name, *sidecars_in(mapped.name, entries)]
+    sidecars = sidecars_in(mapped.name, entries)
+    check_sidecars(mapped, sidecars)
+    names = [mapped.name, *sidecars]
     return [os.path.join(mapped.source_dir, name) for name in names]
 
 
@@ -143,14 +204,21 @@ async def copy_file(
 ) -> CopyResult:
     """One file and its sidecars, one rsync run (its roots are checked already).
 
-    ``ran_before``: a retry, or the attempt before this one was released.
+    ``ran_before``: a retry, or the attempt before this one was released. A file that
+    changed during the run raises :func:`still_writing` (see the module doc).
     """
     sources = await asyncio.to_thread(collect_sources, mapped)
     await asyncio.to_thread(check_destination, mapped)
-    transfer = Transfer(tuple(sources), mapped.destination_dir, params.replace_existing)
+    replace = params.replace_existing
+    if deps.rsync.ignore_existing and not replace:
+        replace = bool(await asyncio.to_thread(incomplete_copies, sources, mapped.destination_dir))
+    before = await asyncio.to_thread(file_states, sources)
+    transfer = Transfer(tuple(sources), mapped.destination_dir, replace)
     stats = await run_transfer(
         transfer, deps.rsync, on_progress=lambda update: deps.transfers.progress(job.id, update)
     )
+    if await asyncio.to_thread(file_states, sources) != before:
+        raise still_writing(mapped.name)
     result = copy_result(
         params,
         mapped,

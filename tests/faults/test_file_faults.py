@@ -1,0 +1,151 @@
+"""Issue 13's file and path findings (8, the path parts of 12, and 13), each a test that
+failed before its fix: real rsync on temp trees, real SQLite, fake upstreams over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import API_KEY
+from tests.web.conftest import AppFactory, Running, running_app
+
+from arrkestra.runtime.clock import ManualClock
+from arrkestra.testing.fake_notify import FakeNotify
+from arrkestra.testing.loopback import LoopbackServer
+
+__all__ = ["running_app"]
+
+HEADERS = {"X-Api-Key": API_KEY}
+SHOW = "Show (2020)"
+EPISODE = f"{SHOW} - S01E01.mkv"
+
+
+@pytest.fixture
+def notify() -> Iterator[tuple[FakeNotify, LoopbackServer]]:
+    fake = FakeNotify()
+    with LoopbackServer(fake.app) as server:
+        yield fake, server
+
+
+def mirror_sections(tmp: Path, notify_port: int, **mirror: Any) -> dict[str, Any]:
+    return {
+        "sonarr": {"hd": {"url": "http://sonarr:8989"}},
+        "notifications": {
+            "urls": [f"json://127.0.0.1:{notify_port}/alerts"],
+            "coalesce_window": "1s",
+        },
+        "mirror": {
+            "paths": [
+                {
+                    "arr_path": "/tv",
+                    "source": str(tmp / "src" / "tv"),
+                    "destination": str(tmp / "dst" / "TV"),
+                }
+            ],
+            **mirror,
+        },
+    }
+
+
+def download(relative: str, *, series_path: str = f"/tv/{SHOW}") -> dict[str, Any]:
+    return {
+        "eventType": "Download",
+        "series": {"id": 1, "title": SHOW, "path": series_path, "tvdbId": 1},
+        "episodeFile": {"id": 7, "relativePath": relative, "quality": "WEBDL-1080p", "size": 1},
+        "episodes": [{"id": 1, "episodeNumber": 1, "seasonNumber": 1}],
+    }
+
+
+async def mirror_jobs(r: Running) -> list[dict[str, Any]]:
+    answer = await r.client.get(
+        "/api/v1/jobs", params={"pipeline": "mirror", "limit": 100}, headers=HEADERS
+    )
+    jobs: list[dict[str, Any]] = answer.json()["jobs"]
+    return jobs
+
+
+def growing_rsync(bin_dir: Path, grows: Path, marker: Path) -> None:
+    """An ``rsync`` first on PATH: the real one, then (once, while ``marker`` exists) more
+    bytes appended to ``grows``: the file was still being written while it was copied."""
+    real = shutil.which("rsync")
+    assert real is not None
+    bin_dir.mkdir()
+    script = bin_dir / "rsync"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'"{real}" "$@"\n'
+        "rc=$?\n"
+        f"if [ -e '{marker}' ]; then rm '{marker}'; head -c 5000 /dev/zero >> '{grows}'; fi\n"
+        "exit $rc\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+
+
+# -- finding 8: a file still being written -------------------------------------------------
+
+
+async def test_a_file_still_being_written_is_not_counted_and_is_copied_again_once_still(
+    running_app: AppFactory,
+    tmp_path: Path,
+    notify: tuple[FakeNotify, LoopbackServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, server = notify
+    source = tmp_path / "src" / "tv" / SHOW / "Season 01" / EPISODE
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"x" * 10_000)
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    marker = tmp_path / "grow-once"
+    marker.touch()
+    growing_rsync(tmp_path / "bin", source, marker)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    clock = ManualClock()
+    async with running_app(
+        background=False, clock=clock, **mirror_sections(tmp_path, server.port)
+    ) as r:
+        answer = await r.client.post(
+            "/webhook/sonarr/hd", json=download(f"Season 01/{EPISODE}")
+        )
+        assert answer.status_code == 202
+        await r.services.worker.run_until_idle()
+        (job,) = await mirror_jobs(r)
+        assert job["status"] == "pending", job  # not counted: the file changed meanwhile
+        assert job["attempts"] == 0  # no attempt spent on waiting
+        assert "changed while it was copied" in (job["last_error"] or "")
+        clock.advance(60)
+        await r.services.worker.run_until_idle()
+        (job,) = await mirror_jobs(r)
+        assert job["status"] == "succeeded", job
+        assert job["result"]["outcome"] == "copied"
+    copy = tmp_path / "dst" / "TV" / SHOW / "Season 01" / EPISODE
+    assert copy.read_bytes() == source.read_bytes()  # the whole file, not the first 10 kB
+
+
+async def test_a_truncated_earlier_copy_is_not_kept_as_already_present(
+    running_app: AppFactory, tmp_path: Path, notify: tuple[FakeNotify, LoopbackServer]
+) -> None:
+    _, server = notify
+    source = tmp_path / "src" / "tv" / SHOW / "Season 01" / EPISODE
+    source.parent.mkdir(parents=True)
+    source.write_bytes(os.urandom(20_000))
+    copy = tmp_path / "dst" / "TV" / SHOW / "Season 01" / EPISODE
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(source.read_bytes()[:7_000])  # what an earlier, cut-short run left
+    complete = copy.with_name(f"{SHOW} - S01E02.mkv")
+    (source.parent / complete.name).write_bytes(b"new version at the source")
+    complete.write_bytes(b"kept version, same size!!")  # same size: ignore_existing keeps it
+    async with running_app(background=False, **mirror_sections(tmp_path, server.port)) as r:
+        for name in (EPISODE, complete.name):
+            answer = await r.client.post("/webhook/sonarr/hd", json=download(f"Season 01/{name}"))
+            assert answer.status_code == 202
+        await r.services.worker.run_until_idle()
+        jobs = await mirror_jobs(r)
+    outcomes = {j["params"]["library_path"].rsplit("/", 1)[1]: j["result"]["outcome"] for j in jobs}
+    assert outcomes == {EPISODE: "copied", complete.name: "already_present"}
+    assert copy.read_bytes() == source.read_bytes()
+    assert complete.read_bytes() == b"kept version, same size!!"
