@@ -5,6 +5,7 @@ option, and the few steps each command takes (load the settings, open the servic
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import sys
@@ -101,3 +102,20 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # Ctrl-C in a CLI command: no traceback
         sys.exit(130)
+    except OSError as exc:  # the system refused a start-up step: one line, never a traceback
+        err(f"error: {system_refusal(exc)}")
+        sys.exit(1)
+
+
+def system_refusal(exc: OSError) -> str:
+    """What the system refused, on what, and what to check: a data folder, a log file or a
+    config file the daemon's user may not write or read, a read-only volume, a full disk."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    where = f": {exc.filename}" if exc.filename else ""
+    hint = {
+        errno.EACCES: f"the user arrkestra runs as (uid {os.getuid()}) needs access there",
+        errno.EPERM: f"the user arrkestra runs as (uid {os.getuid()}) needs access there",
+        errno.EROFS: "the volume is mounted read-only",
+        errno.ENOSPC: "free some space on that volume",
+    }.get(exc.errno or 0)
+    return f"{what}{where}" + (f" ({hint})" if hint else "")
