@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import API_KEY
 from tests.web.conftest import AppFactory, Running, running_app
 
+from arrkestra.core.paths import PathRefused, PathRule, map_path
+from arrkestra.pipelines.mirror.destination import apply_moves, plan_moves
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.testing.fake_notify import FakeNotify
 from arrkestra.testing.loopback import LoopbackServer
@@ -95,7 +97,7 @@ async def test_a_file_still_being_written_is_not_counted_and_is_copied_again_onc
     notify: tuple[FakeNotify, LoopbackServer],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fake, server = notify
+    _, server = notify
     source = tmp_path / "src" / "tv" / SHOW / "Season 01" / EPISODE
     source.parent.mkdir(parents=True)
     source.write_bytes(b"x" * 10_000)
@@ -108,9 +110,7 @@ async def test_a_file_still_being_written_is_not_counted_and_is_copied_again_onc
     async with running_app(
         background=False, clock=clock, **mirror_sections(tmp_path, server.port)
     ) as r:
-        answer = await r.client.post(
-            "/webhook/sonarr/hd", json=download(f"Season 01/{EPISODE}")
-        )
+        answer = await r.client.post("/webhook/sonarr/hd", json=download(f"Season 01/{EPISODE}"))
         assert answer.status_code == 202
         await r.services.worker.run_until_idle()
         (job,) = await mirror_jobs(r)
@@ -149,3 +149,71 @@ async def test_a_truncated_earlier_copy_is_not_kept_as_already_present(
     assert outcomes == {EPISODE: "copied", complete.name: "already_present"}
     assert copy.read_bytes() == source.read_bytes()
     assert complete.read_bytes() == b"kept version, same size!!"
+
+
+# -- finding 12: a symlinked sidecar, paths that are one file ------------------------------
+
+
+async def test_a_sidecar_symlink_out_of_the_source_root_is_refused(
+    running_app: AppFactory, tmp_path: Path, notify: tuple[FakeNotify, LoopbackServer]
+) -> None:
+    _, server = notify
+    secret = tmp_path / "outside" / "secret"
+    secret.parent.mkdir()
+    secret.write_text("not for the second server")
+    folder = tmp_path / "src" / "tv" / SHOW / "Season 01"
+    folder.mkdir(parents=True)
+    (folder / EPISODE).write_bytes(b"video")
+    (folder / EPISODE.replace(".mkv", ".nfo")).symlink_to(secret)
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    async with running_app(background=False, **mirror_sections(tmp_path, server.port)) as r:
+        answer = await r.client.post("/webhook/sonarr/hd", json=download(f"Season 01/{EPISODE}"))
+        assert answer.status_code == 202
+        await r.services.worker.run_until_idle()
+        (job,) = await mirror_jobs(r)
+    assert job["status"] == "dead", job
+    assert "outside" in job["last_error"] or "escapes" in job["last_error"], job["last_error"]
+    copied = tmp_path / "dst" / "TV" / SHOW / "Season 01"
+    assert not (copied / EPISODE.replace(".mkv", ".nfo")).is_symlink()
+
+
+async def test_dot_and_doubled_separators_in_a_library_path_make_one_job(
+    running_app: AppFactory, tmp_path: Path, notify: tuple[FakeNotify, LoopbackServer]
+) -> None:
+    _, server = notify
+    (tmp_path / "src" / "tv" / SHOW / "Season 01").mkdir(parents=True)
+    (tmp_path / "src" / "tv" / SHOW / "Season 01" / EPISODE).write_bytes(b"video")
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    async with running_app(background=False, **mirror_sections(tmp_path, server.port)) as r:
+        ids = set()
+        for series_path in (f"/tv/{SHOW}", f"/tv/./{SHOW}", f"//tv//{SHOW}", f"/tv/{SHOW}/."):
+            answer = await r.client.post(
+                "/webhook/sonarr/hd",
+                json=download(f"Season 01/{EPISODE}", series_path=series_path),
+            )
+            assert answer.status_code == 202
+            ids.update(answer.json()["jobs"])
+        jobs = await mirror_jobs(r)
+    assert len(ids) == 1 and len(jobs) == 1, jobs
+    assert jobs[0]["params"]["library_path"] == f"/tv/{SHOW}/Season 01/{EPISODE}"
+
+
+# -- finding 13: a folder made outside the root before the check ---------------------------
+
+
+def test_a_rename_into_a_symlink_out_of_the_root_creates_nothing_outside(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    destination = tmp_path / "dst" / "TV"
+    (destination / SHOW).mkdir(parents=True)
+    (destination / SHOW / EPISODE).write_bytes(b"the copy")
+    (destination / "Moved").symlink_to(outside)
+    rule = PathRule(arr_path="/tv", source=str(tmp_path / "src"), destination=str(destination))
+    old = map_path(f"/tv/{SHOW}/{EPISODE}", (rule,))
+    new = map_path(f"/tv/Moved/Season 02/{EPISODE}", (rule,))
+    moves = plan_moves(old, new)
+    assert moves
+    with pytest.raises(PathRefused):
+        apply_moves(moves, new)
+    assert list(outside.iterdir()) == []  # no "Season 02" made out there
+    assert (destination / SHOW / EPISODE).read_bytes() == b"the copy"

@@ -45,6 +45,7 @@ __all__ = [
     "PathRule",
     "ensure_inside",
     "map_path",
+    "normalise_library_path",
     "safe_for_argv",
     "sidecar_names",
 ]
@@ -299,6 +300,36 @@ def map_path(
         destination=safe_for_argv(_join(rule.destination_root, relative)),
         plex=_join(rule.plex_root, relative, rule.plex_separator),
     )
+
+
+def normalise_library_path(arr_path: str) -> str:
+    """``arr_path`` without ``.`` components and repeated separators, read as every rule
+    could read it: ``/tv/./Show/x.mkv`` and ``//tv//Show/x.mkv`` are ``/tv/Show/x.mkv``, so
+    the jobs keyed by it are one. Only a rewrite that changes no reading is made: a path
+    that is also a valid UNC path (``//nas/tv/...``) keeps its two leading separators, a
+    Windows path (``D:\\TV\\.\\x``) its drive and backslashes. A path that is refused anyway
+    (relative, ``..``, control characters) is returned as it is, for the refusal to name.
+    """
+    if unsafe_character(arr_path) is not None:
+        return arr_path
+    posix, windows = _posix(arr_path), _windows(arr_path)
+    readings = [r for r in (posix, windows) if r is not None]
+    if not readings or any(".." in r.parts for r in readings):
+        return arr_path
+    if posix is not None and windows is None:
+        return "/" + "/".join(posix.parts)
+    if windows is None:
+        return arr_path
+    separator = "\\" if "\\" in arr_path else "/"
+    anchor = windows.parts[0]
+    if posix is not None:  # ``//nas/tv/...``: both readings; the UNC form, if it keeps both
+        candidate = "/" + _join("/" + "/".join(posix.parts[:2]), posix.parts[2:])
+        again_posix, again_windows = _posix(candidate), _windows(candidate)
+        same_posix = again_posix is not None and again_posix.parts == posix.parts
+        same_windows = again_windows is not None and again_windows.parts == windows.parts
+        return candidate if same_posix and same_windows else arr_path
+    drive_root = anchor + separator if _DRIVE.match(anchor) else anchor
+    return _join(drive_root, windows.parts[1:], separator)
 
 
 def _readings(arr_path: str) -> dict[Style, _Reading]:

@@ -4,6 +4,10 @@ An import is a ``copy`` per file; a file an upgrade replaced, or an EpisodeFileD
 MovieFileDelete, a ``delete`` (with ``mirror.propagate_deletes``); a Rename a ``rename``
 (with ``mirror.propagate_renames``; without it the file is copied under its new name, as
 an import would). What each job carries and how it is keyed: ``core/job_kinds/mirror``.
+
+Library paths are normalised (``core/paths.normalise_library_path``: no ``.``, no repeated
+separators) before the jobs are built: the key is the path, so ``/tv/./Show/x.mkv`` and
+``//tv//Show/x.mkv`` make one job, never two copies of one file running at once.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from arrkestra.core.events import (
 from arrkestra.core.instances import InstanceRef
 from arrkestra.core.job_kinds import CopyParams, DeleteParams, MirrorProblem, RenameParams
 from arrkestra.core.jobs import JobSpec
+from arrkestra.core.paths import normalise_library_path as normalised
 
 ImportEvent = SonarrDownload | SonarrImportComplete | RadarrDownload
 FileDeleteEvent = SonarrEpisodeFileDelete | RadarrMovieFileDelete
@@ -34,9 +39,8 @@ def _problem_job(instance: InstanceRef, subject: str, problems: list[str]) -> Jo
 
 
 def delete_spec(instance: InstanceRef, library_path: str, title: str | None, why: str) -> JobSpec:
-    params = DeleteParams(
-        instance=instance.qualified, library_path=library_path, title=title, reason=why
-    )
+    path = normalised(library_path)
+    params = DeleteParams(instance=instance.qualified, library_path=path, title=title, reason=why)
     return params.spec()
 
 
@@ -65,7 +69,7 @@ def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec
             continue
         params = CopyParams(
             instance=instance.qualified,
-            library_path=file.library_path,
+            library_path=normalised(file.library_path),
             replace_existing=replace or file.is_upgrade,
             title=event.title,
             year=event.year,
@@ -77,9 +81,9 @@ def mirror_jobs(event: Event | Malformed, instance: InstanceRef) -> list[JobSpec
         )
         specs.append(params.spec())
     if instance.mirror_deletes:
-        imported = {f.library_path for f in files}
+        imported = {normalised(f.library_path) for f in files if f.library_path is not None}
         for path in event.replaced_paths():
-            if path not in imported:  # a same-name upgrade is replaced by its copy
+            if normalised(path) not in imported:  # a same-name upgrade is replaced by its copy
                 specs.append(delete_spec(instance, path, event.title, "upgrade"))
     return specs
 
@@ -107,11 +111,10 @@ def mirror_rename_jobs(event: Event | Malformed, instance: InstanceRef) -> list[
     for file in event.renamed_files():
         if file.library_path is None:
             continue  # nothing to copy or move to; the event row keeps the payload
-        where = {"instance": instance.qualified, "library_path": file.library_path}
+        where = {"instance": instance.qualified, "library_path": normalised(file.library_path)}
         if instance.mirror_renames and file.previous_path is not None:
-            specs.append(
-                RenameParams(**where, previous_path=file.previous_path, title=event.title).spec()
-            )
+            previous = normalised(file.previous_path)
+            specs.append(RenameParams(**where, previous_path=previous, title=event.title).spec())
         else:
             specs.append(CopyParams(**where, title=event.title).spec())
     return specs

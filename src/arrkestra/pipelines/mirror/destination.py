@@ -13,6 +13,7 @@ would happen and changes nothing. Every touched path is recorded in the job's re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -99,11 +100,27 @@ def plan_moves(old: MappedPath, new: MappedPath) -> list[tuple[str, str]]:
     return moves
 
 
+def make_folder_inside(folder: str, root: str) -> None:
+    """Blocking: create ``folder`` (below ``root``, lexically) one level at a time, each
+    level proven inside the root's real path before anything is created in it: a
+    symlink out of the root anywhere on the way is refused with nothing made outside."""
+    real_root = os.path.realpath(root)
+    missing: list[str] = []
+    existing = folder
+    while not os.path.lexists(existing) and existing != root:
+        existing, name = os.path.split(existing)
+        missing.append(name)
+    ensure_inside(os.path.realpath(existing), real_root, allow_root=True)
+    for name in reversed(missing):
+        existing = os.path.join(existing, name)
+        with contextlib.suppress(FileExistsError):  # made meanwhile: checked all the same
+            os.mkdir(existing)
+        ensure_inside(os.path.realpath(existing), real_root, allow_root=True)
+
+
 def apply_moves(moves: list[tuple[str, str]], new: MappedPath) -> list[list[str]]:
-    """Blocking: create the new folder (inside its root) and move each file."""
-    os.makedirs(new.destination_dir, exist_ok=True)
-    root = os.path.realpath(new.rule.destination_root)
-    ensure_inside(os.path.realpath(new.destination_dir), root, allow_root=True)
+    """Blocking: create the new folder (proven inside its root first) and move each file."""
+    make_folder_inside(new.destination_dir, new.rule.destination_root)
     done = []
     for source, target in moves:
         os.replace(source, target)  # same file system: one atomic rename per file
