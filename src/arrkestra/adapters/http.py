@@ -1,5 +1,13 @@
-"""The shared ``httpx.AsyncClient`` factory: timeouts, pooling, a recognisable User-Agent,
-and one DEBUG line per upstream request.
+"""The shared ``httpx.AsyncClient`` factory: one deadline per request, pooling, a
+recognisable User-Agent, and one DEBUG line per upstream request.
+
+httpx's timeouts are per operation (connect, each read, each write): an upstream sending a
+byte every 0.1 s never trips one, and held a cleanup attempt for ten minutes. So every
+request made here also has one deadline for all of it (:class:`DeadlineTransport`):
+waiting for the pool, connecting, sending, and reading the whole body, streamed or not,
+within the request's timeout (the client's, or the ``timeout=`` of that one request).
+Past it the request fails with ``httpx.ReadTimeout``, which the adapters already turn
+into a TransientError.
 
 Error messages built from requests go through ``describe_request`` so a URL with a token
 in its query never reaches a log or an error message unmasked. The DEBUG line
@@ -10,10 +18,11 @@ the query string or a header, where keys and tokens travel) and is redacted as w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 
@@ -59,6 +68,75 @@ class LoggedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class DeadlineTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport with one deadline for the whole request, body included.
+
+    The budget is the request's own timeout (the largest of its connect, read, write and
+    pool values: ``make_client``'s ``timeout``, or a per-request ``timeout=``); a request
+    without one has no deadline. The answer's body is read through :class:`_DeadlineStream`,
+    so ``client.stream`` is bounded as well as ``client.get``.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        budget = request_budget(request)
+        if budget is None:
+            return await self._inner.handle_async_request(request)
+        deadline = asyncio.get_running_loop().time() + budget
+        try:
+            async with asyncio.timeout_at(deadline):
+                response = await self._inner.handle_async_request(request)
+        except TimeoutError:
+            raise _deadline_passed(request, budget) from None
+        stream = response.stream
+        if isinstance(stream, httpx.AsyncByteStream):
+            response.stream = _DeadlineStream(stream, request, deadline, budget)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _DeadlineStream(httpx.AsyncByteStream):
+    """An answer's body, each chunk awaited only until the request's deadline."""
+
+    def __init__(
+        self, inner: httpx.AsyncByteStream, request: httpx.Request, deadline: float, budget: float
+    ) -> None:
+        self._inner = inner
+        self._request = request
+        self._deadline = deadline
+        self._budget = budget
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = aiter(self._inner)
+        while True:
+            try:
+                async with asyncio.timeout_at(self._deadline):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise _deadline_passed(self._request, self._budget) from None
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def request_budget(request: httpx.Request) -> float | None:
+    """Seconds the whole request may take: the largest of its httpx timeouts, if any."""
+    timeouts = request.extensions.get("timeout") or {}
+    values = [value for value in timeouts.values() if isinstance(value, int | float)]
+    return max(values) if values else None
+
+
+def _deadline_passed(request: httpx.Request, budget: float) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(f"no whole answer within {budget:g}s", request=request)
+
+
 def make_client(
     *,
     timeout: float,
@@ -68,11 +146,12 @@ def make_client(
 ) -> httpx.AsyncClient:
     """``retries``: a request that could not connect is tried again at once this many times
     (httpx's transport retries, with its short backoff) inside one attempt of a job; every
-    other failure is the job queue's to retry. Every request is logged at DEBUG
-    (:class:`LoggedTransport`); ``redactor`` masks the configured secrets in those lines
-    (its URL patterns apply without one)."""
+    other failure is the job queue's to retry. ``timeout`` bounds each request as a whole,
+    its body included (:class:`DeadlineTransport`), and each connect to 10 s at most.
+    Every request is logged at DEBUG (:class:`LoggedTransport`); ``redactor`` masks the
+    configured secrets in those lines (its URL patterns apply without one)."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=10)
-    transport = httpx.AsyncHTTPTransport(limits=limits, retries=retries)
+    transport = DeadlineTransport(httpx.AsyncHTTPTransport(limits=limits, retries=retries))
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         transport=LoggedTransport(transport, redactor or Redactor()),

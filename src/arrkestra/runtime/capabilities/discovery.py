@@ -165,7 +165,11 @@ async def check_targets(settings: Settings, redactor: Redactor) -> str | None:
         Target(t.instance, replace(t.spec, tags=(), create_tags=False)) if t.spec.create_tags else t
         for t in targets_of(settings)
     ]
-    async with make_client(timeout=30.0, redactor=redactor) as http:
+    # each request within its instance's own timeout (sonarr.<name>.timeout), the largest
+    names = {target.instance.removeprefix("sonarr.") for target in targets}
+    timeouts = [settings.sonarr[name].timeout for name in names if name in settings.sonarr]
+    timeout = max(timeouts, default=30.0)
+    async with make_client(timeout=timeout, redactor=redactor) as http:
         try:
             await validate(sonarr_clients(settings, http, redactor), targets)
         except ValidationFailed as exc:
