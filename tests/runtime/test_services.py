@@ -85,6 +85,7 @@ def test_pipelines_exist_only_when_configured(tmp_path: Path) -> None:
         "events.prune",
         "store.backup",
         "store.integrity",
+        "store.probe",
         "overseerr.health",
     ]
     configured.close()

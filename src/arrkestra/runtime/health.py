@@ -1,8 +1,8 @@
 """Component health and the one ``/health`` body (with the replaced tools' fields).
 
 Components report their own state here (store, upstreams, mounts); the body is
-assembled on request. Upstream trouble makes the status ``degraded``; only a broken
-store makes it ``unhealthy``.
+assembled on request. Upstream trouble (or a nearly full disk) makes the status
+``degraded``; only a store that cannot take writes makes it ``unhealthy``.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def _iso(ts: float) -> str:
 
 def overall_status(components: dict[str, Component]) -> str:
     store = components.get("store")
-    if store is not None and store.state is not ComponentState.OK:
-        return "unhealthy"
+    if store is not None and store.state not in (ComponentState.OK, ComponentState.DEGRADED):
+        return "unhealthy"  # it cannot take writes, or its file is gone (nearly full: degraded)
     if any(c.state is not ComponentState.OK for c in components.values()):
         return "degraded"
     return "healthy"

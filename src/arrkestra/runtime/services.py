@@ -5,7 +5,8 @@ alerts, scheduler; HTTP clients on demand) and then, in one loop over
 ``runtime/capabilities``, builds each capability whose ``why_not`` is None and hands its
 parts to their owners. The web app and the CLI share it.
 
-Start-up never touches the network: it opens and checks the database, recovers jobs a
+Start-up never touches the network: it opens and checks the database (refusing a
+read-only one, warning when a new one is created next to backups), recovers jobs a
 crashed process left running, and wires the worker and the scheduler.
 """
 
@@ -28,18 +29,19 @@ from arrkestra.runtime import capabilities
 from arrkestra.runtime.alerts import Alerts, build_notifier
 from arrkestra.runtime.capabilities.contract import Capability, Closer, Cron, Platform, Task
 from arrkestra.runtime.clock import Clock, SystemClock, SystemRandom
-from arrkestra.runtime.health import ComponentState, HealthRegistry
+from arrkestra.runtime.health import HealthRegistry
 from arrkestra.runtime.housekeeping import housekeeping_tasks
 from arrkestra.runtime.intake import EventWriter
 from arrkestra.runtime.metrics import Metrics
 from arrkestra.runtime.progress import ProgressBoard
 from arrkestra.runtime.queue import Queue
 from arrkestra.runtime.scheduler import Scheduler
+from arrkestra.runtime.store_watch import StoreWatch
 from arrkestra.runtime.summary import summary_task
 from arrkestra.runtime.worker import Worker, WorkerHooks
 from arrkestra.store import jobs as job_store
 from arrkestra.store import maintenance
-from arrkestra.store.connection import DatabaseDamaged, StoreError
+from arrkestra.store.connection import DatabaseDamaged, StoreError, require_writable_folder
 from arrkestra.store.database import Database
 from arrkestra.store.lock import DatabaseLock
 
@@ -55,6 +57,7 @@ class Services(Platform):
     worker: Worker
     intake: EventWriter
     lock: DatabaseLock | None
+    store_watch: StoreWatch
     capabilities: dict[str, Capability[Any]] = field(default_factory=dict)
     closers: list[Closer] = field(default_factory=list)
     version: str = __version__
@@ -124,7 +127,8 @@ def open_services(
 ) -> Services:
     """Build everything. ``daemon`` takes the database lock, recovers and schedules."""
     clock = clock or SystemClock()
-    db, lock = open_database(settings, daemon=daemon)
+    notes: list[str] = []
+    db, lock = open_database(settings, daemon=daemon, notes=notes)
     if daemon:
         recovered = db.call(job_store.recover_running, now=clock.now())
         if recovered:
@@ -135,7 +139,8 @@ def open_services(
             )
     metrics = Metrics(__version__)
     health = HealthRegistry(started_at=clock.now())
-    health.set("store", ComponentState.OK)
+    store_watch = StoreWatch(db, health, clock)
+    health.notes.extend(notes)
     health.notes.extend(unauthenticated_note(settings))
     worker = Worker(
         db,
@@ -165,12 +170,19 @@ def open_services(
         alerts=alerts,
         progress=ProgressBoard(),
         worker=worker,
-        intake=EventWriter(db, dedupe_window=settings.server.dedupe_window, on_jobs=worker.wake),
+        intake=EventWriter(
+            db,
+            dedupe_window=settings.server.dedupe_window,
+            on_jobs=worker.wake,
+            watch=store_watch,
+        ),
         lock=lock,
+        store_watch=store_watch,
     )
     if daemon:
         for task in housekeeping_tasks(settings, db, clock, queue, health):
             schedule(services.scheduler, task)
+        schedule(services.scheduler, store_watch.task())
         summary = summary_task(settings, db, clock, notifier)
         if summary is not None:
             schedule(services.scheduler, summary)
@@ -234,12 +246,26 @@ def lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def open_database(settings: Settings, *, daemon: bool) -> tuple[Database, DatabaseLock | None]:
-    """Lock (daemon only), open, migrate and quick-check the database."""
-    lock = DatabaseLock(settings.storage.db_file) if daemon else None
-    if lock is not None:
-        lock.acquire()
+def open_database(
+    settings: Settings, *, daemon: bool, notes: list[str] | None = None
+) -> tuple[Database, DatabaseLock | None]:
+    """Lock (daemon only: refusing a read-only file or folder), open, migrate and
+    quick-check the database. A new database next to backups is warned about (and the
+    warning added to ``notes``, for /health)."""
     storage = settings.storage
+    lock = DatabaseLock(storage.db_file) if daemon else None
+    if lock is not None:
+        require_writable_folder(storage.db_file.parent)
+        missing = maintenance.missing_database_warning(storage.db_file, storage.backup_dir)
+        if missing is not None:
+            log.warning("DATABASE MISSING: %s", missing)
+            if notes is not None:  # /health is open: no paths there
+                notes.append(
+                    "a new, empty database was created although backups exist: if the old "
+                    "one was lost, stop arrkestra and restore the newest backup (the log says "
+                    "where)"
+                )
+        lock.acquire()
     try:
         try:
             db = Database.open(storage.db_file)

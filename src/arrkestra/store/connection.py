@@ -9,7 +9,10 @@ connection on one thread) is ``store/database``.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +28,11 @@ class DatabaseDamaged(StoreError):
     """SQLite says the file itself is damaged (malformed image, not a database)."""
 
 
+class StoreGone(StoreError):
+    """The database file is no longer at its path (deleted, replaced): what is written now
+    is lost at the next restart, so nothing written is acknowledged."""
+
+
 def damaged(exc: sqlite3.Error) -> bool:
     """SQLite says the file itself is damaged (not: locked, read-only, I/O)."""
     # OperationalError (locked, read-only, I/O) is a subclass: only the plain class is damage.
@@ -33,7 +41,10 @@ def damaged(exc: sqlite3.Error) -> bool:
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the database file with arrkestra's pragmas."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(unwritable_message(path.parent, exc)) from None
     try:
         conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
@@ -63,3 +74,40 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def require_writable_folder(folder: Path) -> None:
+    """Create ``folder`` if needed and prove a file can be created in it (SQLite creates
+    its ``-wal`` and ``-shm`` files there); ``StoreError`` in one line when not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=".arrkestra-write-test-"):
+            pass
+    except OSError as exc:
+        raise StoreError(unwritable_message(folder, exc)) from None
+
+
+def unwritable_message(path: Path, exc: OSError) -> str:
+    """One line saying why arrkestra cannot write ``path`` (a file or a folder)."""
+    why = {
+        errno.EROFS: "it is on a read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "the operation is not permitted (an immutable file or folder?)",
+        errno.ENOSPC: "the disk is full",
+    }.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return (
+        f"cannot write {path}: {why}. arrkestra writes its database and the folder holding "
+        "it (storage.path): fix the permissions or the mount, or choose another storage.path"
+    )
+
+
+FileIdentity = tuple[int, int]
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    """(device, inode) of the file at ``path`` now; None when there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino

@@ -2,6 +2,10 @@
 
 SQLite calls block; running them all on a single worker thread keeps the event loop
 free and serialises access to the connection without a lock of our own.
+
+The handle remembers which files it opened (device and inode of the database and its
+``-wal``): SQLite keeps writing to a file deleted or replaced under it, and everything
+written there is gone at the next start, so ``file_problem`` lets the daemon notice.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from arrkestra.store.connection import connect
+from arrkestra.store.connection import connect, file_identity
 from arrkestra.store.migrations import migrate
 
 P = ParamSpec("P")
@@ -27,6 +31,32 @@ class Database:
         self._conn = conn
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arrkestra-db")
         self._closed = False
+        self._identity = file_identity(path)
+        self._wal_identity = file_identity(self.wal_path)
+
+    @property
+    def wal_path(self) -> Path:
+        return self.path.with_name(self.path.name + "-wal")
+
+    def file_problem(self) -> str | None:
+        """Why the files at the database's path are not the ones it writes (None: they are).
+
+        Two ``stat`` calls, safe from any thread.
+        """
+        now = file_identity(self.path)
+        if now != self._identity:
+            what = "deleted" if now is None else "replaced by another file"
+            return f"the database file {self.path.name} was {what} while arrkestra was using it"
+        wal = file_identity(self.wal_path)
+        if self._wal_identity is None:
+            self._wal_identity = wal  # not there at open (a new database): adopt the first
+        elif wal != self._wal_identity:
+            what = "deleted" if wal is None else "replaced by another file"
+            return (
+                f"the database's write-ahead log {self.wal_path.name} was {what} while arrkestra "
+                "was using it"
+            )
+        return None
 
     @classmethod
     def open(cls, path: Path) -> Database:

@@ -1,7 +1,12 @@
-"""Integrity checks and online backups (``VACUUM INTO``) with rotation."""
+"""Integrity checks, online backups (``VACUUM INTO``) with rotation, and the room left.
+
+Also what start-up says about a database that is not there while backups are: the user
+has most likely lost it, and a new empty one would silently forget every job.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,3 +85,32 @@ def backup(conn: sqlite3.Connection, backup_dir: Path, *, keep: int, now: dateti
     for old in removed:
         old.unlink(missing_ok=True)
     return BackupResult(final, final.stat().st_size, removed)
+
+
+def room_left(conn: sqlite3.Connection, db_file: Path) -> int:
+    """Bytes the database can still grow by: the free space of its disk, or less when
+    SQLite's own page limit (``max_page_count``) is nearer."""
+    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    limit = int(conn.execute("PRAGMA max_page_count").fetchone()[0])
+    free_pages = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+    within_limit = (limit - pages + free_pages) * page_size
+    disk = os.statvfs(db_file.parent)
+    return min(within_limit, disk.f_bavail * disk.f_frsize + free_pages * page_size)
+
+
+def missing_database_warning(db_file: Path, backup_dir: Path) -> str | None:
+    """A loud warning when a new database is about to be created next to backups."""
+    try:
+        exists = db_file.stat().st_size > 0
+    except FileNotFoundError:
+        exists = False
+    backups = [] if exists else list_backups(backup_dir)
+    if not backups:
+        return None
+    return (
+        f"the database {db_file} is missing or empty, but {len(backups)} backup(s) are in "
+        f"{backup_dir}: arrkestra starts a NEW, EMPTY database and every earlier event and "
+        f"job is not in it. If this is not what you want, stop arrkestra and copy the "
+        f"newest backup ({backups[0].name}) to {db_file}"
+    )

@@ -1,31 +1,36 @@
-"""``/health`` (process and store; upstreams only degrade it), ``/ready``, ``/metrics``."""
+"""``/health`` (process and store; upstreams only degrade it), ``/ready``, ``/metrics``.
+
+None of them waits on the database thread longer than a bounded time: the store's state
+comes from its watch (``runtime/store_watch``: the last probe, plus a fresh look at the
+file's identity), and what they read from the database is awaited at most ``READ_BOUND``
+before the last answer is used. A thread stuck behind another process's lock cannot make
+a monitor time out.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from arrkestra.runtime.health import ComponentState, health_body
+from arrkestra.runtime.metrics import QueueSnapshot
 from arrkestra.store import jobs as job_store
-from arrkestra.store import state as state_store
 from arrkestra.web.deps import ServicesDep, authenticated_if_protected
 
-log = logging.getLogger("arrkestra.web")
 router = APIRouter(dependencies=[Depends(authenticated_if_protected)], tags=["health"])
 DAY = 86_400.0
 
 
 @router.get("/health", summary="Process, store and upstream health (200 while the store works)")
 async def health(services: ServicesDep) -> JSONResponse:
-    try:
-        jobs_24h = await services.db.run(job_store.finished_since, services.clock.now() - DAY)
-    except Exception as exc:  # a broken store is exactly what /health must report, not raise
-        log.error("health: store query failed: %s", exc)
-        services.health.set("store", ComponentState.DOWN, "database query failed")
-        jobs_24h = {}
+    watch = services.store_watch
+    watch.check_file()
+    empty: dict[str, int] = {}
+    jobs_24h = await watch.bounded(
+        "jobs_24h", empty, job_store.finished_since, services.clock.now() - DAY
+    )
     body: dict[str, Any] = health_body(
         services.health,
         version=services.version,
@@ -40,11 +45,9 @@ async def health(services: ServicesDep) -> JSONResponse:
 async def ready(services: ServicesDep) -> JSONResponse:
     if not services.ready:
         return JSONResponse({"ready": False, "detail": "starting or stopping"}, status_code=503)
-    try:
-        await services.db.run(state_store.probe_write, now=services.clock.now())
-    except Exception as exc:
-        log.error("ready: store write failed: %s", exc)
-        return JSONResponse({"ready": False, "detail": "the database does not take writes"}, 503)
+    store = await services.store_watch.probe()  # a real write, awaited a bounded time
+    if store.state is ComponentState.DOWN:
+        return JSONResponse({"ready": False, "detail": store.detail}, 503)
     return JSONResponse({"ready": True})
 
 
@@ -55,6 +58,9 @@ async def ping() -> dict[str, bool]:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(services: ServicesDep) -> Response:
-    snapshot, extra = await services.db.run(services.metrics.read_all)
+    nothing: tuple[QueueSnapshot, list[object]] = (QueueSnapshot({}, {}), [])
+    snapshot, extra = await services.store_watch.bounded(
+        "metrics", nothing, services.metrics.read_all
+    )
     payload = services.metrics.render(snapshot, services.clock.now(), extra)
     return Response(payload, media_type="text/plain; version=0.0.4; charset=utf-8")
