@@ -38,8 +38,11 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     ├── StoreError                  store/connection  the database cannot be used (locked by
     │   │                                          another daemon, too new, unreadable) ->
     │   │                                          refuse to start, exit 1
-    │   └── DatabaseDamaged         store/connection  SQLite says the file is damaged ->
-    │                                              refuse, naming the newest backup
+    │   ├── DatabaseDamaged         store/connection  SQLite says the file is damaged ->
+    │   │                                          refuse, naming the newest backup
+    │   └── StoreGone               store/connection  the database file was deleted or
+    │                                              replaced while in use -> webhook 503,
+    │                                              /health unhealthy (runtime/store_watch)
     ├── LeaseLost                   store/jobs     the job was cancelled or reclaimed meanwhile
     │                                              -> its result is discarded, the run stopped
     ├── JobNotFound                 store/jobs     (a LookupError) no job with that id -> 404
