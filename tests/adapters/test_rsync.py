@@ -26,7 +26,7 @@ from arrkestra.adapters.rsync import (
     cleanup_partials,
     run_transfer,
 )
-from arrkestra.core.errors import PermanentError, TransientError
+from arrkestra.core.errors import PermanentError, ToolMissing, TransientError
 
 pytestmark = pytest.mark.skipif(shutil.which("rsync") is None, reason="needs rsync")
 
@@ -283,12 +283,16 @@ async def test_a_destination_that_cannot_be_a_folder_is_permanent(tmp_path: Path
         await run_transfer(transfer_of(media, destination=blocker / "Movie"), RsyncOptions())
 
 
-async def test_a_missing_rsync_binary_is_permanent(tmp_path: Path) -> None:
+async def test_a_missing_rsync_binary_is_a_missing_tool_not_a_job_failure(
+    tmp_path: Path,
+) -> None:
     media = write(tmp_path / "src" / "Movie.mkv", b"m")
     options = RsyncOptions(binary=str(tmp_path / "no-rsync-here"))
 
-    with pytest.raises(PermanentError, match="cannot run"):
+    with pytest.raises(ToolMissing, match="not found on PATH") as raised:
         await run_transfer(transfer_of(media, destination=tmp_path / "dst"), options)
+    assert raised.value.tool == "no-rsync-here"
+    assert not (tmp_path / "dst").exists()  # looked up before anything is created
 
 
 async def test_rsync_stopped_from_outside_is_transient(tmp_path: Path, big_file: Path) -> None:

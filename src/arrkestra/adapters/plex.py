@@ -185,6 +185,11 @@ class PlexClient:
             )
         return body.MediaContainer.machineIdentifier
 
+    async def check_auth(self) -> None:
+        """Prove the token is accepted (``UpstreamAuthError`` if not): the sections, read
+        afresh (``/identity`` answers without a token)."""
+        await self._sections(force=True)
+
     async def sections(self) -> list[Section]:
         """Every library section, from a cache at most ``sections_ttl`` seconds old."""
         sections, _ = await self._sections(force=False)

@@ -42,6 +42,9 @@ Decisions:
   ``wait()`` answers only once they close. Its output gets ``PIPE_GRACE`` seconds after
   the exit, then the group is stopped; without that a run hung until its 4 h timeout
   (seen in CI, and reproduced with a stand-in rsync that leaves a child behind).
+- rsync is looked up on ``PATH`` before each run (:func:`require_binary`): missing, or
+  not executable, is ``ToolMissing`` (the mirror pipeline pauses and the job waits, no
+  attempt spent), never a job failure; nothing is created at the destination first.
 - Needs rsync >= 3.1 (``--info``, ``--outbuf``); an older one fails at once with exit
   code 1, a permanent error that names the unknown option.
 - ``on_progress`` is called on the event loop, about once a second; an exception from it
@@ -57,6 +60,7 @@ import ctypes.util
 import errno
 import os
 import re
+import shutil
 import signal
 import stat
 from collections.abc import Callable, Iterable
@@ -71,7 +75,7 @@ from arrkestra.adapters.rsync_output import (
     exit_error,
     parse_stats,
 )
-from arrkestra.core.errors import PermanentError, TransientError
+from arrkestra.core.errors import PermanentError, ToolMissing, TransientError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PIPE_GRACE = 5.0  # seconds rsync's output may take to end after rsync exited
@@ -174,6 +178,7 @@ async def run_transfer(
 ) -> TransferStats:
     """Run rsync for ``transfer``; its stats, or an error saying whether to retry."""
     argv = build_argv(transfer, options)
+    require_binary(options.binary)
     names = [os.path.basename(source) for source in transfer.sources]
     reader, tail = OutputReader(on_progress), StderrTail()
     loop = asyncio.get_running_loop()
@@ -202,6 +207,28 @@ async def run_transfer(
     if code != 0:
         raise exit_error(code, tail.text())
     return parse_stats(reader.lines, seconds=loop.time() - started, dry_run=options.dry_run)
+
+
+def find_binary(binary: str) -> str | None:
+    """Where ``binary`` is (looked up on ``PATH`` now, or the path itself); None when it
+    is missing or not executable."""
+    return shutil.which(binary)
+
+
+def require_binary(binary: str) -> str:
+    """``binary``'s path, or ``ToolMissing`` saying it cannot be found."""
+    found = find_binary(binary)
+    if found is None:
+        raise ToolMissing(_missing_text(binary, "not found on PATH"), tool=_tool_name(binary))
+    return found
+
+
+def _tool_name(binary: str) -> str:
+    return os.path.basename(binary) or binary
+
+
+def _missing_text(binary: str, why: str) -> str:
+    return f"{_tool_name(binary)} is missing: {binary!r} {why}; install it (rsync >= 3.1)"
 
 
 def _prepare_destination(destination_dir: str, names: list[str]) -> None:
@@ -300,8 +327,9 @@ async def _spawn(argv: list[str], grace: float) -> asyncio.subprocess.Process:
         with contextlib.suppress(OSError):
             await _stop(await starting, grace)
         raise
-    except (FileNotFoundError, PermissionError) as exc:
-        raise PermanentError(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
+    except (FileNotFoundError, PermissionError) as exc:  # gone since it was looked up
+        why = f"cannot be run ({exc.strerror})"
+        raise ToolMissing(_missing_text(argv[0], why), tool=_tool_name(argv[0])) from exc
     except OSError as exc:  # out of processes or memory
         raise TransientError(f"cannot start {argv[0]!r}: {exc.strerror}") from exc
 

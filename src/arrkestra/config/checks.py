@@ -6,6 +6,7 @@ must start with no config at all, which triggers several of them).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 
 from arrkestra.config.models.settings import PIPELINES, Settings
@@ -163,6 +164,23 @@ def _key_without_url(settings: Settings) -> list[ConfigProblem]:
     ]
 
 
+def _missing_rsync(settings: Settings) -> list[ConfigProblem]:
+    """Mirror copies with rsync: said here (and by ``check``) rather than by every job."""
+    instances = [*settings.sonarr.values(), *settings.radarr.values()]
+    mirrors = settings.mirror.enabled and settings.mirror.paths and any(i.mirror for i in instances)
+    if not mirrors or shutil.which("rsync") is not None:
+        return []
+    return [
+        ConfigProblem(
+            "mirror",
+            "rsync is not found on PATH: the mirror pipeline stays paused (its jobs wait) "
+            "until it is installed",
+            "install rsync >= 3.1 (apt install rsync, apk add rsync); mirror resumes by "
+            "itself within a minute",
+        )
+    ]
+
+
 _CHECKS: tuple[Callable[[Settings], list[ConfigProblem]], ...] = (
     _unauthenticated_webhooks,
     _key_without_url,
@@ -170,4 +188,5 @@ _CHECKS: tuple[Callable[[Settings], list[ConfigProblem]], ...] = (
     _pipelines_without_upstream,
     _retries,
     _no_effect,
+    _missing_rsync,
 )

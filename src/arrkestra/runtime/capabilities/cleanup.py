@@ -2,8 +2,8 @@
 
 Runs: the ``cleanup`` pipeline (``pipelines/cleanup.run`` with an Overseerr client and
 the deletion budget) and, every ``overseerr.poll_interval``, the Overseerr health check
-(``runtime/overseerr_monitor``: down -> /health, back -> waiting jobs run at once, key
-rejected -> cleanup paused until it works).
+(``runtime/upstream_monitor``: down -> /health, back -> waiting jobs run at once, key
+rejected -> cleanup paused until it works, also across a restart).
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.pipelines import cleanup
     from arrkestra.runtime.capabilities.budgets import deletion_budget
     from arrkestra.runtime.capabilities.contract import Capability, Every
-    from arrkestra.runtime.overseerr_monitor import OverseerrMonitor
+    from arrkestra.runtime.upstream_monitor import UpstreamMonitor
     from arrkestra.runtime.worker import Pipeline
+    from arrkestra.store import state as state_store
 
     overseerr = settings.overseerr
     assert overseerr is not None  # why_not checked it
@@ -71,9 +72,22 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         concurrency=settings.cleanup.concurrency,
         policy=settings.retry_policy(NAME),
     )
-    monitor = OverseerrMonitor(
-        client, health=platform.health, alerts=platform.alerts, queue=platform.queue
+
+    async def probe() -> None:
+        await client.status()
+        await client.check_auth()
+
+    monitor = UpstreamMonitor(
+        "overseerr",
+        (NAME,),
+        probe,
+        always=True,
+        health=platform.health,
+        alerts=platform.alerts,
+        queue=platform.queue,
+        notifier=platform.notifier,
     )
+    monitor.restore(platform.db.call(state_store.paused_pipelines))  # a pause outlives a restart
     checks: tuple[Every, ...] = ()
     if overseerr.poll_interval > 0:
         checks = (Every("overseerr.health", overseerr.poll_interval, monitor.poll, run_now=True),)

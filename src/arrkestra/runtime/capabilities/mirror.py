@@ -6,8 +6,11 @@ files of the folder, delete, rename), the ``plex_scan`` pipeline when Plex is co
 (``pipelines/mirror/scan.run``), and every minute the mount check of every root
 (``runtime/mount_watch``: a ``mount:<path>`` component on /health, ``arrkestra_mount_up``,
 one notification when a root goes down and one when it is back, and the jobs waiting on
-it woken). Announcements of one series are coalesced (``notifications.coalesce_window``)
-and flushed at shutdown.
+it woken), the rsync look-up (``runtime/tool_monitor``: missing -> ``rsync: down``, mirror
+paused with one alert, resumed when it is found) and, while Plex rejected the token, the
+Plex probe (``runtime/upstream_monitor``: scans resume once it is accepted).
+Announcements of one series are coalesced (``notifications.coalesce_window``) and flushed
+at shutdown.
 
 Also the way in for a copy asked for by hand: :func:`plan_manual_path` (a file or a folder).
 """
@@ -27,13 +30,15 @@ if TYPE_CHECKING:
     from arrkestra.core.paths import MappedPath
     from arrkestra.pipelines.mirror import scan
     from arrkestra.pipelines.mirror.manual_folder import FolderPlan
-    from arrkestra.runtime.capabilities.contract import Capability, Platform
+    from arrkestra.runtime.capabilities.contract import Capability, Every, Platform
     from arrkestra.runtime.metrics import Metrics
     from arrkestra.runtime.progress import ProgressBoard
     from arrkestra.runtime.worker import Pipeline
 
 NAME = MIRROR
 MOUNT_CHECK_INTERVAL = 60.0
+TOOL_CHECK_INTERVAL = 60.0  # a missing rsync is looked for again this often
+PLEX_CHECK_INTERVAL = 60.0  # a Plex that rejected the token is probed this often
 
 
 def why_not(settings: Settings) -> str | None:
@@ -74,7 +79,7 @@ def plan_manual_path(
 def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.adapters.mounts import MountChecker
     from arrkestra.adapters.notify_coalesce import Coalescer
-    from arrkestra.adapters.rsync import RsyncOptions
+    from arrkestra.adapters.rsync import RsyncOptions, find_binary
     from arrkestra.core.job_kinds import load_mirror_params
     from arrkestra.pipelines.mirror import pipeline
     from arrkestra.pipelines.mirror.deps import Deps
@@ -84,6 +89,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.runtime.capabilities.contract import Capability, Every
     from arrkestra.runtime.mount_watch import MountWatch
     from arrkestra.runtime.sibling_leases import SiblingLeases
+    from arrkestra.runtime.tool_monitor import ToolMonitor
     from arrkestra.runtime.worker import Pipeline
 
     config = settings.mirror
@@ -99,17 +105,26 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     async def announce(item: Mirrored) -> None:
         coalescer.add(item.group, item)
 
+    rsync = RsyncOptions(
+        excludes=tuple(config.excludes),
+        ignore_existing=config.ignore_existing,
+        dry_run=settings.pipeline_dry_run(NAME),
+        timeout=config.timeout,
+        bwlimit=config.bwlimit,
+    )
+    tools = ToolMonitor(
+        "rsync",
+        NAME,
+        lambda: find_binary(rsync.binary),
+        health=platform.health,
+        queue=platform.queue,
+        notifier=platform.notifier,
+    )
     deps = Deps(
         rules=rules,
         mounts=mounts,
         anchor_file=anchor,
-        rsync=RsyncOptions(
-            excludes=tuple(config.excludes),
-            ignore_existing=config.ignore_existing,
-            dry_run=settings.pipeline_dry_run(NAME),
-            timeout=config.timeout,
-            bwlimit=config.bwlimit,
-        ),
+        rsync=rsync,
         queue_scan=None if plex is None else plex.queue_scan,
         announce=announce,
         siblings=SiblingLeases(platform.db, platform.clock, platform.metrics, settings.queue.lease),
@@ -119,7 +134,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     copies = Pipeline(
         NAME,
         params=load_mirror_params,
-        run=pipeline.run,
+        run=tools.guarded(pipeline.run),
         deps=deps,
         concurrency=config.concurrency,
         policy=settings.retry_policy(NAME),
@@ -141,10 +156,14 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         await coalescer.flush()  # what the drained jobs announced goes out
         mounts.close()
 
+    checks = (
+        Every("mirror.mounts", MOUNT_CHECK_INTERVAL, watch.check, run_now=True),
+        Every("mirror.tools", TOOL_CHECK_INTERVAL, tools.check, run_now=True),
+    )
     return Capability(
         NAME,
         pipelines=(copies,) if plex is None else (copies, plex.pipeline),
-        health_checks=(Every("mirror.mounts", MOUNT_CHECK_INTERVAL, watch.check, run_now=True),),
+        health_checks=checks if plex is None else (*checks, plex.health_check),
         closers=(close,),
     )
 
@@ -153,13 +172,18 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
 class PlexScans:
     pipeline: Pipeline[ScanParams, scan.Deps]
     queue_scan: Callable[[MappedPath], Awaitable[None]]  # a copy's folder, debounced
+    health_check: Every  # probes Plex while it holds scans paused (a rejected token)
 
 
 def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
-    """The ``plex_scan`` pipeline, and how a copy queues its folder's scan (None: no Plex)."""
-    from arrkestra.adapters.plex import PlexClient
+    """The ``plex_scan`` pipeline, how a copy queues its folder's scan, and the Plex
+    monitor that resumes scans paused by a 401 (None: no Plex)."""
+    from arrkestra.adapters.plex import UPSTREAM, PlexClient
     from arrkestra.pipelines.mirror import scan
+    from arrkestra.runtime.capabilities.contract import Every
+    from arrkestra.runtime.upstream_monitor import UpstreamMonitor
     from arrkestra.runtime.worker import Pipeline
+    from arrkestra.store import state as state_store
 
     plex = settings.plex
     if plex is None:
@@ -183,7 +207,19 @@ def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
         concurrency=1,
         policy=settings.retry_policy(NAME),
     )
-    return PlexScans(pipeline, queue_scan)
+    monitor = UpstreamMonitor(
+        UPSTREAM,
+        (scan.NAME,),
+        client.check_auth,
+        always=False,
+        health=platform.health,
+        alerts=platform.alerts,
+        queue=platform.queue,
+        notifier=platform.notifier,
+    )
+    monitor.restore(platform.db.call(state_store.paused_pipelines))  # a pause outlives a restart
+    check = Every("plex.health", PLEX_CHECK_INTERVAL, monitor.poll, run_now=True)
+    return PlexScans(pipeline, queue_scan, check)
 
 
 @dataclass(frozen=True)
