@@ -6,18 +6,30 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.conftest import API_KEY
 from tests.web.conftest import AppFactory, Running, running_app
 
+from arrkestra.adapters.overseerr import OverseerrClient
+from arrkestra.core.events import parse_event
+from arrkestra.core.instances import InstanceRef
+from arrkestra.core.job_kinds import CleanupParams, CleanupResult
+from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
+from arrkestra.core.redact import Redactor
+from arrkestra.core.routing import jobs_for
+from arrkestra.pipelines import cleanup
+from arrkestra.pipelines.budget import BudgetGuard
 from arrkestra.pipelines.mirror.destination import apply_moves, plan_moves
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.testing.fake_notify import FakeNotify
+from arrkestra.testing.fake_overseerr import FakeOverseerr
 from arrkestra.testing.loopback import LoopbackServer
 
 __all__ = ["running_app"]
@@ -217,3 +229,129 @@ def test_a_rename_into_a_symlink_out_of_the_root_creates_nothing_outside(tmp_pat
         apply_moves(moves, new)
     assert list(outside.iterdir()) == []  # no "Season 02" made out there
     assert (destination / SHOW / EPISODE).read_bytes() == b"the copy"
+
+
+# -- finding 13: one media-index read per burst, the 4K side's own status ------------------
+
+OVERSEERR_KEY = "overseerr-key-0123456789abcdef"
+
+
+@dataclass
+class Seerr:
+    fake: FakeOverseerr
+    client: OverseerrClient
+    budget: BudgetGuard
+
+    async def delete(self, body: dict[str, Any], *, is_4k: bool = False) -> CleanupResult:
+        name = "4k" if is_4k else "hd"
+        [spec] = jobs_for(
+            parse_event("sonarr", body),  # type: ignore[arg-type]
+            InstanceRef("sonarr", name, is_4k=is_4k),
+            pipelines=frozenset({"cleanup"}),
+        )
+        job = Job(1, spec.pipeline, spec.key, spec.params, JobStatus.RUNNING, 1, 0.0, 0.0, 0.0)
+        deps = cleanup.Deps(self.client, False, self.budget)
+        return await cleanup.run(job, CleanupParams.load(job.params), deps)
+
+    def index_reads(self) -> int:
+        return sum(
+            1 for method, path, _ in self.fake.calls if (method, path) == ("GET", "/api/v1/media")
+        )
+
+
+@pytest.fixture
+async def seerr() -> AsyncIterator[Seerr]:
+    fake = FakeOverseerr(OVERSEERR_KEY)
+
+    async def none_since(since: float) -> int:
+        return 0
+
+    async def resumed_at() -> float:
+        return 0.0
+
+    async def pause(reason: str) -> None:
+        raise AssertionError(reason)
+
+    budget = BudgetGuard(
+        "cleanup", "Overseerr deletions", None, lambda: 0.0, none_since, resumed_at, pause
+    )
+    with LoopbackServer(fake.app) as server:
+        async with httpx.AsyncClient(timeout=5) as http:
+            client = OverseerrClient(
+                server.url,
+                OVERSEERR_KEY,
+                client=http,
+                redactor=Redactor.of([OVERSEERR_KEY]),
+                clock=lambda: 0.0,
+            )
+            yield Seerr(fake, client, budget)
+
+
+def series_delete(tvdb_id: int, *, tmdb_id: int | None = None) -> dict[str, Any]:
+    series: dict[str, Any] = {"id": tvdb_id, "title": f"Show {tvdb_id}", "path": f"/tv/{tvdb_id}"}
+    series["tvdbId"] = tvdb_id
+    if tmdb_id is not None:
+        series["tmdbId"] = tmdb_id
+    return {"eventType": "SeriesDelete", "series": series, "deletedFiles": True}
+
+
+async def test_a_burst_of_deletions_reads_the_media_index_once(seerr: Seerr) -> None:
+    rows = [
+        seerr.fake.add_media(media_type="tv", tmdb_id=9000 + n, tvdb_id=100 + n) for n in range(10)
+    ]
+    for n in range(10):  # known by tvdbId only: found in the index
+        result = await seerr.delete(series_delete(100 + n))
+        assert result.outcome == "deleted" and result.media_id == rows[n]
+    assert seerr.index_reads() == 1
+    late = seerr.fake.add_media(media_type="tv", tmdb_id=9999, tvdb_id=999)  # after the read
+    result = await seerr.delete(series_delete(999))
+    assert result.outcome == "deleted" and result.media_id == late  # a miss reads it again
+    assert seerr.index_reads() == 2
+
+
+async def test_a_4k_delete_reads_status4k_not_the_hd_side_marked_deleted(seerr: Seerr) -> None:
+    row = seerr.fake.add_media(media_type="tv", tmdb_id=7000, tvdb_id=700, status=7, status4k=5)
+    result = await seerr.delete(series_delete(700, tmdb_id=7000), is_4k=True)
+    assert result.outcome == "deleted", result
+    assert not seerr.fake.has_media(row)
+    gone = seerr.fake.add_media(media_type="tv", tmdb_id=7001, tvdb_id=701, status=5, status4k=7)
+    result = await seerr.delete(series_delete(701, tmdb_id=7001), is_4k=True)
+    assert result.outcome == "not_in_overseerr"  # the 4K side is already marked deleted
+    assert seerr.fake.has_media(gone)
+
+
+# -- finding 13: the mirror's budget message counts files ----------------------------------
+
+
+async def test_the_mirror_budget_pause_counts_the_files_deleted_sidecars_included(
+    running_app: AppFactory, tmp_path: Path, notify: tuple[FakeNotify, LoopbackServer]
+) -> None:
+    _, server = notify
+    (tmp_path / "src" / "tv" / SHOW / "Season 01").mkdir(parents=True)
+    copy = tmp_path / "dst" / "TV" / SHOW / "Season 01"
+    copy.mkdir(parents=True)
+    names = [f"{SHOW} - S01E0{n}.mkv" for n in range(1, 5)]
+    for name in names:
+        (copy / name).write_bytes(b"video")
+        (copy / name.replace(".mkv", ".en.srt")).write_bytes(b"subtitles")
+    budget = {"deletions": 3, "per": "1h"}
+    sections = mirror_sections(tmp_path, server.port, propagate_deletes=True, budget=budget)
+    async with running_app(background=False, **sections) as r:
+        for name in names:
+            answer = await r.client.post(
+                "/webhook/sonarr/hd",
+                json={
+                    "eventType": "EpisodeFileDelete",
+                    "series": {"id": 1, "title": SHOW, "path": f"/tv/{SHOW}", "tvdbId": 1},
+                    "episodes": [{"id": 1, "episodeNumber": 1, "seasonNumber": 1}],
+                    "episodeFile": {"id": 7, "relativePath": f"Season 01/{name}"},
+                    "deleteReason": "manual",
+                },
+            )
+            assert answer.status_code == 202
+        await r.services.worker.run_until_idle()
+        jobs = await mirror_jobs(r)
+    waiting = [j for j in jobs if j["status"] == "pending"]
+    assert len(waiting) == 1 and len(list(copy.iterdir())) == 2
+    reason = waiting[0]["last_error"]
+    assert "6 files deleted at the destination (3 deletions)" in reason, reason

@@ -7,6 +7,11 @@ TMDB does not know and when TMDB itself fails, so a failed lookup is checked aga
 media index (``GET /media``, paged, no TMDB involved) before anything is called absent.
 There is no tvdbId endpoint, so series known only by tvdbId go to the index directly.
 
+The index is read once for a burst of deletions: it is cached for ``index_ttl``, a
+deletion takes its row out of the cached copy (no re-read), and a search that misses in
+a cached copy reads it again once (the title may have been added since), unless this
+client deleted that title's row itself.
+
 Status codes become the error taxonomy (see DESIGN.md); no retries happen here, the job
 queue owns them. Every message is redacted: the API key must never reach a log.
 """
@@ -99,6 +104,7 @@ class OverseerrClient:
         self._ttl = index_ttl
         self._page_size = max(1, page_size)
         self._media: _Snapshot[tuple[MediaInfoBody, ...]] | None = None
+        self._deleted: list[MediaInfoBody] = []  # rows taken out of the cached index
         self._requests: _Snapshot[dict[int, tuple[MediaRequest, ...]]] | None = None
         self._media_lock = asyncio.Lock()
         self._requests_lock = asyncio.Lock()
@@ -152,6 +158,7 @@ class OverseerrClient:
         deleted = await self._delete(f"/media/{_positive(media_id, 'media')}")
         if self._media is not None:
             rows = tuple(row for row in self._media.value if row.id != media_id)
+            self._deleted += [row for row in self._media.value if row.id == media_id]
             self._media = _Snapshot(self._media.taken_at, rows)
         if self._requests is not None:
             grouped = {k: v for k, v in self._requests.value.items() if k != media_id}
@@ -190,7 +197,12 @@ class OverseerrClient:
         if body is not None and kind == "tv" and tvdb_id is None:
             tvdb_id = body.tvdb_id
         try:
+            cached = self._media
             row = match_row(await self._media_index(), kind, tmdb_id, tvdb_id)
+            known_gone = match_row(tuple(self._deleted), kind, tmdb_id, tvdb_id) is not None
+            if row is None and cached is not None and self._media is cached and not known_gone:
+                # a miss in a cached index: the title may be newer than the copy
+                row = match_row(await self._media_index(reread=cached), kind, tmdb_id, tvdb_id)
         except TransientError as exc:
             if lookup is None or lookup.body is not None:
                 raise
@@ -224,12 +236,17 @@ class OverseerrClient:
         age = self._clock() - snapshot.taken_at
         return 0 <= age < self._ttl
 
-    async def _media_index(self) -> tuple[MediaInfoBody, ...]:
+    async def _media_index(
+        self, *, reread: _Snapshot[tuple[MediaInfoBody, ...]] | None = None
+    ) -> tuple[MediaInfoBody, ...]:
+        """The cached index, paged again when stale (or when it is still ``reread``)."""
         async with self._media_lock:  # concurrent searches share one paging
-            if self._media is None or not self._fresh(self._media):
+            again = reread is not None and self._media is reread
+            if self._media is None or not self._fresh(self._media) or again:
                 taken_at = self._clock()
                 rows = await self._page_all("/media", Page[MediaInfoBody])
                 self._media = _Snapshot(taken_at, tuple(rows))
+                self._deleted = []
             return self._media.value
 
     async def _request_index(self) -> dict[int, tuple[MediaRequest, ...]]:

@@ -4,7 +4,9 @@ Instance-aware: a 4K instance's delete removes the row only when no non-4K copy 
 (available, partially available, or requested and pending/approved), and the reverse
 for a non-4K instance. When the other copy remains, only the deleted side's requests
 go; Overseerr's API cannot reset ``status4k`` alone, its own availability sync does.
-Jellyseerr's blacklisted rows (status 6) are never deleted: that would lift the ban.
+Jellyseerr's blacklisted rows (status 6, on either side) are never deleted: that would
+lift the ban. A row already marked deleted (status 7) on the deleted side is absent; on
+the other side only, it is no copy left, and the row goes.
 
 Outcomes (``CleanupResult.outcome``): deleted, not_in_overseerr, kept_other_copy,
 kept_blacklisted, dry_run. Everything else is an error for the job queue to handle.
@@ -48,12 +50,19 @@ class Plan:
 
 
 def plan(media: Media, *, is_4k: bool) -> Plan:
-    """Pure: the instance-aware decision for one Overseerr media row."""
-    if media.status == DELETED:
-        return Plan("absent")
-    if media.status == BLACKLISTED:
+    """Pure: the instance-aware decision for one Overseerr media row.
+
+    The deleted side's own status decides whether the row is already gone (``status``
+    for a non-4K instance, ``status4k`` for a 4K one): the other side marked deleted says
+    nothing about this one. A blacklist on either side keeps the row.
+    """
+    own_status, other_status = (
+        (media.status4k, media.status) if is_4k else (media.status, media.status4k)
+    )
+    if BLACKLISTED in (media.status, media.status4k):
         return Plan("keep_blacklisted")
-    other_status = media.status if is_4k else media.status4k
+    if own_status == DELETED:
+        return Plan("absent")
     other_requested = any(r.is_4k != is_4k and r.status in ACTIVE_REQUEST for r in media.requests)
     if other_status in AVAILABLE or other_requested:
         own = tuple(sorted(r.id for r in media.requests if r.is_4k == is_4k))
@@ -135,7 +144,6 @@ async def run(job: Job, params: CleanupParams, deps: Deps) -> CleanupResult:
             note=STATUS4K_NOTE,
         )
     async with deps.budget.deletion():
-        existed = await deps.overseerr.delete_media(media.id)
-    deps.overseerr.invalidate_index()
+        existed = await deps.overseerr.delete_media(media.id)  # its row leaves the cached index
     outcome: CleanupOutcome = "deleted" if existed else "not_in_overseerr"
     return _result(params, media, outcome, f"{title}: removed from Overseerr")

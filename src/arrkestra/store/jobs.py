@@ -460,6 +460,18 @@ def count_outcome_since(conn: sqlite3.Connection, pipeline: str, outcome: str, s
     return int(row[0])
 
 
+def count_listed_since(
+    conn: sqlite3.Connection, pipeline: str, outcome: str, listed: str, since: float
+) -> int:
+    """The items of the result list at JSON path ``listed`` (``$.deleted``: the files a
+    delete removed) over the jobs :func:`count_outcome_since` counts."""
+    sql = COUNT_OUTCOME_SINCE.replace(
+        "SELECT COUNT(*)", "SELECT COALESCE(SUM(json_array_length(result, ?)), 0)"
+    )
+    row = conn.execute(sql, (listed, pipeline, since, outcome)).fetchone()
+    return int(row[0])
+
+
 def apply_update(conn: sqlite3.Connection, job: Job, update: JobUpdate) -> None:
     """Write ``update`` over ``job`` (as it was read) inside the caller's write transaction.
 

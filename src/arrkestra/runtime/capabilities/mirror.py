@@ -85,7 +85,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.pipelines.mirror.deps import Deps
     from arrkestra.pipelines.mirror.messages import Mirrored, message_for
     from arrkestra.pipelines.mirror.roots import mount_specs
-    from arrkestra.runtime.capabilities.budgets import deletion_budget
+    from arrkestra.runtime.capabilities.budgets import DELETED_FILES, deletion_budget
     from arrkestra.runtime.capabilities.contract import Capability, Every
     from arrkestra.runtime.mount_watch import MountWatch
     from arrkestra.runtime.sibling_leases import SiblingLeases
@@ -129,7 +129,13 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         announce=announce,
         siblings=SiblingLeases(platform.db, platform.clock, platform.metrics, settings.queue.lease),
         transfers=TransferLog(platform.progress, platform.metrics),
-        budget=deletion_budget(platform, NAME, "files deleted at the destination", config.budget),
+        budget=deletion_budget(
+            platform,
+            NAME,
+            "files deleted at the destination",
+            config.budget,
+            listed=DELETED_FILES,
+        ),
     )
     copies = Pipeline(
         NAME,
