@@ -66,14 +66,24 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception.
+
+    SQLite rolls back by itself on some errors (SQLITE_FULL, I/O): then there is nothing
+    to roll back, and the original error (the disk is full) is the one raised.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:  # a failed COMMIT can leave it open: the next BEGIN would fail
+            conn.execute("ROLLBACK")
+        raise
 
 
 def require_writable_folder(folder: Path) -> None:
