@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import stat
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from tests.conftest import API_KEY
 from tests.web.conftest import AppFactory, Running, running_app
 
 from arrkestra.adapters.overseerr import OverseerrClient
+from arrkestra.core.discovery import Verdict
 from arrkestra.core.events import parse_event
 from arrkestra.core.instances import InstanceRef
 from arrkestra.core.job_kinds import CleanupParams, CleanupResult
@@ -24,10 +26,15 @@ from arrkestra.core.jobs import Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
 from arrkestra.core.routing import jobs_for
+from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.pipelines import cleanup
 from arrkestra.pipelines.budget import BudgetGuard
+from arrkestra.pipelines.discovery_sonarr import waiting_for_tvdb
 from arrkestra.pipelines.mirror.destination import apply_moves, plan_moves
 from arrkestra.runtime.clock import ManualClock
+from arrkestra.store import shows as show_store
+from arrkestra.store.connection import connect
+from arrkestra.store.migrations import migrate
 from arrkestra.testing.fake_notify import FakeNotify
 from arrkestra.testing.fake_overseerr import FakeOverseerr
 from arrkestra.testing.loopback import LoopbackServer
@@ -37,6 +44,7 @@ __all__ = ["running_app"]
 HEADERS = {"X-Api-Key": API_KEY}
 SHOW = "Show (2020)"
 EPISODE = f"{SHOW} - S01E01.mkv"
+HOUR = 3600.0
 
 
 @pytest.fixture
@@ -355,3 +363,72 @@ async def test_the_mirror_budget_pause_counts_the_files_deleted_sidecars_include
     assert len(waiting) == 1 and len(list(copy.iterdir())) == 2
     reason = waiting[0]["last_error"]
     assert "6 files deleted at the destination (3 deletions)" in reason, reason
+
+
+# -- finding 13: abandoning a show without a TVDB id ---------------------------------------
+
+
+class Discovery:
+    """discovery's adding pass over a real database: what ``add_waiting`` does for shows
+    without a TVDB id, with TVMaze updates stored in between."""
+
+    def __init__(self, conn: sqlite3.Connection, *, retry_delay: float, abandon_after: float):
+        self.conn, self.retry_delay, self.abandon_after = conn, retry_delay, abandon_after
+        self.updated = 1
+
+    def tvmaze_update(self, now: float) -> None:
+        self.updated += 1
+        show = Show(tvmaze_id=5, title="No TVDB yet", updated=self.updated)
+        show_store.save_shows(self.conn, [(show, Verdict(ShowStatus.PENDING, rule=0))], now=now)
+
+    def adding_pass(self, now: float) -> None:
+        statuses = (ShowStatus.PENDING, ShowStatus.PENDING_TVDB)
+        for row in list(show_store.rows_with_status(self.conn, statuses, due_before=now)):
+            outcome = waiting_for_tvdb(
+                row, now=now, retry_delay=self.retry_delay, abandon_after=self.abandon_after
+            )
+            show_store.record_outcome(self.conn, row.show.tvmaze_id, outcome, now=now)
+
+    def row(self) -> show_store.ShowRow:
+        found = show_store.get_show(self.conn, 5)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def shows_db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    conn = connect(tmp_path / "arrkestra.db")
+    migrate(conn)
+    yield conn
+    conn.close()
+
+
+def test_a_show_is_retried_once_when_retry_delay_equals_abandon_after(
+    shows_db: sqlite3.Connection,
+) -> None:
+    run = Discovery(shows_db, retry_delay=HOUR, abandon_after=HOUR)
+    run.tvmaze_update(0.0)
+    run.adding_pass(0.0)
+    assert run.row().status is ShowStatus.PENDING_TVDB  # not abandoned at its first try
+    run.adding_pass(HOUR - 1)
+    assert run.row().status is ShowStatus.PENDING_TVDB
+    run.adding_pass(HOUR)
+    assert run.row().status is ShowStatus.SKIPPED
+
+
+def test_tvmaze_updates_neither_reset_nor_shorten_the_abandon_clock(
+    shows_db: sqlite3.Connection,
+) -> None:
+    run = Discovery(shows_db, retry_delay=HOUR, abandon_after=3 * HOUR)
+    run.tvmaze_update(0.0)
+    run.adding_pass(0.0)
+    abandoned_at = None
+    for step in range(1, 25):  # a running show: TVMaze updates it every 10 minutes
+        now = step * 600.0
+        run.tvmaze_update(now)
+        run.adding_pass(now)
+        if abandoned_at is None and run.row().status is ShowStatus.SKIPPED:
+            abandoned_at = now
+    assert abandoned_at == 3 * HOUR  # exactly abandon_after after the first try
+    row = run.row()
+    assert row.status is ShowStatus.SKIPPED and row.retry_count == 3  # 3 scheduled retries

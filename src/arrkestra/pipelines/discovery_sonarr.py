@@ -5,17 +5,16 @@ takes a language profile, v4 does not), the existing series (a show Sonarr alrea
 costs no request), the import-list exclusions (honoured: such a show is ``skipped``)
 and each rule's target resolved to ids (root folder, profiles, tags).
 
-Adding, per accepted show: no TVDB id -> ``pending_tvdb`` (tried again after
-``retry_delay``, abandoned as ``skipped`` once the retries span ``abandon_after``);
-already in Sonarr -> ``exists``; else lookup ``tvdb:<id>`` and add. Each outcome is
-written before the next show is tried, so a restart never adds a show twice (and if the
-process dies between Sonarr's answer and the write, Sonarr's "already been added" makes
-the retry an ``exists``).
+Adding, per accepted show: no TVDB id -> ``pending_tvdb`` (see :func:`waiting_for_tvdb`:
+tried again every ``retry_delay``, abandoned as ``skipped`` ``abandon_after`` after the
+first try, whatever TVMaze updates meanwhile); already in Sonarr -> ``exists``; else
+lookup ``tvdb:<id>`` and add. Each outcome is written before the next show is tried, so
+a restart never adds a show twice (and if the process dies between Sonarr's answer and
+the write, Sonarr's "already been added" makes the retry an ``exists``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -132,17 +131,37 @@ async def validate(clients: Mapping[str, SonarrClient], targets: Sequence[Target
 def waiting_for_tvdb(
     row: ShowRow, *, now: float, retry_delay: float, abandon_after: float
 ) -> Outcome:
-    """No TVDB id yet: try again later, or give up once the retries span ``abandon_after``."""
-    count = row.retry_count + 1
-    if count >= max(1, math.ceil(abandon_after / max(retry_delay, 1.0))):
-        return Outcome(
-            ShowStatus.SKIPPED, error="abandoned: TVMaze has no TVDB id", retry_count=count
+    """No TVDB id yet: try again later, or give up ``abandon_after`` after the first try.
+
+    The retry clock is anchored to the first try: the k-th retry is due at ``first + k *
+    retry_delay``, the last one at exactly ``first + abandon_after`` (so ``first`` is
+    ``retry_after - min(k * retry_delay, abandon_after)`` with k = ``retry_count``; no
+    column needed). A try before the retry is due (a TVMaze update made the show
+    ``pending`` again) is an early extra look: it neither counts nor moves the clock. An
+    abandoned show's count stays as it was (an update that reopens it is abandoned again
+    at once while TVMaze still has no TVDB id).
+    """
+    waiting = "TVMaze has no TVDB id yet (Sonarr needs one)"
+    count, due = row.retry_count, row.retry_after
+    if due is not None and now < due:  # early: keep the schedule as it is
+        return Outcome(ShowStatus.PENDING_TVDB, error=waiting, retry_after=due, retry_count=count)
+    if count == 0 or due is None:
+        count, first = 0, now
+    else:
+        first = due - min(count * retry_delay, abandon_after)
+    if count > 0 and now - first >= abandon_after:
+        return Outcome(  # the clock is kept: a reopened show is abandoned again at once
+            ShowStatus.SKIPPED,
+            error="abandoned: TVMaze has no TVDB id",
+            retry_after=due,
+            retry_count=count,
         )
+    next_try = min(first + (count + 1) * retry_delay, first + abandon_after)  # may be past
     return Outcome(
         ShowStatus.PENDING_TVDB,
-        error="TVMaze has no TVDB id yet (Sonarr needs one)",
-        retry_after=now + retry_delay,
-        retry_count=count,
+        error=waiting,
+        retry_after=next_try,
+        retry_count=count + 1,
     )
 
 
