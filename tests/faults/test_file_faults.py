@@ -146,6 +146,40 @@ async def test_a_file_still_being_written_is_not_counted_and_is_copied_again_onc
     assert copy.read_bytes() == source.read_bytes()  # the whole file, not the first 10 kB
 
 
+async def test_a_file_still_being_written_in_a_batch_run_is_copied_again_whole(
+    running_app: AppFactory,
+    tmp_path: Path,
+    notify: tuple[FakeNotify, LoopbackServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, server = notify
+    folder = tmp_path / "src" / "tv" / SHOW / "Season 01"
+    folder.mkdir(parents=True)
+    names = [f"{SHOW} - S01E0{n}.mkv" for n in range(1, 5)]
+    for name in names:
+        (folder / name).write_bytes(os.urandom(8_000))
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    marker = tmp_path / "grow-once"
+    marker.touch()
+    growing_rsync(tmp_path / "bin", folder / names[2], marker)  # one file of the batch grows
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    clock = ManualClock()
+    async with running_app(
+        background=False, clock=clock, **mirror_sections(tmp_path, server.port)
+    ) as r:
+        for name in names:
+            answer = await r.client.post("/webhook/sonarr/hd", json=download(f"Season 01/{name}"))
+            assert answer.status_code == 202
+        await r.services.worker.run_until_idle()
+        clock.advance(60)  # past the wait of a file that changed during its run
+        await r.services.worker.run_until_idle()
+        jobs = await mirror_jobs(r)
+    assert sorted(j["status"] for j in jobs) == ["succeeded"] * 4, jobs
+    copied = tmp_path / "dst" / "TV" / SHOW / "Season 01"
+    for name in names:
+        assert (copied / name).read_bytes() == (folder / name).read_bytes(), name
+
+
 async def test_a_truncated_earlier_copy_is_not_kept_as_already_present(
     running_app: AppFactory, tmp_path: Path, notify: tuple[FakeNotify, LoopbackServer]
 ) -> None:
