@@ -287,7 +287,7 @@ class Seerr:
     async def delete(self, body: dict[str, Any], *, is_4k: bool = False) -> CleanupResult:
         name = "4k" if is_4k else "hd"
         [spec] = jobs_for(
-            parse_event("sonarr", body),  # type: ignore[arg-type]
+            parse_event("sonarr", body),
             InstanceRef("sonarr", name, is_4k=is_4k),
             pipelines=frozenset({"cleanup"}),
         )
