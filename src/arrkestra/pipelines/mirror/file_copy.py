@@ -74,9 +74,10 @@ def incomplete_copies(sources: Sequence[str], destination_dir: str) -> list[str]
     for source in sources:
         try:
             there = os.stat(os.path.join(destination_dir, os.path.basename(source)))
+            here = os.stat(source)
         except FileNotFoundError:
-            continue
-        if there.st_size != os.stat(source).st_size:
+            continue  # nothing there yet, or the source is gone (its own checks say so)
+        if there.st_size != here.st_size:
             differ.append(source)
     return differ
 
