@@ -34,7 +34,7 @@ from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
 from arrkestra.core.errors import DeferredError, PermanentError
 from arrkestra.core.job_kinds import CopyParams, CopyResult
 from arrkestra.core.jobs import Job
-from arrkestra.core.paths import MappedPath, ensure_inside, sidecar_names
+from arrkestra.core.paths import MappedPath, PathRefused, ensure_inside, sidecar_names
 from arrkestra.core.sidecars import split_extension
 from arrkestra.pipelines.mirror.deps import Deps
 from arrkestra.pipelines.mirror.messages import Mirrored
@@ -88,7 +88,16 @@ def check_sidecars(mapped: MappedPath, names: Sequence[str]) -> None:
     for name in names:
         path = os.path.join(mapped.source_dir, name)
         if os.path.islink(path):
-            ensure_inside(os.path.realpath(path), root)
+            target = os.path.realpath(path)
+            try:
+                ensure_inside(target, root)
+            except PathRefused:
+                raise PathRefused(
+                    f"the sidecar {name!r} is a symlink to {target!r}, outside the source "
+                    f"root {mapped.rule.source_root!r}: refused (it would be mirrored as a link "
+                    "pointing out)",
+                    path=path,
+                ) from None
 
 
 def sidecars_in(name: str, entries: Sequence[str]) -> list[str]:
