@@ -43,12 +43,14 @@ def arrkestra(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Any:
 
 
 def one_clear_line(run: Any) -> str:
-    """The error line of a refused start: no traceback anywhere, the error on stderr."""
+    """The error line of a refused start: no traceback anywhere, the error on stderr (an
+    ``error:`` line, or the daemon's critical log line once logging is set up)."""
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output
-    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    lines = run.stderr.splitlines()
+    errors = [line for line in lines if line.startswith("error: ") or " CRITICAL " in line]
     assert errors, output
-    return errors[0]
+    return errors[-1]
 
 
 @pytest.fixture
