@@ -137,7 +137,8 @@ async def test_missing_rsync_pauses_mirror_once_and_resumes_when_it_appears(
 
         (empty_bin / "rsync").symlink_to(REAL_RSYNC)  # installed: the re-lookup resumes
         await r.services.scheduler.run("mirror.tools")
-        assert await component(r, "rsync") == "ok"
+        health = (await r.client.get("/health")).json()
+        assert health["status"] == "healthy" and health["components"]["rsync"]["state"] == "ok"
         assert "mirror" not in await r.services.queue.paused()
         await r.services.worker.run_until_idle()
         jobs = await jobs_of(r, "mirror")
@@ -192,7 +193,8 @@ async def test_a_plex_401_pause_survives_a_restart_and_resumes_when_the_token_wo
 
         plex.token = TOKEN  # fixed
         await r.services.scheduler.run("plex.health")
-        assert await component(r, "plex") == "ok"
+        health = (await r.client.get("/health")).json()
+        assert health["status"] == "healthy" and health["components"]["plex"]["state"] == "ok"
         assert "plex_scan" not in await r.services.queue.paused()
         clock.advance(3600.0)
         await r.services.worker.run_until_idle()
