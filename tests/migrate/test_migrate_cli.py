@@ -128,7 +128,7 @@ def test_a_database_a_daemon_holds_is_refused_and_nothing_is_written(tmp_path: P
     assert answer.exit_code == 1
     assert "is already using" in answer.output and "stop it first" in answer.output
     assert not (tmp_path / "arrkestra.yaml").exists()  # the config waits for the import
-    assert not settings.storage.db_file.exists()
+    assert settings.storage.db_file.stat().st_size == 0  # the lock (on the file) made it empty
 
 
 def test_a_config_that_does_not_load_is_written_to_fix_and_the_data_waits(

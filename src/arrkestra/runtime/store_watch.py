@@ -124,12 +124,26 @@ class StoreWatch:
             self._gone = problem
             raise StoreGone(problem)
 
-    def check_file(self) -> None:
+    async def check_file(self) -> None:
         """The identity part of the probe alone (two ``stat`` calls): for /health."""
-        problem = self._db.file_problem()
+        verdict = await self._look_at_file()
+        if verdict is not None:
+            self._publish(verdict)
+
+    async def _look_at_file(self) -> Component | None:
+        """DOWN when the file is gone or its disk does not answer a ``stat`` within the
+        read bound (a hung mount must not hang the event loop); None when it is there."""
+        try:
+            problem = await asyncio.wait_for(
+                asyncio.to_thread(self._db.file_problem), self.read_bound
+            )
+        except TimeoutError:
+            return Component(
+                ComponentState.DOWN,
+                f"the disk holding the database did not answer within {self.read_bound:g}s",
+            )
         self._gone = problem
-        if problem is not None:
-            self._publish(Component(ComponentState.DOWN, gone_detail(problem)))
+        return None if problem is None else Component(ComponentState.DOWN, gone_detail(problem))
 
     async def probe(self) -> Component:
         """Look at the store now and publish what is seen; returns it."""
@@ -175,10 +189,9 @@ class StoreWatch:
         return value
 
     async def _look(self) -> Component:
-        problem = self._db.file_problem()
-        self._gone = problem
-        if problem is not None:
-            return Component(ComponentState.DOWN, gone_detail(problem))
+        gone = await self._look_at_file()
+        if gone is not None:
+            return gone
         if self._write is None or self._write.done():
             self._write = asyncio.ensure_future(
                 self._db.run(_write_and_measure, self._db.path, now=self._clock.now())

@@ -26,7 +26,7 @@ DAY = 86_400.0
 @router.get("/health", summary="Process, store and upstream health (200 while the store works)")
 async def health(services: ServicesDep) -> JSONResponse:
     watch = services.store_watch
-    watch.check_file()
+    await watch.check_file()
     empty: dict[str, int] = {}
     jobs_24h = await watch.bounded(
         "jobs_24h", empty, job_store.finished_since, services.clock.now() - DAY
