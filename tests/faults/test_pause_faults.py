@@ -21,6 +21,7 @@ from tests.web.conftest import AppFactory, Running, running_app
 from arrkestra.config import config_warnings, load_settings
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.testing.fake_notify import FakeNotify
+from arrkestra.testing.fake_overseerr import FakeOverseerr
 from arrkestra.testing.fake_plex import FakePlex
 from arrkestra.testing.loopback import LoopbackServer
 
@@ -202,4 +203,44 @@ async def test_a_plex_401_pause_survives_a_restart_and_resumes_when_the_token_wo
         assert scan["status"] == "succeeded"
     assert plex.scans == [("2", f"/data/TV/{SHOW}/Season 01")]
     messages = critical(notify, "plex")
+    assert len(messages) == 2 and "resumed" in messages[1].message
+
+
+# -- every pause resumes: Overseerr, also with poll_interval 0 and across a restart -------------
+
+
+async def test_an_overseerr_key_pause_survives_a_restart_and_resumes_without_polling(
+    running_app: AppFactory, upstreams: Any
+) -> None:
+    _, _, notify, n = upstreams
+    key = "overseerr-key-pause-0123456789"
+    overseerr = FakeOverseerr(key)
+    media = overseerr.add_media(media_type="movie", tmdb_id=603)
+    overseerr.api_key = "the key was rotated"
+    delete = {"eventType": "MovieDelete", "movie": {"id": 1, "title": "Film", "tmdbId": 603}}
+    with LoopbackServer(overseerr.app) as o:
+        sections = {
+            "radarr": {"hd": {"url": "http://radarr:7878"}},
+            "overseerr": {"url": o.url, "api_key": key, "poll_interval": "0s"},  # no polling
+            "notifications": {"urls": [f"json://127.0.0.1:{n.port}/alerts"]},
+        }
+        async with running_app(background=False, **sections) as r:
+            assert (await r.client.post("/webhook/radarr/hd", json=delete)).status_code == 202
+            await r.services.worker.run_until_idle()  # the attempt meets the 403
+            assert "cleanup" in await r.services.queue.paused()
+
+        async with running_app(background=False, **sections) as r:  # a restart
+            health = (await r.client.get("/health")).json()
+            assert health["overseer"] == "auth_failed"  # shown before any probe
+            await r.services.scheduler.run("overseerr.health")  # probed while paused
+            assert len(critical(notify, "overseerr")) == 1
+            overseerr.api_key = key  # fixed
+            await r.services.scheduler.run("overseerr.health")
+            assert (await r.client.get("/health")).json()["overseer"] == "available"
+            assert "cleanup" not in await r.services.queue.paused()
+            assert await r.services.worker.run_until_idle() == 1
+            (job,) = await jobs_of(r, "cleanup")
+            assert job["status"] == "succeeded"
+    assert not overseerr.has_media(media)
+    messages = critical(notify, "overseerr")
     assert len(messages) == 2 and "resumed" in messages[1].message

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from arrkestra.runtime.capabilities.contract import Capability, Platform
 
 NAME = CLEANUP
+PAUSED_PROBE_INTERVAL = 60.0  # with overseerr.poll_interval 0: a key-rejected pause is probed
 
 
 def why_not(settings: Settings) -> str | None:
@@ -81,14 +82,13 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         "overseerr",
         (NAME,),
         probe,
-        always=True,
+        always=overseerr.poll_interval > 0,  # 0: probed only while it holds cleanup paused
         health=platform.health,
         alerts=platform.alerts,
         queue=platform.queue,
         notifier=platform.notifier,
     )
     monitor.restore(platform.db.call(state_store.paused_pipelines))  # a pause outlives a restart
-    checks: tuple[Every, ...] = ()
-    if overseerr.poll_interval > 0:
-        checks = (Every("overseerr.health", overseerr.poll_interval, monitor.poll, run_now=True),)
-    return Capability(NAME, pipelines=(pipeline,), health_checks=checks)
+    interval = overseerr.poll_interval or PAUSED_PROBE_INTERVAL
+    check = Every("overseerr.health", interval, monitor.poll, run_now=True)
+    return Capability(NAME, pipelines=(pipeline,), health_checks=(check,))
