@@ -36,6 +36,7 @@ class UpstreamMonitor:
         probe: Probe,
         *,
         always: bool,
+        listed: bool,
         health: HealthRegistry,
         alerts: Alerts,
         queue: Queue,
@@ -49,7 +50,7 @@ class UpstreamMonitor:
         self._alerts = alerts
         self._queue = queue
         self._notifier = notifier
-        if always:
+        if listed:  # on /health from start-up (Overseerr), not only once it paused something
             health.set(name, ComponentState.DEGRADED, "not checked yet")
 
     def restore(self, paused: Paused) -> None:

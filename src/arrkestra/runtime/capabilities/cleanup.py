@@ -83,6 +83,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         (NAME,),
         probe,
         always=overseerr.poll_interval > 0,  # 0: probed only while it holds cleanup paused
+        listed=True,
         health=platform.health,
         alerts=platform.alerts,
         queue=platform.queue,

@@ -218,6 +218,7 @@ def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
         (scan.NAME,),
         client.check_auth,
         always=False,
+        listed=False,
         health=platform.health,
         alerts=platform.alerts,
         queue=platform.queue,
