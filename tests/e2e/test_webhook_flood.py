@@ -48,7 +48,8 @@ class Flood:
         self.lock = threading.Lock()
 
     def client(self, markers: range) -> None:
-        with httpx.Client(timeout=10, headers={"X-Webhook-Secret": SECRET}) as client:
+        headers = {"X-Webhook-Secret": SECRET, "Content-Type": "application/json"}
+        with httpx.Client(timeout=10, headers=headers) as client:
             for marker in markers:
                 try:
                     answer = client.post(

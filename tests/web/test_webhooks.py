@@ -12,6 +12,7 @@ from tests.conftest import API_KEY
 from tests.web.conftest import AppFactory
 
 SECRET = "hook-secret-0123456789"
+KEY = {"X-Api-Key": API_KEY}
 DELETE = {
     "eventType": "SeriesDelete",
     "series": {"id": 7, "title": "Show", "tvdbId": 81189, "path": "/tv/Show"},
@@ -46,7 +47,10 @@ async def post(
     client: httpx.AsyncClient, path: str, body: Any = DELETE, **kwargs: Any
 ) -> httpx.Response:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return await client.request(kwargs.pop("method", "POST"), path, content=content, **kwargs)
+    headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
+    return await client.request(
+        kwargs.pop("method", "POST"), path, content=content, headers=headers, **kwargs
+    )
 
 
 async def stored(client: httpx.AsyncClient, event_id: int) -> dict[str, Any]:
@@ -224,13 +228,15 @@ async def test_bodies_over_the_limit_are_413(running_app: AppFactory) -> None:
 
 
 async def test_rate_limit_answers_429_with_retry_after(running_app: AppFactory) -> None:
+    """The API is limited; a webhook (here from an instance without credentials) is not."""
     async with running_app(**INSTANCES, server={"rate_limit": {"requests": 3, "per": "60s"}}) as r:
         codes = [
             (await post(r.client, "/webhook/radarr/hd", {**MOVIE_DELETE, "n": i})).status_code
-            for i in range(3)
+            for i in range(5)
         ]
-        limited = await post(r.client, "/webhook/radarr/hd", {**MOVIE_DELETE, "n": 99})
-    assert codes == [202, 202, 202]
+        api = [(await r.client.get("/api/v1/jobs", headers=KEY)).status_code for _ in range(3)]
+        limited = await r.client.get("/api/v1/jobs", headers=KEY)
+    assert codes == [202] * 5 and api == [200] * 3
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.json()["error"] == "too_many_requests"
 

@@ -2,6 +2,10 @@
 
 Queue gauges are refreshed from the database at scrape time, so they are right even
 for jobs changed by another process (the CLI).
+
+Labels come only from known values: a webhook's event type is one of
+``KNOWN_EVENT_TYPES`` (or ``unknown``), so a sender cannot grow the series without
+limit or put text in a label that the exposition cannot encode (``/metrics`` never 500s).
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
+from arrkestra.core.events import KNOWN_EVENT_TYPES
 from arrkestra.store import jobs as job_store
 
+NO_EVENT = "-"  # refused before its body was read
+UNKNOWN_EVENT = "unknown"
 INTAKE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
 
@@ -119,7 +126,10 @@ class Metrics:
         self.mount_up.labels(path, role).set(1 if ok else 0)
 
     def count_webhook(self, kind: str, instance: str, event: str, outcome: str) -> None:
-        self.webhooks.labels(kind, instance, event, outcome).inc()
+        """``event`` is kept only when it is a known event type of ``kind``."""
+        known = KNOWN_EVENT_TYPES.get(kind, frozenset())  # type: ignore[call-overload]
+        label = event if event == NO_EVENT or event in known else UNKNOWN_EVENT
+        self.webhooks.labels(kind, instance, label, outcome).inc()
 
     def observe_intake(self, kind: str, seconds: float) -> None:
         self.intake_seconds.labels(kind).observe(seconds)

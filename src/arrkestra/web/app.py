@@ -30,7 +30,8 @@ from arrkestra.web import (
 )
 from arrkestra.web.errors import install_error_handlers
 from arrkestra.web.limits import BodyLimitMiddleware
-from arrkestra.web.ratelimit import RateLimitMiddleware, TokenBuckets
+from arrkestra.web.ratelimit import RateLimiter, RateLimitMiddleware, TokenBuckets
+from arrkestra.web.responses import SafeJSONResponse
 
 log = logging.getLogger("arrkestra")
 
@@ -57,14 +58,20 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
     )
     if services is not None:
         app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.server.body_limit)
     limit = settings.server.rate_limit
+    app.state.rate_limiter = None
     if limit is not None:  # added last: runs first, before any body is read
-        app.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(limit.requests, limit.per))
+        limiter = RateLimiter(
+            TokenBuckets(limit.requests, limit.per), settings.server.trusted_proxies
+        )
+        app.state.rate_limiter = limiter  # webhooks charge it only when they refuse
+        app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(api.router)

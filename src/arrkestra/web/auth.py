@@ -3,6 +3,13 @@
 Comparisons are constant-time. With no credential configured the API is refused, with
 a detail saying how to enable it, rather than left open on the home network. Webhooks
 without a configured credential are accepted (and flagged at start-up and on /health).
+
+Cross-site requests: a browser replays Basic credentials to any page's form POST, so a
+state-changing API request (any method but GET, HEAD, OPTIONS) is refused (403) when it
+is cross-site (``Sec-Fetch-Site: cross-site``, or an ``Origin`` that is not this host),
+and when it carries neither a JSON body nor a custom header (``X-Api-Key``,
+``X-Requested-With``): the two things a web page cannot send cross-site without a CORS
+preflight, which arrkestra never grants.
 """
 
 from __future__ import annotations
@@ -11,12 +18,20 @@ import base64
 import binascii
 import contextlib
 import hmac
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
 from arrkestra.config import Settings, WebhookAuth
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="arrkestra", charset="UTF-8"'}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CUSTOM_HEADERS = ("x-api-key", "x-requested-with")
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+CROSS_SITE = (
+    "refused as a cross-site request: send a JSON body or an X-Api-Key or X-Requested-With "
+    "header, from a page of this host"
+)
 
 
 def _equal(given: str, expected: str) -> bool:
@@ -68,7 +83,49 @@ def credentials_valid(settings: Settings, request: Request) -> bool:
     return False
 
 
+def _host(value: str, scheme: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    host = value.strip().lower()
+    default = DEFAULT_PORTS.get(scheme)
+    return host.removesuffix(f":{default}") if default else host
+
+
+def _same_origin(origin: str, request: Request) -> bool:
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in DEFAULT_PORTS or not parts.netloc:
+        return False  # "null" (a sandboxed frame, a file) or garbage
+    theirs = _host(parts.netloc, parts.scheme)
+    ours = [request.headers.get("host"), request.headers.get("x-forwarded-host")]
+    return any(
+        _host(value.split(",")[0], parts.scheme) == theirs for value in ours if value is not None
+    )
+
+
+def _json_body(content_type: str | None) -> bool:
+    media = (content_type or "").partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def refuse_cross_site(request: Request) -> None:
+    """403 for a state-changing request a web page of another site could have sent."""
+    if request.method in SAFE_METHODS:
+        return
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site is not None:  # the browser's own verdict, right behind a proxy that rewrites Host
+        if site.strip().lower() == "cross-site":
+            raise HTTPException(403, CROSS_SITE)
+    elif origin is not None and not _same_origin(origin, request):
+        raise HTTPException(403, CROSS_SITE)
+    headers = request.headers
+    if not _json_body(headers.get("content-type")) and not any(
+        name in headers for name in CUSTOM_HEADERS
+    ):
+        raise HTTPException(403, CROSS_SITE)
+
+
 def require_credentials(settings: Settings, request: Request) -> None:
+    """401 without valid credentials; then 403 for a cross-site state change."""
     server = settings.server
     if server.api_key is None and server.basic_auth is None:
         raise HTTPException(
@@ -79,6 +136,7 @@ def require_credentials(settings: Settings, request: Request) -> None:
     if not credentials_valid(settings, request):
         headers = CHALLENGE if server.basic_auth is not None else None
         raise HTTPException(401, wanted_credentials(settings), headers=headers)
+    refuse_cross_site(request)
 
 
 def wanted_credentials(settings: Settings) -> str:

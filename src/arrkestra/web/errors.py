@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from arrkestra.web.responses import SafeJSONResponse
+
 log = logging.getLogger("arrkestra.web")
 # names that read better than the HTTP reason phrase (413's changed between Python versions)
 ERROR_NAMES = {413: "payload_too_large", 422: "invalid_request"}
@@ -21,7 +23,7 @@ def error_response(
     status: int, detail: Any, *, headers: dict[str, str] | None = None, error: str | None = None
 ) -> JSONResponse:
     name = error or ERROR_NAMES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
-    return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
+    return SafeJSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -1,4 +1,9 @@
-"""``/api/v1/events``: the stored webhooks, and replaying one through today's routing."""
+"""``/api/v1/events``: the stored webhooks, and replaying one through today's routing.
+
+A body is shown as JSON when it is what intake accepts today; one an older version
+stored (nested deeper than ``webhooks.MAX_DEPTH``, a lone surrogate, ``NaN``) is shown
+as its redacted text instead, so no stored row can make the read fail.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from arrkestra.store import events as event_store
 from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
 from arrkestra.web.api import iso
 from arrkestra.web.deps import Cursor, RowId, ServicesDep, authenticated
-from arrkestra.web.webhooks import KINDS, safe_parse
+from arrkestra.web.webhooks import KINDS, BadWebhook, load_json, safe_parse
 
 router = APIRouter(prefix="/api/v1/events", dependencies=[Depends(authenticated)], tags=["events"])
 
@@ -98,7 +103,10 @@ async def list_events(
 async def get_event(event_id: RowId, services: ServicesDep) -> EventDetail:
     event = await _load(services, event_id)
     jobs = await services.db.run(event_store.job_ids_of, event_id)
-    body = redact_value(json.loads(event.body), services.redactor)
+    try:
+        body = redact_value(load_json(event.body), services.redactor)
+    except (BadWebhook, ValueError, RecursionError):
+        body = services.redactor(event.body)
     return EventDetail(**_out(event).model_dump(), body=body, jobs=jobs)
 
 

@@ -21,9 +21,16 @@ import uvicorn
 from arrkestra.config import Settings
 from arrkestra.runtime.services import Services
 from arrkestra.web.app import create_app
+from arrkestra.web.read_deadline import (
+    HEAD_LIMIT,
+    connection_cap,
+    raise_open_files_limit,
+    read_deadline_protocol,
+)
 
 log = logging.getLogger("arrkestra")
 HANDLED = (signal.SIGTERM, signal.SIGINT)
+KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
 GC_YOUNG_THRESHOLD = 10_000  # default 700: a webhook allocates a few thousand objects
 
 
@@ -48,6 +55,8 @@ class GracefulServer(uvicorn.Server):
 
 def serve(settings: Settings, services: Services, *, host: str, port: int) -> None:
     app = create_app(settings, services)
+    files = raise_open_files_limit()
+    log.debug("open files limit %d: at most %d client connections", files, connection_cap())
     config = uvicorn.Config(
         app,
         host=host,
@@ -58,6 +67,9 @@ def serve(settings: Settings, services: Services, *, host: str, port: int) -> No
         proxy_headers=False,
         timeout_graceful_shutdown=max(math.ceil(settings.server.drain_timeout), 1),
         lifespan="on",
+        http=read_deadline_protocol(settings.server.read_timeout, connection_cap()),
+        h11_max_incomplete_event_size=HEAD_LIMIT,  # the same cap if h11 is ever used
+        timeout_keep_alive=KEEP_ALIVE,
     )
     tune_garbage_collector()
     GracefulServer(config).run()

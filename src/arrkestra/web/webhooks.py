@@ -5,6 +5,18 @@ keeps failing: so intake is liberal. Every JSON object with a string ``eventType
 stored; only a body that is not such an object is refused (400). The answer comes after
 the commit: 202 means "on disk". If the store cannot take it, the answer is 503 so the
 sender logs a failure (and catch-up finds the event in its history later).
+
+Liberal, but only with text and numbers every reader can show again: a lone surrogate
+(``"\\ud800"``, legal JSON escape, not encodable text), nesting deeper than
+``MAX_DEPTH``, an integer outside SQLite's 64-bit range and ``NaN``/``Infinity``/an
+overflowing float are refused with 400 before anything is stored (never replaced: what
+is stored is what was sent). The body must be ``application/json`` (what Sonarr and
+Radarr send), else 415: a web page cannot send that cross-site without a CORS preflight,
+which arrkestra never grants.
+
+Rate limiting: an authenticated webhook is never limited (Sonarr does not retry); a
+refused one (wrong credentials, unknown instance) takes a token from the sender's
+address, like any API request (``web/ratelimit``).
 """
 
 from __future__ import annotations
@@ -12,14 +24,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import re
 import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arrkestra.core.events import (
-    KNOWN_EVENT_TYPES,
     ArrKind,
     Event,
     Malformed,
@@ -34,14 +48,83 @@ from arrkestra.runtime.services import Services
 from arrkestra.store.events import Accepted, IncomingEvent
 from arrkestra.web.auth import wanted_webhook_credentials, webhook_authorized
 from arrkestra.web.deps import get_services
+from arrkestra.web.ratelimit import RateLimiter
 
 log = logging.getLogger("arrkestra.webhooks")
 router = APIRouter(tags=["webhooks"])
 KINDS: tuple[ArrKind, ...] = ("sonarr", "radarr")
 
 
+MAX_DEPTH = 64  # Sonarr's and Radarr's payloads nest 4 levels
+MAX_INT = 2**63  # SQLite's INTEGER range: a larger id can match nothing
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # only an escape can make a surrogate
+
+
 class BadWebhook(ValueError):
-    """The body is not a JSON object with a string eventType."""
+    """The body is not a JSON object with a string eventType, or holds what we cannot keep."""
+
+
+class NotJson(ValueError):
+    """The request's Content-Type is not application/json."""
+
+
+def require_json(content_type: str | None) -> None:
+    """``application/json`` with any parameters (``; charset=utf-8``), in any case."""
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media != "application/json":
+        shown = f"{media!r}" if media else "none"
+        raise NotJson(f"webhooks must be sent as application/json (the Content-Type was {shown})")
+
+
+def _int(text: str) -> int:
+    digits = text.lstrip("-")
+    if len(digits) > 19 or not -MAX_INT <= (value := int(text)) < MAX_INT:
+        raise BadWebhook(f"the body holds an integer out of range ({len(digits)} digits)")
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadWebhook(f"the body holds a number too large for a float ({text[:20]})")
+    return value
+
+
+def _constant(name: str) -> float:
+    raise BadWebhook(f"the body holds {name}, which is not JSON")
+
+
+def _check_values(data: object, *, strings: bool) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` and (if ``strings``) lone surrogates."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: list[object] = [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            children = value
+        else:
+            if strings and isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise BadWebhook(
+                        "the body holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
+                        "which is not text"
+                    ) from None
+            continue
+        if depth > MAX_DEPTH:
+            raise BadWebhook(f"the body is nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` that refuses what ``decode_body`` refuses (see the module docstring)."""
+    data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    strings = SURROGATE_ESCAPE.search(text) is not None
+    if strings or text.count("{") + text.count("[") > MAX_DEPTH:
+        _check_values(data, strings=strings)
+    return data
 
 
 def decode_body(body: bytes) -> tuple[str, dict[str, Any]]:
@@ -50,7 +133,9 @@ def decode_body(body: bytes) -> tuple[str, dict[str, Any]]:
         raise BadWebhook("the body is empty; expected a JSON object with an eventType")
     try:
         text = body.decode(json.detect_encoding(body))
-        data = json.loads(text)
+        data = load_json(text)
+    except BadWebhook:
+        raise
     except (UnicodeDecodeError, LookupError):
         raise BadWebhook("the body is not valid UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -59,6 +144,8 @@ def decode_body(body: bytes) -> tuple[str, dict[str, Any]]:
         ) from None
     except RecursionError:
         raise BadWebhook("the body is nested too deeply") from None
+    except ValueError:  # e.g. an integer over Python's 4,300-digit conversion limit
+        raise BadWebhook("the body holds a number that cannot be read") from None
     if not isinstance(data, dict):
         raise BadWebhook(f"the body is JSON but not an object (it is a {type(data).__name__})")
     event_type = data.get("eventType")
@@ -131,17 +218,34 @@ def _routed(
     return explain(parsed, ref, pipelines=pipelines, specs=specs)
 
 
+def _refused(request: Request, status: int, detail: str) -> StarletteHTTPException:
+    """401/404 for a webhook, or 429 once its address has spent its tokens on refusals."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limited = limiter.refuse_if_spent(request.scope)
+        if limited is not None:
+            return limited
+    return HTTPException(status, detail)
+
+
 async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResponse:
     started = time.perf_counter()
     services = get_services(request)
-    ref = _instance(services, kind, name)
+    try:
+        ref = _instance(services, kind, name)
+    except HTTPException as exc:
+        raise _refused(request, exc.status_code, str(exc.detail)) from None
     metrics = services.metrics
     auth = services.settings.instances(kind)[ref.name].webhook
     if not webhook_authorized(auth, request):
         metrics.count_webhook(kind, ref.name, "-", "unauthorized")
-        raise HTTPException(401, wanted_webhook_credentials(auth, ref.qualified))
+        raise _refused(request, 401, wanted_webhook_credentials(auth, ref.qualified))
     try:
+        require_json(request.headers.get("content-type"))
         text, data = decode_body(await request.body())
+    except NotJson as exc:
+        metrics.count_webhook(kind, ref.name, "-", "invalid")
+        raise HTTPException(415, str(exc)) from None
     except BadWebhook as exc:
         metrics.count_webhook(kind, ref.name, "-", "invalid")
         raise HTTPException(400, str(exc)) from None
@@ -163,7 +267,7 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
     try:
         accepted = await services.intake.submit(incoming)
     except Exception as exc:
-        metrics.count_webhook(kind, ref.name, parsed.event_type, "error")
+        metrics.count_webhook(kind, ref.name, parsed.event_type, "error")  # label: known or unknown
         log.error("could not store a %s event from %s: %s", parsed.event_type, ref.qualified, exc)
         raise HTTPException(503, "the event could not be stored; it was NOT accepted") from None
     idle = [] if specs or accepted.duplicate else unserved(parsed, ref, pipelines=pipelines)
@@ -178,8 +282,7 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
     if log.isEnabledFor(logging.DEBUG):
         routed = _routed(parsed, ref, pipelines, specs, accepted)
         log.debug("event %d: %s", accepted.event_id, routed)
-    label = parsed.event_type if parsed.event_type in KNOWN_EVENT_TYPES[kind] else "unknown"
-    metrics.count_webhook(kind, ref.name, label, outcome)
+    metrics.count_webhook(kind, ref.name, parsed.event_type, outcome)
     metrics.observe_intake(kind, time.perf_counter() - started)
     if outcome == "test":
         log.info("test webhook from %s received", ref.qualified)

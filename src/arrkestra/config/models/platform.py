@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, IPvAnyNetwork
 
 from arrkestra.config.models.base import ConfigModel
 from arrkestra.config.models.scalars import (
@@ -50,6 +50,10 @@ class ServerSettings(ConfigModel):
     basic_auth: BasicAuth | None = None
     body_limit: Size = Field(default=MIB, ge=1)
     rate_limit: RateLimit | None = Field(default_factory=RateLimit)
+    # reverse proxies whose X-Forwarded-For names the client (for the rate limit)
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # a request's headers and body must arrive within this of its first byte
+    read_timeout: Duration = Field(default=15.0, gt=0)
     dedupe_window: Duration = parse_duration("24h")
     drain_timeout: Duration = 30.0
     protect_health: bool = False
