@@ -115,6 +115,17 @@ async def test_a_replaced_database_file_is_not_written_to(
         await assert_store_down(r, "replaced")
 
 
+def test_a_second_daemon_on_a_deleted_database_is_refused_in_one_line(tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, base_config(tmp_path)), {})
+    first = open_services(settings, daemon=True)
+    try:
+        settings.storage.db_file.unlink()  # the first daemon still writes to it
+        with pytest.raises(StoreError, match="belong to a database that was deleted"):
+            open_services(settings, daemon=True).close()
+    finally:
+        first.close()
+
+
 # -- finding 3: /health's truth table -------------------------------------------------------
 
 

@@ -256,6 +256,9 @@ def open_database(
     lock = DatabaseLock(storage.db_file) if daemon else None
     if lock is not None:
         require_writable_folder(storage.db_file.parent)
+        orphaned = maintenance.orphaned_side_files(storage.db_file)
+        if orphaned is not None:
+            raise StoreError(orphaned)
         missing = maintenance.missing_database_warning(storage.db_file, storage.backup_dir)
         if missing is not None:
             log.warning("DATABASE MISSING: %s", missing)

@@ -18,7 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from arrkestra.store.connection import connect, file_identity
+from arrkestra.store.connection import (
+    DatabaseDamaged,
+    StoreError,
+    connect,
+    damaged,
+    file_identity,
+)
 from arrkestra.store.migrations import migrate
 
 P = ParamSpec("P")
@@ -64,6 +70,10 @@ class Database:
         conn = connect(path)
         try:
             migrate(conn)
+        except sqlite3.DatabaseError as exc:  # e.g. I/O: a -wal left by a deleted database
+            conn.close()
+            kind = DatabaseDamaged if damaged(exc) else StoreError
+            raise kind(f"{path} cannot be used: {exc}{leftover_hint(path, exc)}") from exc
         except BaseException:
             conn.close()
             raise
@@ -88,3 +98,16 @@ class Database:
         self._closed = True
         self._executor.submit(self._conn.close).result()
         self._executor.shutdown(wait=True)
+
+
+def leftover_hint(path: Path, exc: sqlite3.DatabaseError) -> str:
+    """A hint for an I/O error with a ``-wal`` next to the file: most likely the database
+    was deleted under a daemon still running on it, and these side files are its."""
+    wal = path.with_name(path.name + "-wal")
+    io_error = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_IOERR
+    if io_error and wal.exists():
+        return (
+            f" ({wal.name} and {path.name}-shm next to it may belong to a database that was "
+            "deleted: if an arrkestra still runs on it, stop it; else move those files aside)"
+        )
+    return ""

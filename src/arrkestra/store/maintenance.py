@@ -114,3 +114,25 @@ def missing_database_warning(db_file: Path, backup_dir: Path) -> str | None:
         f"job is not in it. If this is not what you want, stop arrkestra and copy the "
         f"newest backup ({backups[0].name}) to {db_file}"
     )
+
+
+def orphaned_side_files(db_file: Path) -> str | None:
+    """Why a new database must not be created here: SQLite's ``-wal``/``-shm`` files are
+    next to a missing (or empty) database, so they belong to one that was deleted (maybe
+    under a daemon still running on it); SQLite would mix them into the new file."""
+    try:
+        fresh = db_file.stat().st_size == 0
+    except FileNotFoundError:
+        fresh = True
+    side = [p.name for p in (_side(db_file, "-wal"), _side(db_file, "-shm")) if p.exists()]
+    if not fresh or not side:
+        return None
+    return (
+        f"{db_file} is missing but {' and '.join(side)} are next to it: they belong to a "
+        "database that was deleted. If an arrkestra still runs on it, stop it; otherwise "
+        "move those files aside (or restore a backup as the database) and start again"
+    )
+
+
+def _side(db_file: Path, suffix: str) -> Path:
+    return db_file.with_name(db_file.name + suffix)
