@@ -355,6 +355,7 @@ async def test_the_token_travels_only_in_the_header_and_is_never_logged(
     rig: PlexRig, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # a daemon test may have quietened it
     client = rig.client()
     await client.scan("/data/TV/Show")
     await client.identity()
