@@ -227,7 +227,9 @@ class StoreWatch:
             return
         previous, self._published = self._published, verdict
         self._health.components[COMPONENT] = verdict
-        if verdict.state is ComponentState.DOWN:
+        if verdict.state is previous.state:  # the same trouble, seen another way: no alarm
+            log.info("store: %s", verdict.detail or "ok")
+        elif verdict.state is ComponentState.DOWN:
             log.critical(
                 "store %s: %s; webhooks are answered 503 until it recovers",
                 self._db.path,
