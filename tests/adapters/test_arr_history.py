@@ -354,7 +354,6 @@ async def test_library(rig: Rig) -> None:
     [
         ({"records": []}, "not a JSON array"),
         ([{"title": "no id"}], r"\[0\]\.id"),
-        ("<html>", "not JSON"),
     ],
 )
 async def test_a_library_answer_that_is_not_a_list_of_items_raises(
@@ -363,12 +362,23 @@ async def test_a_library_answer_that_is_not_a_list_of_items_raises(
     def routes(app: FastAPI) -> None:
         @app.get("/api/v3/series")
         async def series() -> Any:
-            if answer == "<html>":
-                return HTMLResponse("<html>please log in</html>")
             return answer
 
     async with serve(routes) as http:
         with pytest.raises(PermanentError, match=problem):
+            await odd_client(http).library()
+
+
+async def test_a_library_answer_that_is_not_json_is_tried_again_later() -> None:
+    """A proxy's login page is not an empty library, nor a reason to give up for good."""
+
+    def routes(app: FastAPI) -> None:
+        @app.get("/api/v3/series")
+        async def series() -> HTMLResponse:
+            return HTMLResponse("<html>please log in</html>")
+
+    async with serve(routes) as http:
+        with pytest.raises(TransientError, match="not JSON"):
             await odd_client(http).library()
 
 

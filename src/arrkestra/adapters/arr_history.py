@@ -22,7 +22,8 @@ series or movie deleted while nobody listened. Decisions:
   or partial library would read as "everything was deleted".
 
 Errors follow DESIGN.md: 401/403 ``UpstreamAuthError``, 5xx/timeouts/connection errors
-``TransientError``, other 4xx ``PermanentError``; no retries here. The key travels only
+and a body that is not JSON (a proxy's page, a cut-off answer) ``TransientError``, other
+4xx and JSON of the wrong shape ``PermanentError``; no retries here. The key travels only
 in the ``X-Api-Key`` header and every message goes through the redactor.
 """
 
@@ -317,10 +318,12 @@ class ArrHistoryClient:
         return response
 
     def _json(self, response: httpx.Response) -> Any:
+        """The body as JSON. One that is not JSON at all (a proxy's HTML page, a cut-off
+        answer) is transient: the next attempt may well get the app's own answer."""
         try:
             return response.json()
         except ValueError:
-            raise PermanentError(self._unexpected(response, "not JSON")) from None
+            raise TransientError(self._unexpected(response, "not JSON")) from None
 
     def _model(self, model: type[M], response: httpx.Response) -> M:
         try:

@@ -9,8 +9,9 @@ the paged exclusion list exists only on newer v4 releases.
 Adding is idempotent from the caller's side: "already added" (Sonarr's
 ``SeriesExistsValidator`` in a 400, or a 409) is an outcome, not an error, and so is any
 other refusal Sonarr explains in a 400. Everything else becomes the error taxonomy (see
-DESIGN.md); no retries happen here. The key travels only in the ``X-Api-Key`` header,
-and every message goes through the redactor.
+DESIGN.md): a body that is not JSON (a proxy's page, a cut-off answer) is transient, JSON
+of the wrong shape permanent; no retries happen here. The key travels only in the
+``X-Api-Key`` header, and every message goes through the redactor.
 """
 
 from __future__ import annotations
@@ -317,10 +318,12 @@ class SonarrClient:
         return self._validate(adapter, self._json(response), response)
 
     def _json(self, response: httpx.Response) -> Any:
+        """The body as JSON. One that is not JSON at all (a proxy's HTML page, a cut-off
+        answer) is transient: the next attempt may well get Sonarr's own answer."""
         try:
             return response.json()
         except ValueError:
-            raise PermanentError(self._unexpected(response, "not JSON")) from None
+            raise TransientError(self._unexpected(response, "not JSON")) from None
 
     def _validate(self, adapter: TypeAdapter[T], data: Any, response: httpx.Response) -> T:
         try:
