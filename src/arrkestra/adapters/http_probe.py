@@ -5,8 +5,10 @@ needs to tell the user *what is wrong*: nothing listening, a host name that does
 resolve, a TLS mismatch, a rejected key, a wrong base path (a 404, or an HTML page where
 the API answers JSON), a redirect to a login page. :func:`get_json` answers either the
 parsed JSON or a :class:`Failure` naming one of those, never raises for them, and reads
-at most ``BODY_LIMIT`` bytes. Its caller bounds the total time (``asyncio.wait_for``):
-httpx's timeouts are per read, so a server trickling a byte at a time would outlast them.
+at most ``BODY_LIMIT`` bytes. A client from ``adapters.http.make_client`` holds the request,
+its streamed body included, to ``read_timeout`` as a whole (httpx's own timeouts are per
+read, so a server trickling a byte at a time would outlast them); the caller bounds a probe
+of several requests (``asyncio.wait_for``).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ async def get_json(
     read_timeout: float,
 ) -> Any | Failure:
     """The JSON body of a 2xx answer to ``GET url``, or what went wrong. ``read_timeout``
-    is httpx's, per connect and read: the caller bounds the whole (see the module doc)."""
+    is the request's timeout: with ``make_client``'s client, the deadline of all of it."""
     try:
         async with client.stream(
             "GET", url, headers=dict(headers or {}), auth=auth, timeout=read_timeout
