@@ -66,6 +66,8 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │                                              what TVMaze sends -> TransientError
     ├── BadWebhook                  web/webhooks   (a ValueError) not a JSON object with an
     │                                              eventType -> 400
+    ├── NotJson                     web/webhooks   (a ValueError) a webhook whose Content-Type
+    │                                              is not application/json -> 415
     └── BodyTooLarge                web/limits     (an HTTPException) over server.body_limit
                                                    -> 413
 
