@@ -145,6 +145,20 @@ async def test_a_read_only_store_is_unhealthy_until_it_takes_writes_again(
         await assert_store_ok(r, 2)
 
 
+async def test_the_periodic_probe_alone_drives_the_store_component_both_ways(
+    running_app: AppFactory,
+) -> None:
+    async with running_app(background=False, **RADARR) as r:
+        await set_pragma(r, "query_only = ON")
+        await r.services.scheduler.run("store.probe")  # what the daemon runs every 10 s
+        code, body = await health(r)
+        assert (code, body["components"]["store"]["state"]) == (503, "down")
+        await set_pragma(r, "query_only = OFF")
+        await r.services.scheduler.run("store.probe")
+        code, body = await health(r)
+        assert (code, body["status"]) == (200, "healthy")
+
+
 async def test_a_full_disk_is_unhealthy_until_there_is_room_again(
     running_app: AppFactory,
 ) -> None:
