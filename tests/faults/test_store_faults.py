@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import base_config, write_config
+from tests.conftest import API_KEY, base_config, write_config
 from tests.web.conftest import AppFactory, Running, running_app
 
 from arrkestra.config import load_settings
@@ -51,7 +51,8 @@ async def webhook(r: Running, tmdb: int) -> int:
 
 
 async def health(r: Running) -> tuple[int, dict[str, Any]]:
-    answer = await r.client.get("/health")
+    """``/health`` with the API key: the components' details too."""
+    answer = await r.client.get("/health", headers={"X-Api-Key": API_KEY})
     body: dict[str, Any] = answer.json()
     return answer.status_code, body
 

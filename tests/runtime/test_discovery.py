@@ -128,7 +128,7 @@ async def test_an_invalid_target_pauses_discovery_with_the_reason_on_health(
     sections = rig.sections(target={"root_folder": "/nowhere", "quality_profile": "Nope"})
     async with running_app(**sections) as r:
         job = await cycle(r)
-        health = (await r.client.get("/health")).json()
+        health = (await r.client.get("/health", headers=HEADERS)).json()
         state = (await r.client.get("/state", headers=HEADERS)).json()
         metrics = (await r.client.get("/metrics")).text
     assert job["result"]["outcome"] == "paused"

@@ -140,7 +140,7 @@ async def test_a_mount_gone_longer_than_the_retry_schedule_loses_nothing(
             assert answer.status_code == 202
         await r.services.worker.run_until_idle()
         await r.services.scheduler.run("mirror.mounts")  # down: announced once
-        health = (await r.client.get("/health")).json()
+        health = (await r.client.get("/health", headers=HEADERS)).json()  # details: with the key
         # longer than the whole retry schedule (a day, plus the cap), checked all along
         for _ in range(int((DAY + 2 * CAP) // HOUR) + 1):
             clock.advance(HOUR)

@@ -8,6 +8,7 @@ assembled on request. Upstream trouble (or a nearly full disk) makes the status
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +53,12 @@ def overall_status(components: dict[str, Component]) -> str:
     return "healthy"
 
 
+def _public_name(name: str, mount_names: Mapping[str, str]) -> str:
+    if not name.startswith(MOUNT):
+        return name
+    return MOUNT + mount_names.get(name[len(MOUNT) :], "a mirror root")
+
+
 def _legacy_overseer(components: dict[str, Component]) -> str:
     overseerr = components.get("overseerr")
     if overseerr is None:
@@ -61,6 +68,9 @@ def _legacy_overseer(components: dict[str, Component]) -> str:
     return "available" if overseerr.state is ComponentState.OK else "unavailable"
 
 
+MOUNT = "mount:"
+
+
 def health_body(
     registry: HealthRegistry,
     *,
@@ -68,11 +78,22 @@ def health_body(
     dry_run: bool,
     notifications: bool,
     jobs_24h: dict[str, int],
+    mount_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The body of ``/health``. With ``mount_names`` (root path -> a name such as ``/tv
+    destination``) it is the open body: component states without their details, mounts
+    by name, so no path or URL reaches whoever can reach the port; ``None``: everything
+    (a request with credentials)."""
     components = dict(registry.components)
     status = overall_status(components)
-    mounts = {k: v for k, v in components.items() if k.startswith("mount:")}
-    nfs_issues = [f"{k[6:]}: {v.detail or v.state}" for k, v in mounts.items() if v.state != "ok"]
+    if mount_names is not None:
+        components = {
+            _public_name(name, mount_names): Component(c.state) for name, c in components.items()
+        }
+    mounts = {k: v for k, v in components.items() if k.startswith(MOUNT)}
+    nfs_issues = [
+        f"{k[len(MOUNT) :]}: {v.detail or v.state}" for k, v in mounts.items() if v.state != "ok"
+    ]
     return {
         "status": status,
         "healthy": status == "healthy",  # ArrSync's monitors: false while Overseerr is down

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from arrkestra.config import Settings
 from arrkestra.runtime.health import ComponentState, health_body
 from arrkestra.runtime.metrics import QueueSnapshot
 from arrkestra.store import jobs as job_store
+from arrkestra.web.auth import credentials_valid
 from arrkestra.web.deps import ServicesDep, authenticated_if_protected
 
 router = APIRouter(dependencies=[Depends(authenticated_if_protected)], tags=["health"])
@@ -24,7 +26,9 @@ DAY = 86_400.0
 
 
 @router.get("/health", summary="Process, store and upstream health (200 while the store works)")
-async def health(services: ServicesDep) -> JSONResponse:
+async def health(services: ServicesDep, request: Request) -> JSONResponse:
+    """Open, it shows each component's state and mounts by name; with credentials (the
+    API's), also each detail, paths and URLs included."""
     watch = services.store_watch
     await watch.check_file()
     empty: dict[str, int] = {}
@@ -37,8 +41,21 @@ async def health(services: ServicesDep) -> JSONResponse:
         dry_run=services.settings.any_dry_run(),
         notifications=bool(services.settings.notifications.urls),
         jobs_24h=jobs_24h,
+        mount_names=None
+        if credentials_valid(services.settings, request)
+        else mount_names(services.settings),
     )
     return JSONResponse(body, status_code=503 if body["status"] == "unhealthy" else 200)
+
+
+def mount_names(settings: Settings) -> dict[str, str]:
+    """Each mirror root's path -> the name the open ``/health`` shows (``/tv destination``),
+    from the rule that has it (the first, for a root two rules share)."""
+    names: dict[str, str] = {}
+    for rule in settings.mirror.path_rules():
+        names.setdefault(rule.source_root, f"{rule.arr_path} source")
+        names.setdefault(rule.destination_root, f"{rule.arr_path} destination")
+    return names
 
 
 @router.get("/ready", summary="200 once start-up finished and the store takes writes")
