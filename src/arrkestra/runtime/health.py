@@ -19,6 +19,7 @@ class ComponentState(enum.StrEnum):
     DEGRADED = "degraded"
     DOWN = "down"
     AUTH_FAILED = "auth_failed"
+    UNKNOWN = "unknown"  # not checked (yet, or at all: a poll interval of 0): degrades nothing
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def overall_status(components: dict[str, Component]) -> str:
     store = components.get("store")
     if store is not None and store.state not in (ComponentState.OK, ComponentState.DEGRADED):
         return "unhealthy"  # it cannot take writes, or its file is gone (nearly full: degraded)
-    if any(c.state is not ComponentState.OK for c in components.values()):
+    settled = (ComponentState.OK, ComponentState.UNKNOWN)
+    if any(c.state not in settled for c in components.values()):
         return "degraded"
     return "healthy"
 
@@ -65,6 +67,8 @@ def _legacy_overseer(components: dict[str, Component]) -> str:
         return "not_configured"
     if overseerr.state is ComponentState.AUTH_FAILED:
         return "auth_failed"
+    if overseerr.state is ComponentState.UNKNOWN:
+        return "unknown"
     return "available" if overseerr.state is ComponentState.OK else "unavailable"
 
 

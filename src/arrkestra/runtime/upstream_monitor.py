@@ -51,7 +51,8 @@ class UpstreamMonitor:
         self._queue = queue
         self._notifier = notifier
         if listed:  # on /health from start-up (Overseerr), not only once it paused something
-            health.set(name, ComponentState.DEGRADED, "not checked yet")
+            said = "not checked yet" if always else "not polled (its poll interval is 0)"
+            health.set(name, ComponentState.UNKNOWN, said)
 
     def restore(self, paused: Paused) -> None:
         """At start-up: a pause this upstream caused before a restart shows on /health."""
@@ -64,7 +65,8 @@ class UpstreamMonitor:
         held = self._held_reasons(await self._queue.paused())
         current = self._health.components.get(self.name)
         previous = None if current is None else current.state
-        if not (self._always or held or previous not in (None, ComponentState.OK)):
+        settled = (None, ComponentState.OK, ComponentState.UNKNOWN)
+        if not (self._always or held or previous not in settled):
             return None
         try:
             await self._probe()
