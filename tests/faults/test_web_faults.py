@@ -366,3 +366,35 @@ def test_11_a_request_that_never_completes_is_closed_after_read_timeout(tmp_path
             assert sock.recv(1024) == b""  # closed by the daemon, well before our timeout
     finally:
         daemon.stop()
+
+
+@pytest.mark.e2e
+def test_11_a_large_webhook_body_is_no_header_but_huge_headers_are_refused(
+    tmp_path: Path,
+) -> None:
+    """The head limit counts the head only: a Rename of a whole series (about 1 KB per
+    episode, here 300 KB) is taken; 70 KB of headers are refused."""
+    config = base_config(
+        tmp_path, sonarr={"hd": {"url": "http://sonarr:8989", "webhook": {"secret": SECRET}}}
+    )
+    daemon = Daemon(write_config(tmp_path, config), tmp_path / "daemon.log").start()
+    try:
+        daemon.wait_ready()
+        body = {**series_delete(1), "padding": ["x" * 1000] * 300}
+        large = httpx.post(
+            f"{daemon.url}/webhook/sonarr/hd",
+            content=json.dumps(body).encode(),
+            headers=HOOK,
+            timeout=15,
+        )
+        headers = {**HOOK, **{f"X-Filler-{n}": "y" * 1000 for n in range(70)}}
+        huge = httpx.post(
+            f"{daemon.url}/webhook/sonarr/hd",
+            content=json.dumps(series_delete(2)).encode(),
+            headers=headers,
+            timeout=15,
+        )
+    finally:
+        daemon.stop()
+    assert large.status_code == 202, large.text
+    assert huge.status_code == 400

@@ -84,7 +84,10 @@ class ReadDeadlineProtocol(HttpToolsProtocol):
         if self._deadline is None and not self._received:
             self._arm()  # the first byte of the next request on a kept-alive connection
         if self._head_bytes is not None:
-            self._head_bytes += len(data)
+            # the head ends at the first blank line: what follows in the chunk is body (a
+            # large webhook body is no header)
+            end = data.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else end
             if self._head_bytes > HEAD_LIMIT:
                 self._disarm()
                 self.send_400_response("Request headers too large.")
