@@ -160,6 +160,30 @@ async def test_the_periodic_probe_alone_drives_the_store_component_both_ways(
         assert (code, body["status"]) == (200, "healthy")
 
 
+def backup(conn: sqlite3.Connection, release: threading.Event) -> None:
+    """A stand-in for the nightly backup (the same name, as the thread reports it): it
+    holds the database thread until ``release``."""
+    release.wait(10)
+
+
+async def test_our_own_long_backup_on_the_database_thread_is_not_a_down_store(
+    running_app: AppFactory,
+) -> None:
+    """Review of issue 13: a probe queued behind our own nightly backup timed out and said
+    the store was down (503 on /health: Docker restarts the container mid-backup)."""
+    async with running_app(background=False, **RADARR) as r:
+        release = threading.Event()
+        holding = asyncio.ensure_future(r.services.db.run(backup, release))
+        try:
+            seen = await r.services.store_watch.probe()
+            code, body = await health(r)
+        finally:
+            release.set()
+            await holding
+    assert seen.state.value == "ok"
+    assert (code, body["components"]["store"]["state"]) == (200, "ok")
+
+
 async def test_a_full_disk_is_unhealthy_until_there_is_room_again(
     running_app: AppFactory,
 ) -> None:

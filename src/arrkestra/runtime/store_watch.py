@@ -34,6 +34,7 @@ from arrkestra.store import maintenance
 from arrkestra.store import state as state_store
 from arrkestra.store.connection import StoreGone, damaged
 from arrkestra.store.database import Database
+from arrkestra.store.events import prune_events
 
 log = logging.getLogger("arrkestra.store")
 P = ParamSpec("P")
@@ -44,6 +45,11 @@ WRITE_BOUND = 2.0  # a probe write slower than this: the store is down (locked, 
 READ_BOUND = 1.0  # /health, /metrics wait at most this long on the database thread
 FULL_BELOW = 1 << 20  # bytes of room left under which the store is down: full
 LOW_BELOW = 100 << 20  # ... and under which it is degraded: nearly full
+OWN_LONG_WORK = frozenset(
+    fn.__name__ for fn in (maintenance.backup, maintenance.check_integrity, prune_events)
+)
+"""What may hold the database thread for minutes on purpose (the nightly backup and
+integrity check, pruning): a probe queued behind it has not seen the store fail."""
 COMPONENT = "store"
 OK = Component(ComponentState.OK)
 
@@ -99,6 +105,7 @@ class StoreWatch:
         self.read_bound = read_bound
         self._gone: str | None = None
         self._write: asyncio.Future[int] | None = None
+        self._look_pending: asyncio.Future[str | None] | None = None
         self._reads: dict[str, asyncio.Future[Any]] = {}
         self._last: dict[str, Any] = {}
         self._published: Component = OK
@@ -133,10 +140,12 @@ class StoreWatch:
     async def _look_at_file(self) -> Component | None:
         """DOWN when the file is gone or its disk does not answer a ``stat`` within the
         read bound (a hung mount must not hang the event loop); None when it is there."""
+        if self._look_pending is None or self._look_pending.done():
+            # one look at a time: on a hung disk each /health must not leave a thread stuck
+            self._look_pending = asyncio.ensure_future(asyncio.to_thread(self._db.file_problem))
+            self._look_pending.add_done_callback(_retrieve)
         try:
-            problem = await asyncio.wait_for(
-                asyncio.to_thread(self._db.file_problem), self.read_bound
-            )
+            problem = await asyncio.wait_for(asyncio.shield(self._look_pending), self.read_bound)
         except TimeoutError:
             return Component(
                 ComponentState.DOWN,
@@ -200,6 +209,9 @@ class StoreWatch:
         try:
             room = await asyncio.wait_for(asyncio.shield(self._write), self.write_bound)
         except TimeoutError:
+            busy = self._db.running
+            if busy is not None and busy[0] in OWN_LONG_WORK:
+                return self._published  # our own backup or check holds the thread: not down
             return Component(
                 ComponentState.DOWN,
                 f"the database did not take a write within {self.write_bound:g}s "

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from arrkestra.store.connection import (
     DatabaseDamaged,
@@ -36,6 +37,8 @@ class Database:
         self.path = path
         self._conn = conn
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arrkestra-db")
+        self.running: tuple[str, float] | None = None
+        """What the database thread runs now (the function's name, since when), or None."""
         self._closed = False
         self._identity = file_identity(path)
         self._wal_identity = file_identity(self.wal_path)
@@ -84,13 +87,21 @@ class Database:
     ) -> T:
         """Run ``fn(conn, *args, **kwargs)`` on the database thread and await its result."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(fn, self._conn, *args, **kwargs))
+        return await loop.run_in_executor(self._executor, partial(self._tracked, fn, args, kwargs))
+
+    def _tracked(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        """``fn`` on the thread, noted in :attr:`running` while it runs."""
+        self.running = (getattr(fn, "__name__", "?"), time.monotonic())
+        try:
+            return fn(self._conn, *args, **kwargs)
+        finally:
+            self.running = None
 
     def call(
         self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Synchronous ``run`` for code outside an event loop (the CLI, start-up)."""
-        return self._executor.submit(partial(fn, self._conn, *args, **kwargs)).result()
+        return self._executor.submit(partial(self._tracked, fn, args, kwargs)).result()
 
     def close(self) -> None:
         if self._closed:
