@@ -189,6 +189,22 @@ async def test_5_cross_site_posts_with_basic_auth_are_403(
     assert "cross-site" in answer.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["/test", "/summary/send"])
+async def test_5_the_old_tools_acting_gets_refuse_other_sites(
+    running_app: AppFactory, path: str
+) -> None:
+    """sync-webhook's ``GET /test`` and ``GET /summary/send`` send a message: an ``<img>``
+    on another site's page must not trigger them with the user's Basic credentials."""
+    notify = {"notifications": {"urls": ["json://127.0.0.1:9/x"]}}
+    async with running_app(**BASIC, **notify) as r:
+        img = await r.client.get(path, headers={**BASIC_HEADER, "Sec-Fetch-Site": "cross-site"})
+        foreign = await r.client.get(
+            path, headers={**BASIC_HEADER, "Origin": "http://evil.example"}
+        )
+    assert img.status_code == foreign.status_code == 403
+    assert "cross-site" in img.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "headers",
     [

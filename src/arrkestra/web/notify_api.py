@@ -6,13 +6,14 @@ and ``/summary/send`` for its users' scripts. Both need credentials: they send m
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from arrkestra.adapters.notify import Delivery
 from arrkestra.runtime.alerts import send_test
 from arrkestra.runtime.summary import send_summary
+from arrkestra.web.auth import refuse_other_sites
 from arrkestra.web.deps import ServicesDep, authenticated
 
 router = APIRouter(dependencies=[Depends(authenticated)], tags=["notifications"])
@@ -38,7 +39,8 @@ def delivery_answer(delivery: Delivery) -> JSONResponse:
 @router.post("/api/v1/notifications/test", response_model=DeliveryOut)
 @router.post("/test", response_model=DeliveryOut, operation_id="compat_test_post")
 @router.get("/test", response_model=DeliveryOut, operation_id="compat_test_get")
-async def notification_test(services: ServicesDep) -> JSONResponse:
+async def notification_test(services: ServicesDep, request: Request) -> JSONResponse:
+    refuse_other_sites(request)  # the GET alias acts too
     if not services.notifier.enabled:
         return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
     return delivery_answer(await send_test(services.notifier))
@@ -47,8 +49,9 @@ async def notification_test(services: ServicesDep) -> JSONResponse:
 @router.post("/api/v1/summary/send", response_model=DeliveryOut)
 @router.post("/summary/send", response_model=DeliveryOut, operation_id="compat_summary_post")
 @router.get("/summary/send", response_model=DeliveryOut, operation_id="compat_summary_get")
-async def summary_send(services: ServicesDep) -> JSONResponse:
+async def summary_send(services: ServicesDep, request: Request) -> JSONResponse:
     """The daily summary of the last 24 hours, now (sync-webhook's ``/summary/send``)."""
+    refuse_other_sites(request)  # the GET alias acts too
     if not services.notifier.enabled:
         return JSONResponse({"detail": NOT_CONFIGURED}, status_code=409)
     delivery = await send_summary(services.db, services.clock, services.settings, services.notifier)
