@@ -146,6 +146,41 @@ async def test_a_file_still_being_written_is_not_counted_and_is_copied_again_onc
     assert copy.read_bytes() == source.read_bytes()  # the whole file, not the first 10 kB
 
 
+async def test_a_file_that_never_holds_still_becomes_a_counted_failure_after_an_hour(
+    running_app: AppFactory,
+    tmp_path: Path,
+    notify: tuple[FakeNotify, LoopbackServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review of issue 13: a file something keeps writing was copied every 15 s for ever,
+    unseen. Past an hour the waits end: retries back off and count, up to an alert."""
+    _, server = notify
+    source = tmp_path / "src" / "tv" / SHOW / "Season 01" / EPISODE
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"x" * 10_000)
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    growing_rsync(tmp_path / "bin", source, tmp_path / "grow-once")
+    script = tmp_path / "bin" / "rsync"
+    script.write_text(script.read_text().replace("rm '", "true '"))  # grows at every run
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    (tmp_path / "grow-once").touch()
+    clock = ManualClock()
+    backoff = {"retry": {"base": "10m", "cap": "10m"}}  # not the tests' usual 0 s
+    async with running_app(
+        background=False, clock=clock, **mirror_sections(tmp_path, server.port, **backoff)
+    ) as r:
+        answer = await r.client.post("/webhook/sonarr/hd", json=download(f"Season 01/{EPISODE}"))
+        assert answer.status_code == 202
+        await r.services.worker.run_until_idle()
+        (waiting,) = await mirror_jobs(r)
+        clock.advance(2 * 3600)
+        await r.services.worker.run_until_idle()
+        (failing,) = await mirror_jobs(r)
+    assert waiting["status"] == "pending" and waiting["attempts"] == 0
+    assert failing["status"] == "failed" and failing["attempts"] == 1
+    assert "still changes after 1 h" in failing["last_error"]
+
+
 async def test_a_file_still_being_written_in_a_batch_run_is_copied_again_whole(
     running_app: AppFactory,
     tmp_path: Path,

@@ -231,7 +231,7 @@ class BatchRun:
         await publish_copies(done, stats, deps)
         if main.job.id in moved:
             self.own_failure = True
-            raise still_writing(main.mapped.name)
+            raise still_writing(main.mapped.name, main.job, deps.now())
         totals = BatchTotals(
             jobs=len(ready),
             files_transferred=stats.files_transferred,

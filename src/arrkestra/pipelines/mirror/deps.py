@@ -8,6 +8,7 @@ the metrics).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -83,3 +84,4 @@ class Deps:
     transfers: Transfers
     budget: BudgetGuard | None = None  # caps deletions at the destination
     batch_limit: int = BATCH_LIMIT
+    now: Callable[[], float] = time.time  # the queue's clock (job ages)

@@ -31,7 +31,7 @@ import os
 from collections.abc import Sequence
 
 from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
-from arrkestra.core.errors import DeferredError, PermanentError
+from arrkestra.core.errors import DeferredError, PermanentError, TransientError
 from arrkestra.core.job_kinds import CopyParams, CopyResult
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, PathRefused, ensure_inside, sidecar_names
@@ -41,6 +41,9 @@ from arrkestra.pipelines.mirror.messages import Mirrored
 
 RETRY_NOTE = "the copy was already complete: finished by an earlier attempt"
 STILL_WRITING_DELAY = 15.0  # seconds before a file that changed during its copy is tried again
+STILL_WRITING_LIMIT = 3600.0
+"""A job older than this whose file still changes is failing, not waiting: its retries
+then back off and count (a recording, a tool rewriting a subtitle), up to an alert."""
 
 FileState = tuple[int, int]  # (size, st_mtime_ns) of a source file
 
@@ -58,8 +61,15 @@ def file_states(sources: Sequence[str]) -> tuple[FileState | None, ...]:
     return tuple(states)
 
 
-def still_writing(name: str) -> DeferredError:
-    """The error for a file that changed while rsync copied it: not a failure, a wait."""
+def still_writing(name: str, job: Job, now: float) -> DeferredError | TransientError:
+    """The error for a file that changed while rsync copied it: not a failure, a wait;
+    past ``STILL_WRITING_LIMIT`` of the job's age, an ordinary failure (backoff, attempts,
+    and at last a dead job with its alert) rather than a copy every 15 s for ever."""
+    if now - job.created_at > STILL_WRITING_LIMIT:
+        return TransientError(
+            f"{name} still changes after {STILL_WRITING_LIMIT / 3600:g} h of copies (something "
+            "keeps writing it): retried with backoff until it holds still"
+        )
     return DeferredError(
         f"{name} changed while it was copied (still being written): the copy is not "
         f"counted, it runs again in {STILL_WRITING_DELAY:g} s once the file holds still",
@@ -228,7 +238,7 @@ async def copy_file(
         transfer, deps.rsync, on_progress=lambda update: deps.transfers.progress(job.id, update)
     )
     if await asyncio.to_thread(file_states, sources) != before:
-        raise still_writing(mapped.name)
+        raise still_writing(mapped.name, job, deps.now())
     result = copy_result(
         params,
         mapped,

@@ -136,6 +136,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
             config.budget,
             listed=DELETED_FILES,
         ),
+        now=platform.clock.now,
     )
     copies = Pipeline(
         NAME,
