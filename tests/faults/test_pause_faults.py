@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from tests.conftest import API_KEY, base_config, write_config
 from tests.web.conftest import AppFactory, Running, running_app
+from typer.testing import CliRunner
 
+from arrkestra.cli import app
 from arrkestra.config import config_warnings, load_settings
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.testing.fake_notify import FakeNotify
@@ -159,6 +161,9 @@ def test_check_warns_when_mirror_is_configured_without_rsync(
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     warnings = [w.render() for w in config_warnings(settings) if "rsync" in w.render()]
     assert len(warnings) == 1 and "not found" in warnings[0]
+    checked = CliRunner().invoke(app, ["check", "--config", str(tmp_path / "arrkestra.yaml")])
+    assert checked.exit_code == 1, checked.output  # the mirror configured cannot copy
+    assert "rsync is not installed" in checked.output and "Traceback" not in checked.output
 
 
 # -- finding 7: a Plex 401 -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -116,8 +117,12 @@ def check(
         typer.echo(f"  {line}")
     if online or notify:
         _check_online(settings, notify=notify)
-    if not capabilities.configured(settings):
+    running = capabilities.configured(settings)
+    if not running:
         typer.echo(capabilities.NOTHING_TO_DO)
+        raise typer.Exit(1)
+    if "mirror" in running and shutil.which("rsync") is None:
+        typer.echo("mirror cannot copy: rsync is not installed (see the warning above)")
         raise typer.Exit(1)
 
 

@@ -166,7 +166,7 @@ def _key_without_url(settings: Settings) -> list[ConfigProblem]:
 
 def _missing_rsync(settings: Settings) -> list[ConfigProblem]:
     """Mirror copies with rsync: said here (and by ``check``) rather than by every job."""
-    instances = [*settings.sonarr.values(), *settings.radarr.values()]
+    instances = [*settings.instances("sonarr").values(), *settings.instances("radarr").values()]
     mirrors = settings.mirror.enabled and settings.mirror.paths and any(i.mirror for i in instances)
     if not mirrors or shutil.which("rsync") is not None:
         return []
