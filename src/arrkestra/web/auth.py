@@ -30,7 +30,8 @@ CUSTOM_HEADERS = ("x-api-key", "x-requested-with")
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 CROSS_SITE = (
     "refused as a cross-site request: send a JSON body or an X-Api-Key or X-Requested-With "
-    "header, from a page of this host"
+    "header, from a page of this host (a script with HTTP Basic: add "
+    "-H 'X-Requested-With: script', or send X-Api-Key instead)"
 )
 
 
