@@ -102,8 +102,13 @@ def _same_origin(origin: str, request: Request) -> bool:
     )
 
 
+def media_type(content_type: str | None) -> str:
+    """``application/json`` of ``Application/JSON; charset=utf-8``: the type, no parameters."""
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
 def _json_body(content_type: str | None) -> bool:
-    media = (content_type or "").partition(";")[0].strip().lower()
+    media = media_type(content_type)
     return media == "application/json" or media.endswith("+json")
 
 

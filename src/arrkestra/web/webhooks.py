@@ -46,7 +46,7 @@ from arrkestra.core.routing import jobs_for
 from arrkestra.core.routing_notes import explain, unserved
 from arrkestra.runtime.services import Services
 from arrkestra.store.events import Accepted, IncomingEvent
-from arrkestra.web.auth import wanted_webhook_credentials, webhook_authorized
+from arrkestra.web.auth import media_type, wanted_webhook_credentials, webhook_authorized
 from arrkestra.web.deps import get_services
 from arrkestra.web.ratelimit import RateLimiter
 
@@ -70,7 +70,7 @@ class NotJson(ValueError):
 
 def require_json(content_type: str | None) -> None:
     """``application/json`` with any parameters (``; charset=utf-8``), in any case."""
-    media = (content_type or "").partition(";")[0].strip().lower()
+    media = media_type(content_type)
     if media != "application/json":
         shown = f"{media!r}" if media else "none"
         raise NotJson(f"webhooks must be sent as application/json (the Content-Type was {shown})")
