@@ -32,6 +32,7 @@ from tests.conftest import API_KEY, base_config, write_config
 from tests.web.conftest import AppFactory, Running, running_app
 
 from arrkestra.config import load_settings
+from arrkestra.runtime.clock import ManualClock
 from arrkestra.runtime.services import open_services
 from arrkestra.store.connection import StoreError
 
@@ -363,3 +364,26 @@ def test_a_new_database_next_to_backups_is_warned_about(
     with caplog.at_level(logging.WARNING, logger="arrkestra"):
         open_services(settings, daemon=True).close()  # the database is there now: no warning
     assert not [r for r in caplog.records if "EMPTY" in r.getMessage()]
+
+
+async def test_while_all_is_well_the_probe_writes_rarely_so_a_disk_can_sleep(
+    running_app: AppFactory,
+) -> None:
+    """Review of issue 13: a write every 10 s kept the data disk awake. The periodic probe
+    writes once, then only looks at the file until ``WRITE_EVERY``; ``/ready`` writes."""
+    clock = ManualClock()
+
+    def written(conn: sqlite3.Connection) -> float:
+        row = conn.execute("SELECT updated_at FROM state WHERE key = 'ready.probe'").fetchone()
+        return float(row[0])
+
+    async with running_app(background=False, clock=clock, **RADARR) as r:
+        await r.services.scheduler.run("store.probe")
+        first = await r.services.db.run(written)
+        clock.advance(10)
+        await r.services.scheduler.run("store.probe")
+        quiet = await r.services.db.run(written)
+        clock.advance(10)
+        assert (await r.client.get("/ready")).status_code == 200
+        asked = await r.services.db.run(written)
+    assert quiet == first and asked == first + 20

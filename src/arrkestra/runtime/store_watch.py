@@ -6,7 +6,8 @@ process holds the write lock. So every ``PROBE_INTERVAL`` the probe looks at:
 
 - the file identity: the database (and its ``-wal``) at its path is still the file open;
 - a small write, in bounded time (``WRITE_BOUND``): a lock held elsewhere, a read-only
-  file or a hung disk shows here;
+  file or a hung disk shows here (every ``WRITE_EVERY`` while all is well, so a data disk
+  can spin down; at every probe while it is not, and at each ``/ready``);
 - the room left (the disk's free space, SQLite's page limit): full is down, nearly full
   degraded.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -41,6 +43,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 PROBE_INTERVAL = 10.0
+WRITE_EVERY = 900.0  # the probe's write while all is well (see StoreWatch.probe)
 WRITE_BOUND = 2.0  # a probe write slower than this: the store is down (locked, hung disk)
 READ_BOUND = 1.0  # /health, /metrics wait at most this long on the database thread
 FULL_BELOW = 1 << 20  # bytes of room left under which the store is down: full
@@ -106,6 +109,7 @@ class StoreWatch:
         self._gone: str | None = None
         self._write: asyncio.Future[int] | None = None
         self._look_pending: asyncio.Future[str | None] | None = None
+        self._last_write: float | None = None  # monotonic time of the last probe write
         self._reads: dict[str, asyncio.Future[Any]] = {}
         self._last: dict[str, Any] = {}
         self._published: Component = OK
@@ -154,9 +158,17 @@ class StoreWatch:
         self._gone = problem
         return None if problem is None else Component(ComponentState.DOWN, gone_detail(problem))
 
-    async def probe(self) -> Component:
-        """Look at the store now and publish what is seen; returns it."""
-        verdict = await self._look()
+    async def probe(self, *, write: bool = False) -> Component:
+        """Look at the store now and publish what is seen; returns it. The write part runs
+        when asked (``/ready``), while the store is not ok, and at most every
+        ``WRITE_EVERY`` otherwise: a write every 10 s would keep a data disk from ever
+        spinning down, and real writes that fail mark the store down at once anyway."""
+        due = self._last_write is None or time.monotonic() - self._last_write >= WRITE_EVERY
+        if write or due or self._published.state is not ComponentState.OK:
+            verdict = await self._look()
+            self._last_write = time.monotonic()
+        else:
+            verdict = await self._look_at_file() or self._published
         self._publish(verdict)
         return verdict
 

@@ -62,7 +62,7 @@ def mount_names(settings: Settings) -> dict[str, str]:
 async def ready(services: ServicesDep) -> JSONResponse:
     if not services.ready:
         return JSONResponse({"ready": False, "detail": "starting or stopping"}, status_code=503)
-    store = await services.store_watch.probe()  # a real write, awaited a bounded time
+    store = await services.store_watch.probe(write=True)  # a real write, awaited a bounded time
     if store.state is ComponentState.DOWN:
         return JSONResponse({"ready": False, "detail": store.detail}, 503)
     return JSONResponse({"ready": True})
