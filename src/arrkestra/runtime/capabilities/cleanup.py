@@ -47,9 +47,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.pipelines import cleanup
     from arrkestra.runtime.capabilities.budgets import deletion_budget
     from arrkestra.runtime.capabilities.contract import Capability, Every
-    from arrkestra.runtime.upstream_monitor import UpstreamMonitor
     from arrkestra.runtime.worker import Pipeline
-    from arrkestra.store import state as state_store
 
     overseerr = settings.overseerr
     assert overseerr is not None  # why_not checked it
@@ -78,18 +76,13 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         await client.status()
         await client.check_auth()
 
-    monitor = UpstreamMonitor(
+    monitor = platform.upstream_monitor(
         "overseerr",
         (NAME,),
         probe,
         always=overseerr.poll_interval > 0,  # 0: probed only while it holds cleanup paused
         listed=True,
-        health=platform.health,
-        alerts=platform.alerts,
-        queue=platform.queue,
-        notifier=platform.notifier,
     )
-    monitor.restore(platform.db.call(state_store.paused_pipelines))  # a pause outlives a restart
     interval = overseerr.poll_interval or PAUSED_PROBE_INTERVAL
     check = Every("overseerr.health", interval, monitor.poll, run_now=True)
     return Capability(NAME, pipelines=(pipeline,), health_checks=(check,))

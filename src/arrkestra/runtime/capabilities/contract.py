@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # types only: a capability module stays cheap to import for `
     from arrkestra.runtime.progress import ProgressBoard
     from arrkestra.runtime.queue import Queue
     from arrkestra.runtime.scheduler import Scheduler
+    from arrkestra.runtime.upstream_monitor import UpstreamMonitor
     from arrkestra.runtime.worker import Pipeline
     from arrkestra.store.database import Database
 
@@ -133,6 +134,34 @@ class Platform:
 
     def __post_init__(self) -> None:
         self._http_clients: list[httpx.AsyncClient] = []
+
+    def upstream_monitor(
+        self,
+        name: str,
+        pipelines: tuple[str, ...],
+        probe: Callable[[], Awaitable[object]],
+        *,
+        always: bool,
+        listed: bool,
+    ) -> UpstreamMonitor:
+        """The monitor of an upstream that can pause ``pipelines`` (``runtime/
+        upstream_monitor``), with the pauses it held before a restart restored."""
+        from arrkestra.runtime.upstream_monitor import UpstreamMonitor
+        from arrkestra.store import state as state_store
+
+        monitor = UpstreamMonitor(
+            name,
+            pipelines,
+            probe,
+            always=always,
+            listed=listed,
+            health=self.health,
+            alerts=self.alerts,
+            queue=self.queue,
+            notifier=self.notifier,
+        )
+        monitor.restore(self.db.call(state_store.paused_pipelines))  # a pause outlives a restart
+        return monitor
 
     def http_client(self, *, timeout: float, retries: int = 0) -> httpx.AsyncClient:
         """A pooled HTTP client for one upstream; the platform closes it at shutdown."""

@@ -188,9 +188,7 @@ def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
     from arrkestra.adapters.plex import UPSTREAM, PlexClient
     from arrkestra.pipelines.mirror import scan
     from arrkestra.runtime.capabilities.contract import Every
-    from arrkestra.runtime.upstream_monitor import UpstreamMonitor
     from arrkestra.runtime.worker import Pipeline
-    from arrkestra.store import state as state_store
 
     plex = settings.plex
     if plex is None:
@@ -214,18 +212,13 @@ def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
         concurrency=1,
         policy=settings.retry_policy(NAME),
     )
-    monitor = UpstreamMonitor(
+    monitor = platform.upstream_monitor(
         UPSTREAM,
         (scan.NAME,),
         client.check_auth,
         always=False,
         listed=False,
-        health=platform.health,
-        alerts=platform.alerts,
-        queue=platform.queue,
-        notifier=platform.notifier,
     )
-    monitor.restore(platform.db.call(state_store.paused_pipelines))  # a pause outlives a restart
     check = Every("plex.health", PLEX_CHECK_INTERVAL, monitor.poll, run_now=True)
     return PlexScans(pipeline, queue_scan, check)
 
