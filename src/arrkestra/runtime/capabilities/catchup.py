@@ -73,10 +73,10 @@ def why_not(settings: Settings) -> str | None:
 
 def does(settings: Settings) -> str:
     """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
-    from arrkestra.pipelines.mirror.messages import human_seconds
+    from arrkestra.core.job_kinds.words import duration
 
     names = ", ".join(sorted(readable_instances(settings)))
-    every = human_seconds(settings.catchup.interval)
+    every = duration(settings.catchup.interval)
     return f"every {every}, the history of {names} is read for imports missed while down"
 
 

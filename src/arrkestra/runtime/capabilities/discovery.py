@@ -48,10 +48,10 @@ def why_not(settings: Settings) -> str | None:
 
 def does(settings: Settings) -> str:
     """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
+    from arrkestra.core.job_kinds.words import duration
     from arrkestra.pipelines.discovery_sonarr import targets_of
-    from arrkestra.pipelines.mirror.messages import human_seconds
 
-    every = human_seconds(settings.discovery.poll_interval)
+    every = duration(settings.discovery.poll_interval)
     targets = ", ".join(sorted({target.instance for target in targets_of(settings)}))
     rules = len(settings.discovery.effective_rules())
     return f"every {every}, TVMaze shows passing {rules} filter rule(s) are added to {targets}"
