@@ -20,6 +20,7 @@ from arrkestra.web import (
     api,
     catchup_api,
     compat,
+    dashboard,
     discovery_api,
     events_api,
     health,
@@ -82,4 +83,5 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(catchup_api.router)
     app.include_router(reconcile_api.router)
     app.include_router(compat.router)  # sync-webhook's /stats, /jobs, /sync/manual ...
+    dashboard.install(app)  # /ui/: pages, their static files, error pages and headers
     return app

@@ -35,11 +35,11 @@ CROSS_SITE = (
 )
 
 
-def _equal(given: str, expected: str) -> bool:
+def secrets_equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
-def _basic_candidates(header: str) -> list[tuple[str, str]]:
+def basic_candidates(header: str) -> list[tuple[str, str]]:
     """The (user, password) pairs a Basic header can mean.
 
     Sonarr and Radarr encode credentials as ISO-8859-1, browsers and curl as UTF-8: for
@@ -67,8 +67,8 @@ def _basic_matches(header: str | None, username: str, password: str) -> bool:
     if not header:
         return False
     matched = False
-    for user, given in _basic_candidates(header):
-        matched |= _equal(user, username) & _equal(given, password)
+    for user, given in basic_candidates(header):
+        matched |= secrets_equal(user, username) & secrets_equal(given, password)
     return matched
 
 
@@ -76,7 +76,7 @@ def credentials_valid(settings: Settings, request: Request) -> bool:
     server = settings.server
     given_key = request.headers.get("x-api-key")
     if server.api_key is not None and given_key is not None:
-        return _equal(given_key, server.api_key.get_secret_value())
+        return secrets_equal(given_key, server.api_key.get_secret_value())
     basic = server.basic_auth
     if basic is not None:
         header = request.headers.get("authorization")
@@ -185,7 +185,7 @@ def webhook_authorized(auth: WebhookAuth, request: Request) -> bool:
     if auth.secret is not None:
         secret = auth.secret.get_secret_value()
         for given in (request.headers.get(auth.header), request.query_params.get("token")):
-            if given is not None and _equal(given, secret):
+            if given is not None and secrets_equal(given, secret):
                 return True
     if auth.username is not None and auth.password is not None:
         header = request.headers.get("authorization")

@@ -26,7 +26,7 @@ def error_response(
     return SafeJSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
 
 
-def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+def validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
     # only where and what: never echo the input, it may hold a secret
     return [
         {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
@@ -42,7 +42,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, _validation_detail(exc), error="invalid_request")
+        return error_response(422, validation_detail(exc), error="invalid_request")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
