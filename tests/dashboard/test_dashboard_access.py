@@ -191,3 +191,20 @@ async def test_pages_render_no_token_for_an_unknown_viewer(running_app: AppFacto
         assert "csrf_token" not in form.text
         token = await log_in(app.client)
         assert csrf_of((await app.client.get("/ui/")).text) == token
+
+
+async def test_the_browsers_own_basic_prompt_opens_the_pages(running_app: AppFactory) -> None:
+    async with running_app(background=False, server=BASIC) as app:
+        challenge = await app.client.get("/ui/basic?next=/ui/jobs")
+        assert challenge.status_code == 401
+        assert challenge.headers["www-authenticate"].startswith("Basic")
+        wrong = await app.client.get("/ui/basic", headers=basic(password="nope"))
+        assert wrong.status_code == 401
+        answer = await app.client.get("/ui/basic?next=/ui/jobs", headers=basic())
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/ui/jobs"
+
+
+async def test_without_basic_auth_there_is_no_basic_prompt(running_app: AppFactory) -> None:
+    async with running_app(background=False) as app:
+        assert (await app.client.get("/ui/basic")).status_code == 404

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from arrkestra.web.auth import refuse_other_sites
+from arrkestra.web.auth import CHALLENGE, refuse_other_sites
 from arrkestra.web.dashboard.access import (
     COOKIE,
     SESSION_SECONDS,
@@ -94,6 +94,22 @@ async def log_in(request: Request, services: ServicesDep) -> Response:
         status=401,
         title="Log in",
     )
+
+
+@router.get("/ui/basic")
+async def basic_login(request: Request, services: ServicesDep, next: Next = None) -> Response:
+    """The browser's own login prompt (HTTP Basic with ``server.basic_auth``): a 401 with a
+    challenge until the browser sends the pair, then on to the page. The browser then
+    sends it with every page under ``/ui/`` (it cannot be logged out of, hence the form)."""
+    basic = services.settings.server.basic_auth
+    if basic is None:
+        raise HTTPException(404, "HTTP Basic is not configured (server.basic_auth)")
+    viewer = viewer_of(services.settings, request, services.clock.now())
+    if viewer is not None and viewer.how == "basic":
+        return RedirectResponse(safe_next(next), status_code=303)
+    page = render(request, services, None, "basic_prompt.html", title="Log in", status=401)
+    page.headers.update(CHALLENGE)
+    return page
 
 
 @router.post("/ui/logout")
