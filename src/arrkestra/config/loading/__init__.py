@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from arrkestra.config.loading.environment import CONFIG_VARIABLE, env_overrides
 from arrkestra.config.loading.legacy import AliasResult, apply_aliases
 from arrkestra.config.loading.problems import redact_problems, under_any, validation_problems
+from arrkestra.config.loading.provenance import sources_of
 from arrkestra.config.loading.substitution import EnvLookup, Substitution, read_error
 from arrkestra.config.models.fieldtree import Loc
 from arrkestra.config.models.secrets import raw_secrets
@@ -83,7 +84,13 @@ def settings_from_data(raw: Mapping[str, Any], environ: Mapping[str, str]) -> Se
     if problems or settings is None:
         secrets = list(raw_secrets(Settings, aliased.data))
         raise ConfigError(redact_problems(problems, secrets))
-    return settings.with_load_notes(tuple(aliased.notes))
+    sources = sources_of(
+        settings.model_dump(mode="json"),
+        raw,
+        (overrides.data, overrides.sources),
+        aliased.sources,
+    )
+    return settings.with_load_notes(tuple(aliased.notes)).with_sources(sources)
 
 
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

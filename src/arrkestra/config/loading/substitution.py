@@ -19,6 +19,11 @@ from arrkestra.core.errors import ConfigProblem
 _REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def reference_names(text: str) -> list[str]:
+    """The variables ``text`` refers to as ``${NAME}`` (a ``$${`` escape is none)."""
+    return [match.group(1) for match in _REFERENCE.finditer(text) if match.group(1)]
+
+
 class SecretFileError(ValueError):
     """A ``NAME_FILE`` variable names a file that cannot be read."""
 

@@ -7,6 +7,7 @@ as one error that carries each problem with its own path (the loader reports eac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Self, cast, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
@@ -32,6 +33,7 @@ from arrkestra.config.models.platform import (
 )
 from arrkestra.config.models.scalars import InstanceName
 from arrkestra.config.models.secrets import secrets_in
+from arrkestra.config.models.sources import Provenance, Source
 from arrkestra.config.models.upstreams import ArrInstance, OverseerrSettings, PlexSettings
 from arrkestra.core.errors import ConfigProblem
 from arrkestra.core.instances import InstanceRef
@@ -69,6 +71,7 @@ class Settings(ConfigModel):
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
 
     _load_notes: tuple[ConfigProblem, ...] = PrivateAttr(default=())
+    _sources: Provenance = PrivateAttr(default_factory=Provenance)
 
     @field_validator("sonarr", "radarr")
     @classmethod
@@ -186,6 +189,17 @@ class Settings(ConfigModel):
     def with_load_notes(self, notes: tuple[ConfigProblem, ...]) -> Settings:
         copy = self.model_copy()
         copy._load_notes = notes
+        return copy
+
+    @property
+    def sources(self) -> Provenance:
+        """Where each leaf value came from, by dotted path (``server.port``,
+        ``mirror.paths[0].source``); empty for settings the loader did not build."""
+        return self._sources
+
+    def with_sources(self, sources: Mapping[str, Source]) -> Settings:
+        copy = self.model_copy()
+        copy._sources = Provenance(sources)
         return copy
 
 
