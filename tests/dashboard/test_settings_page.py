@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.conftest import API_KEY, base_config
-from tests.dashboard.dashboard_client import log_in
+from tests.dashboard.dashboard_client import csrf_of
 from tests.web.conftest import AppFactory, running_app
 
 from arrkestra.config.loading import settings_from_data
@@ -66,10 +66,18 @@ async def app_with_environment(
     try:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            await log_in(client)
+            await log_in_here(client)
             yield client
     finally:
         await services.stop()
+
+
+async def log_in_here(client: httpx.AsyncClient) -> str:
+    """Log in through the form and return the session's CSRF token, read on this page
+    (``dashboard_client.log_in`` reads it on /ui/jobs, another page)."""
+    answer = await client.post("/ui/login", data={"password": API_KEY})
+    assert answer.status_code == 303, answer.text
+    return csrf_of((await client.get("/ui/settings")).text)
 
 
 def row(page: str, path: str) -> tuple[str, str]:
@@ -128,7 +136,7 @@ async def test_the_preview_maps_a_path_and_names_the_rule(running_app: AppFactor
     async with running_app(
         background=False, clock=ManualClock(), mirror=MIRROR, sonarr=SONARR
     ) as app:
-        await log_in(app.client)
+        await log_in_here(app.client)
         mapped = await app.client.get(
             "/ui/settings",
             params={"path": "/tv/Show (2020)/Season 01/Show - S01E01.mkv", "instance": ""},
@@ -167,7 +175,7 @@ async def test_the_preview_says_why_a_path_is_not_mapped(
     async with running_app(
         background=False, clock=ManualClock(), mirror=MIRROR, sonarr=SONARR
     ) as app:
-        await log_in(app.client)
+        await log_in_here(app.client)
         answer = await app.client.get("/ui/settings", params={"path": path})
     assert answer.status_code == 200
     assert said in answer.text
@@ -178,7 +186,7 @@ async def test_junk_preview_input_is_a_clear_400_page(running_app: AppFactory) -
     async with running_app(
         background=False, clock=ManualClock(), mirror=MIRROR, sonarr=SONARR
     ) as app:
-        await log_in(app.client)
+        await log_in_here(app.client)
         unknown = await app.client.get("/ui/settings?path=/tv/x.mkv&instance=sonarr.nope")
         long = await app.client.get("/ui/settings", params={"path": "/tv/" + "x" * 5000})
     assert unknown.status_code == 400

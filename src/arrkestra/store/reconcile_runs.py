@@ -193,3 +193,14 @@ def list_runs(
     args: tuple[int, ...] = (before, limit) if before is not None else (limit,)
     sql = f"{SELECT_RUNS} {where} ORDER BY r.id DESC LIMIT ?"
     return [_row(r) for r in conn.execute(sql, args).fetchall()]
+
+
+def held_run(conn: sqlite3.Connection) -> RunRow | None:
+    """The run waiting for confirmation, if any: the newest run that is not a dry run,
+    when it is held (a later run, confirmed or not, supersedes it). The primary key read
+    backwards, stopping at the first such row."""
+    sql = f"{SELECT_RUNS} WHERE r.dry_run = 0 ORDER BY r.id DESC LIMIT 1"
+    row = conn.execute(sql).fetchone()
+    if row is None or row["status"] != "needs_confirmation":
+        return None
+    return _row(row)

@@ -14,8 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
-from arrkestra.core.job_kinds.reconcile import MissedDeletion, RootReport, RunStatus
+from arrkestra.core.job_kinds.reconcile import (
+    MissedDeletion,
+    ReconcileTrigger,
+    RootReport,
+    RunStatus,
+)
 from arrkestra.runtime.capabilities.reconcile import ReconcileRefused, queue_reconcile
+from arrkestra.runtime.services import Services
 from arrkestra.store import reconcile_runs
 from arrkestra.store.reconcile_runs import RunNotFound, RunRow
 from arrkestra.web.deps import Cursor, RowId, ServicesDep, authenticated
@@ -85,21 +91,32 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
+async def request_run(
+    services: Services, *, trigger: ReconcileTrigger, dry_run: bool, confirm: bool
+) -> tuple[RunRow, bool]:
+    """Queue a run by hand (or find the same kind waiting) and wake the worker: what the
+    API's ``POST`` and the dashboard's buttons do. Raises ``ReconcileRefused``."""
+    run, created = await queue_reconcile(
+        services.settings,
+        services.db,
+        trigger=trigger,
+        dry_run=dry_run,
+        confirm=confirm,
+        now=services.clock.now(),
+    )
+    services.queue.wake()
+    return run, created
+
+
 @router.post("/reconcile", status_code=202, summary="Compare source and destination now")
 async def start(services: ServicesDep, body: ReconcileRequest | None = None) -> dict[str, Any]:
     request = body or ReconcileRequest()
     try:
-        run, created = await queue_reconcile(
-            services.settings,
-            services.db,
-            trigger="api",
-            dry_run=request.dry_run,
-            confirm=request.confirm,
-            now=services.clock.now(),
+        run, created = await request_run(
+            services, trigger="api", dry_run=request.dry_run, confirm=request.confirm
         )
     except ReconcileRefused as exc:
         raise HTTPException(exc.status, services.redactor(str(exc))) from None
-    services.queue.wake()
     status = "queued" if created else "already_queued"
     return {"status": status, "run_id": run.id, "job_id": run.job_id}
 

@@ -11,7 +11,7 @@ from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel
 from arrkestra.core.job_kinds.words import counted, size
 
 RECONCILE = "reconcile"
-ReconcileTrigger = Literal["schedule", "api", "cli"]
+ReconcileTrigger = Literal["schedule", "api", "cli", "dashboard"]
 RunStatus = Literal["queued", "running", "done", "dry_run", "needs_confirmation", "failed"]
 SAMPLE = 20  # paths kept per list in a run's report
 
