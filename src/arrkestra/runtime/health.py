@@ -8,7 +8,7 @@ assembled on request. Upstream trouble (or a nearly full disk) makes the status
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,12 +33,33 @@ class HealthRegistry:
     started_at: float
     components: dict[str, Component] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    clock: Callable[[], float] | None = None  # times each change of state ("since", on /ui/)
+    _entered: dict[str, tuple[ComponentState, float]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def set(self, name: str, state: ComponentState, detail: str = "") -> None:
-        self.components[name] = Component(state, detail)
+        self.put(name, Component(state, detail))
+
+    def put(self, name: str, component: Component) -> None:
+        """Publish ``component``; the time its state began is kept while the state holds
+        (a new detail of the same trouble is no new state)."""
+        entered = self._entered.get(name)
+        if entered is None or entered[0] is not component.state:
+            self._entered[name] = (component.state, self.clock() if self.clock else self.started_at)
+        self.components[name] = component
+
+    def since(self, name: str) -> float | None:
+        """When the component entered its current state (or when this process first saw
+        it so); None: unknown (it was written without :meth:`put`)."""
+        component, entered = self.components.get(name), self._entered.get(name)
+        if component is None or entered is None or entered[0] is not component.state:
+            return None
+        return entered[1]
 
     def remove(self, name: str) -> None:
         self.components.pop(name, None)
+        self._entered.pop(name, None)
 
 
 def _iso(ts: float) -> str:

@@ -138,7 +138,7 @@ def open_services(
                 recovered,
             )
     metrics = Metrics(__version__)
-    health = HealthRegistry(started_at=clock.now())
+    health = HealthRegistry(started_at=clock.now(), clock=clock.now)
     store_watch = StoreWatch(db, health, clock)
     health.notes.extend(notes)
     health.notes.extend(unauthenticated_note(settings))

@@ -250,7 +250,7 @@ class StoreWatch:
         if verdict == self._published:
             return
         previous, self._published = self._published, verdict
-        self._health.components[COMPONENT] = verdict
+        self._health.put(COMPONENT, verdict)
         if verdict.state is previous.state:  # the same trouble, seen another way: no alarm
             log.info("store: %s", verdict.detail or "ok")
         elif verdict.state is ComponentState.DOWN:
