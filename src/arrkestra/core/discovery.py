@@ -30,7 +30,8 @@ WINDOW_MARGIN = 3600.0  # a window must cover the gap with an hour to spare (clo
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What the filters made of a show: ``pending`` (to add, by ``rule``) or ``filtered``."""
+    """What the filters made of a show: ``pending`` (to add, by ``rule``), ``review`` (to
+    add once a person approves it: review mode) or ``filtered``."""
 
     status: ShowStatus
     code: str | None = None  # the metric label of the rejection
@@ -38,17 +39,18 @@ class Verdict:
     rule: int | None = None  # index of the accepting rule
 
 
-def judge(show: Show, rules: Sequence[FilterRules]) -> Verdict:
+def judge(show: Show, rules: Sequence[FilterRules], *, review: bool = False) -> Verdict:
     """The first rule that accepts the show wins; with none, the first rule's rejection.
 
     With several rules the reason names each rule's rejection, so ``/shows`` explains why
-    no rule took the show.
+    no rule took the show. ``review``: an accepted show waits for a person (``review``)
+    instead of being added (``pending``).
     """
     rejections = []
     for index, rules_of_one in enumerate(rules):
         outcome = evaluate(show, rules_of_one)
         if isinstance(outcome, Accepted):
-            return Verdict(ShowStatus.PENDING, rule=index)
+            return Verdict(ShowStatus.REVIEW if review else ShowStatus.PENDING, rule=index)
         rejections.append(outcome)
     if not rejections:
         return Verdict(ShowStatus.FILTERED, "rule", "no discovery rule is configured")
@@ -62,7 +64,7 @@ def judge(show: Show, rules: Sequence[FilterRules]) -> Verdict:
 VERDICTS_KEPT = 8192  # distinct rejections remembered by a ``judge_with`` judge
 
 
-def judge_with(rules: Sequence[FilterRules]) -> Callable[[Show], Verdict]:
+def judge_with(rules: Sequence[FilterRules], *, review: bool = False) -> Callable[[Show], Verdict]:
     """``judge`` bound to ``rules``, for judging a whole catalogue (a full sync or a
     refilter judges ~90,000 shows): the same verdicts, cheaper. With one rule set (the
     usual config) the first rejection is the verdict, and each distinct rejection (the
@@ -70,9 +72,9 @@ def judge_with(rules: Sequence[FilterRules]) -> Callable[[Show], Verdict]:
     """
     bound = tuple(rules)
     if len(bound) != 1:
-        return lambda show: judge(show, bound)
+        return lambda show: judge(show, bound, review=review)
     only = bound[0]
-    accepted = Verdict(ShowStatus.PENDING, rule=0)
+    accepted = Verdict(ShowStatus.REVIEW if review else ShowStatus.PENDING, rule=0)
     verdicts: dict[Rejected, Verdict] = {}
 
     def judge_one(show: Show) -> Verdict:

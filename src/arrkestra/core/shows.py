@@ -21,6 +21,8 @@ class ShowStatus(StrEnum):
     EXISTS = "exists"  # Sonarr already had it (or excluded it)
     FAILED = "failed"
     SKIPPED = "skipped"  # by hand (store: show_skips), excluded in Sonarr, or abandoned
+    REVIEW = "review"  # passes, waits for a person's approve or skip (discovery.review)
+    APPROVED = "approved"  # a person approved it: the next adding pass adds it
 
 
 PAGE_SIZE = 250

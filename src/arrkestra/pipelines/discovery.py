@@ -14,6 +14,11 @@ job). A cycle:
    sync alongside the walk, in a background task woken after each stored page (Sonarr's
    lookups and adds, often a second each, must not hold back the TVMaze side, which is
    paced on its own), then once more at the end.
+
+Review mode (``discovery.review``, core/show_review): accepted shows wait in ``review``
+and step 4 adds only what a person approved. An approval queues a cycle to run now (a
+follow-up cycle when one is already running, which may have made its last adding pass):
+the approved show reaches Sonarr within seconds, at the cost of one incremental sync.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from arrkestra.core.discovery import DAY, UpdateWindow, judge_with, update_windo
 from arrkestra.core.filters import FilterRules
 from arrkestra.core.job_kinds import DISCOVERY, CycleParams, CycleResult, LastRun, Refiltered
 from arrkestra.core.jobs import Job
+from arrkestra.core.show_review import adding_statuses
 from arrkestra.core.shows import ShowStatus
 from arrkestra.pipelines import discovery_catalogue as catalogue
 from arrkestra.pipelines.discovery_sonarr import (
@@ -64,6 +70,7 @@ class Deps:
     counted: Callable[[str], None]  # one show processed, by result (added, exists, ...)
     announce: Callable[[list[str]], Awaitable[None]]  # titles added this cycle
     min_window: UpdateWindow | None = None  # discovery.tvmaze.update_window
+    review: bool = False  # discovery.review: accepted shows wait for a person's approval
 
 
 @dataclass
@@ -88,7 +95,7 @@ async def refilter(deps: Deps) -> Refiltered:
     """Re-evaluate every cached show not yet in Sonarr; newly accepted ones wait to be added."""
     evaluated, changed = await deps.db.run(
         show_store.refilter,
-        judge_with(deps.rules),
+        judge_with(deps.rules, review=deps.review),
         now=deps.now(),
         state={STATE_KEYS.filter_hash: deps.fingerprint},
     )
@@ -96,9 +103,10 @@ async def refilter(deps: Deps) -> Refiltered:
 
 
 async def add_waiting(deps: Deps, view: SonarrView, tally: Tally) -> None:
-    """Every accepted show not yet in Sonarr, and the ``pending_tvdb`` ones now due."""
+    """Every accepted (or, in review mode, approved) show not yet in Sonarr, and the
+    ``pending_tvdb`` ones now due."""
     now = deps.now()
-    statuses = (ShowStatus.PENDING, ShowStatus.PENDING_TVDB)
+    statuses = adding_statuses(deps.review)
     rows = await deps.db.run(
         lambda conn: list(show_store.rows_with_status(conn, statuses, due_before=now))
     )
@@ -225,7 +233,7 @@ async def sync_catalogue(
     after_page: Callable[[], Awaitable[None]],
 ) -> catalogue.Synced:
     """Full (or resumed) index sync until it is complete, else an incremental refresh."""
-    judge_show = judge_with(deps.rules)
+    judge_show = judge_with(deps.rules, review=deps.review)
     last_success = state.get(STATE_KEYS.last_success)
     window = (
         None

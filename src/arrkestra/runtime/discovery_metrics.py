@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from arrkestra.core.errors import ArrkestraError
 from arrkestra.core.job_kinds import LastRun
+from arrkestra.core.shows import ShowStatus
 from arrkestra.store import shows as show_store
 from arrkestra.store.shows import STATE_KEYS, read_state
 
@@ -105,8 +106,9 @@ class DiscoveryMetrics:
         discovery_ok, sonarr_ok = self._healthy()
         self.sync_healthy.set(1 if discovery_ok else 0)
         self.sonarr_healthy.set(1 if sonarr_ok else 0)
+        every_status = {status.value: 0 for status in ShowStatus}  # review: 0 is a value too
         for gauge, values in (
-            (self.shows, snapshot.by_status),
+            (self.shows, every_status | snapshot.by_status),
             (self.filtered, snapshot.by_reason),
             (self.pending, snapshot.pending_retry),
             (self.last_processed, last.results if last else {}),

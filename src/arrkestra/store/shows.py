@@ -6,6 +6,10 @@ page, the filter fingerprint) in one transaction, so a checkpoint can never run 
 updates its data but keeps its status; a show still waiting for a TVDB id keeps its
 retry clock.
 
+Review mode (core/show_review): an accepted show is ``review`` until a person approves
+it; the approval (``approved_at``) survives every save and refilter that still accepts
+the show, which then is ``approved`` (or waits for a TVDB id); a rejection clears it.
+
 A show skipped by hand (``show_skips``, keyed by TVMaze id alone, so a skip can precede
 the catalogue) is ``skipped`` whatever later writes bring: every save of its data keeps
 the status, a refilter does not judge it, and only :func:`unskip` lets the filters judge
@@ -22,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from arrkestra.core.discovery import Verdict
+from arrkestra.core.show_review import settled
 from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.store import state as state_store
 from arrkestra.store.connection import write_transaction
@@ -66,7 +71,11 @@ ON CONFLICT (tvmaze_id) DO UPDATE SET
     tvmaze_updated_at = excluded.tvmaze_updated_at, last_checked = excluded.last_checked,
     updated_at = excluded.updated_at,
     processing_status = CASE WHEN shows.processing_status IN ('added', 'exists')
-        THEN shows.processing_status ELSE excluded.processing_status END,
+        THEN shows.processing_status
+        WHEN excluded.processing_status IN ('pending', 'review') AND shows.approved_at IS NOT NULL
+        THEN 'approved' ELSE excluded.processing_status END,
+    approved_at = CASE WHEN excluded.processing_status = 'filtered'
+        AND shows.processing_status NOT IN ('added', 'exists') THEN NULL ELSE shows.approved_at END,
     filter_code = CASE WHEN shows.processing_status IN ('added', 'exists')
         THEN shows.filter_code ELSE excluded.filter_code END,
     filter_reason = CASE WHEN shows.processing_status IN ('added', 'exists')
@@ -84,7 +93,7 @@ WHERE tvmaze_id = ?
 SELECT_COLUMNS = (
     f"{DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule, sonarr_series_id, "
     "added_to_sonarr_at, last_checked, retry_after, retry_count, error_message, created_at, "
-    "updated_at"
+    "updated_at, approved_at"
 )
 
 
@@ -103,6 +112,7 @@ class ShowRow:
     error_message: str | None
     created_at: float
     updated_at: float
+    approved_at: float | None = None  # review mode: when a person approved the show
 
 
 def _day(value: date | None) -> str | None:
@@ -160,7 +170,8 @@ def _decoder() -> Callable[[Sequence[Any]], Show]:
     return decode
 
 
-def _row(row: Sequence[Any]) -> ShowRow:
+def show_row(row: Sequence[Any]) -> ShowRow:
+    """A row selected with :data:`SELECT_COLUMNS`."""
     return ShowRow(_show(row), ShowStatus(row[16]), *row[17:])
 
 
@@ -253,7 +264,7 @@ def rows_with_status(
         )
         args.append(due_before)
     for row in conn.execute(sql + " ORDER BY tvmaze_id", args):
-        yield _row(row)
+        yield show_row(row)
 
 
 def list_shows(
@@ -265,20 +276,21 @@ def list_shows(
         sql += " WHERE processing_status = ?"
         args.append(status.value)
     sql += " ORDER BY tvmaze_id LIMIT ? OFFSET ?"
-    return [_row(r) for r in conn.execute(sql, [*args, limit, offset])]
+    return [show_row(r) for r in conn.execute(sql, [*args, limit, offset])]
 
 
 def get_show(conn: sqlite3.Connection, tvmaze_id: int) -> ShowRow | None:
     row = conn.execute(f"SELECT {SELECT_COLUMNS} FROM shows WHERE tvmaze_id = ?", (tvmaze_id,))
     found = row.fetchone()
-    return None if found is None else _row(found)
+    return None if found is None else show_row(found)
 
 
 REFILTER_SQL = f"""
-SELECT {DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule
-FROM shows WHERE processing_status IN ('pending', 'filtered', 'pending_tvdb')
+SELECT {DATA_COLUMNS}, processing_status, filter_code, filter_reason, rule, approved_at
+FROM shows
+WHERE processing_status IN ('pending', 'filtered', 'pending_tvdb', 'review', 'approved')
 """
-WAITING = frozenset({"pending", "pending_tvdb"})  # accepted, not in Sonarr yet
+WAITING = frozenset({"pending", "pending_tvdb", "approved"})  # cleared to add, not in Sonarr
 
 
 def refilter(
@@ -292,8 +304,9 @@ def refilter(
 
     Only rows whose verdict changes are written, together with ``state`` (the new filter
     fingerprint) in one transaction. A show accepted again keeps its waiting status (and
-    retry clock). Shows Sonarr decided on (added, exists, failed) and abandoned ones stay
-    as they are: a refresh of their data reopens them. Returns (evaluated, changed).
+    retry clock), a show in review stays there, an approval holds (see core/show_review).
+    Shows Sonarr decided on (added, exists, failed) and abandoned ones stay as they are: a
+    refresh of their data reopens them. Returns (evaluated, changed).
     """
     changes = []
     evaluated = 0
@@ -303,20 +316,19 @@ def refilter(
     for row in cursor.execute(REFILTER_SQL):
         evaluated += 1
         verdict = judge_show(decode(row))
-        old_status, old_reason, old_rule = row[16], row[18], row[19]
-        if verdict.status is ShowStatus.PENDING and old_status in WAITING:
-            if verdict.rule == old_rule:
-                continue
-            new_status = old_status
-        elif verdict.status.value == old_status and verdict.reason == old_reason:
+        old_status, old_reason, old_rule, approved_at = row[16], row[18], row[19], row[20]
+        new_status = settled(verdict, ShowStatus(old_status), approved=approved_at is not None)
+        if new_status == old_status and (verdict.rule, verdict.reason) == (old_rule, old_reason):
             continue
-        else:
-            new_status = verdict.status.value
-        changes.append((new_status, verdict.code, verdict.reason, verdict.rule, now, row[0]))
+        if new_status is ShowStatus.FILTERED:
+            approved_at = None
+        changes.append(
+            (new_status.value, verdict.code, verdict.reason, verdict.rule, approved_at, now, row[0])
+        )
     with write_transaction(conn):
         conn.executemany(
             "UPDATE shows SET processing_status = ?, filter_code = ?, filter_reason = ?, "
-            "rule = ?, updated_at = ? WHERE tvmaze_id = ?",
+            "rule = ?, approved_at = ?, updated_at = ? WHERE tvmaze_id = ?",
             changes,
         )
         for key, value in (state or {}).items():
@@ -415,7 +427,7 @@ def skip_within(
         return SkipChange(True, None)
     conn.execute(
         "UPDATE shows SET processing_status = 'skipped', filter_code = NULL, "
-        "filter_reason = ?, rule = NULL, retry_after = NULL, updated_at = ? "
+        "filter_reason = ?, rule = NULL, retry_after = NULL, approved_at = NULL, updated_at = ? "
         "WHERE tvmaze_id = ?",
         (Skip(tvmaze_id, reason, at).describe(), at, tvmaze_id),
     )
@@ -427,9 +439,10 @@ def unskip(
 ) -> SkipChange:
     """Lift a skip by hand; a catalogued show is judged again by the filters at once.
 
-    Accepted, it is ``pending`` (the next cycle adds it); rejected, ``filtered``. Its
-    retry clock starts again. A show not skipped by hand is left as it is (``changed``
-    false), an abandoned or Sonarr-excluded ``skipped`` show included.
+    Accepted, it is ``pending`` (the next cycle adds it), or ``review`` when the judge asks
+    for a person's approval; rejected, ``filtered``. Its retry clock starts again. A show
+    not skipped by hand is left as it is (``changed`` false), an abandoned or
+    Sonarr-excluded ``skipped`` show included.
     """
     with write_transaction(conn):
         removed = conn.execute("DELETE FROM show_skips WHERE tvmaze_id = ?", (tvmaze_id,))

@@ -149,6 +149,9 @@ class DiscoverySettings(PipelineSettings):
     poll_interval: Duration = Field(default=parse_duration("6h"), gt=0)
     retry_delay: Duration = parse_duration("1w")
     abandon_after: Duration = parse_duration("1y")
+    review: bool = False
+    """Accepted shows wait on the dashboard for a person's approve or skip instead of being
+    added at once (core/show_review)."""
     tvmaze: TvmazeSettings = Field(default_factory=TvmazeSettings)
     filters: ShowFilters = Field(default_factory=ShowFilters)
     target: DiscoveryTarget = Field(default_factory=DiscoveryTarget)

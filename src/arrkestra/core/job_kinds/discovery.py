@@ -8,17 +8,28 @@ from pydantic import BaseModel, ConfigDict
 
 from arrkestra.core.job_kinds.base import JobParams, JobResult, StoredModel
 from arrkestra.core.job_kinds.words import counted, listed
+from arrkestra.core.jobs import JsonObject
 
 DISCOVERY = "discovery"
 
 
 class CycleParams(JobParams):
-    """A cycle takes no parameters: there is one catalogue, and one cycle at a time."""
+    """A cycle takes no parameters: there is one catalogue, and one cycle at a time.
+
+    ``follow_up``: a cycle asked for while one runs that may have made its last adding
+    pass already (a show approved in review mode): it waits for that one, then runs.
+    """
 
     pipeline: ClassVar[str] = DISCOVERY
+    follow_up: bool = False
 
     def key(self) -> str:
+        if self.follow_up:
+            return "discovery/cycle/follow-up"
         return "discovery/cycle"  # a trigger while one waits or runs is the same job
+
+    def to_json(self) -> JsonObject:
+        return self.model_dump(mode="json", exclude_defaults=True)  # a plain cycle: {}
 
     def about(self) -> str:
         return "the discovery cycle"

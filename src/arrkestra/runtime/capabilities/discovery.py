@@ -54,13 +54,19 @@ def does(settings: Settings) -> str:
     every = duration(settings.discovery.poll_interval)
     targets = ", ".join(sorted({target.instance for target in targets_of(settings)}))
     rules = len(settings.discovery.effective_rules())
-    return f"every {every}, TVMaze shows passing {rules} filter rule(s) are added to {targets}"
+    added = (
+        "wait on /ui/discovery for approval, then are added"
+        if settings.discovery.review
+        else "are added"
+    )
+    return f"every {every}, TVMaze shows passing {rules} filter rule(s) {added} to {targets}"
 
 
 def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
     from arrkestra.adapters.notify import Message
     from arrkestra.adapters.tvmaze import TvmazeClient
     from arrkestra.core.filters import rules_fingerprint
+    from arrkestra.core.show_review import fingerprint
     from arrkestra.pipelines import discovery
     from arrkestra.pipelines.discovery_sonarr import sonarr_clients, targets_of
     from arrkestra.runtime.capabilities.contract import Capability, Every, FirstRunDelay
@@ -115,7 +121,7 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
         sonarr=sonarr_clients(settings, http, redactor),
         rules=rules,
         targets=targets_of(settings),
-        fingerprint=rules_fingerprint(rules),
+        fingerprint=fingerprint(rules_fingerprint(rules), config.review),
         now=platform.clock.now,
         dry_run=settings.pipeline_dry_run(NAME),
         retry_delay=config.retry_delay,
@@ -124,6 +130,7 @@ def build(settings: Settings, platform: Platform) -> Capability[DiscoveryData]:
         counted=gauges.count_processed,
         announce=announce,
         min_window=config.tvmaze.update_window,
+        review=config.review,
     )
     pipeline = Pipeline(
         NAME,
