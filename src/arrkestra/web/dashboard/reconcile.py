@@ -66,6 +66,7 @@ def _common(services: Services) -> dict[str, Any]:
         "kind_of": kind_of,
         "took": took,
         "confirm_above": config.confirm_above,
+        "missed_on": config.missed_deletions,
         "schedule": config.schedule,
         "timezone": services.settings.storage.timezone,
         "why_not": why_not(services.settings),
