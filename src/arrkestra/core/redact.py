@@ -72,3 +72,36 @@ def redact_value(value: object, redactor: Redactor) -> object:
     if isinstance(value, list | tuple):
         return [redact_value(v, redactor) for v in value]
     return value
+
+
+SECRET_KEY_PARTS = (
+    "apikey",
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "authorization",
+    "cookie",
+    "credential",
+    "signature",
+    "privatekey",
+)
+"""A JSON key holding one of these (any case, ``_``/``-`` ignored) names a secret."""
+
+
+def secret_key(key: str) -> bool:
+    """``apiKey``, ``X-Api-Key``, ``access_token``, ``auth``: a key whose value is a secret."""
+    bare = key.lower().replace("_", "").replace("-", "")
+    return bare == "auth" or any(part in bare for part in SECRET_KEY_PARTS)
+
+
+def redact_payload(value: object, redactor: Redactor) -> object:
+    """:func:`redact_value`, and the value of every key that names a secret masked whole
+    (whatever it holds): for showing a payload someone else wrote (a stored webhook)."""
+    if isinstance(value, dict):
+        return {
+            k: MASK if secret_key(str(k)) else redact_payload(v, redactor) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_payload(v, redactor) for v in value]
+    return redact_value(value, redactor)

@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from arrkestra.core.jobs import JobSpec
+from arrkestra.core.jobs import Job, JobSpec
 from arrkestra.store.connection import write_transaction
-from arrkestra.store.jobs import insert_jobs
+from arrkestra.store.jobs import JOB_COLUMNS, insert_jobs, row_to_job
 
 EVENT_COLUMNS = (
     "id, source, instance, event_type, received_at, body, dedupe_key, remote_addr, routed_to"
@@ -145,8 +145,7 @@ def job_ids_of(conn: sqlite3.Connection, event_id: int) -> list[int]:
     return [int(r[0]) for r in conn.execute(JOBS_OF_EVENT, (event_id,)).fetchall()]
 
 
-def list_events(conn: sqlite3.Connection, query: EventFilter) -> list[StoredEvent]:
-    """Newest first, paged with an id cursor."""
+def _where(query: EventFilter) -> tuple[str, list[object]]:
     conditions = (
         ("source = ?", query.source),
         ("instance = ?", query.instance),
@@ -157,7 +156,12 @@ def list_events(conn: sqlite3.Connection, query: EventFilter) -> list[StoredEven
     )
     clauses = [sql for sql, value in conditions if value is not None]
     args: list[object] = [value for _, value in conditions if value is not None]
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
+
+
+def list_events(conn: sqlite3.Connection, query: EventFilter) -> list[StoredEvent]:
+    """Newest first, paged with an id cursor."""
+    where, args = _where(query)
     sql = f"SELECT {EVENT_COLUMNS} FROM events {where} ORDER BY id DESC LIMIT ?"
     return [row_to_event(r) for r in conn.execute(sql, (*args, query.limit)).fetchall()]
 
@@ -182,3 +186,52 @@ def prune_events(conn: sqlite3.Connection, *, older_than: float, batch: int = 50
         removed += count
         if count < batch:
             return removed
+
+
+# The dashboard's list: an event without its body (which can be megabytes), with the title
+# the body names and how many jobs it caused (index ``jobs_event``).
+BODY_TITLE = """CASE WHEN json_valid(body) THEN coalesce(
+    json_extract(body, '$.series.title'), json_extract(body, '$.movie.title')) END"""
+SUMMARY_COLUMNS = f"""id, source, instance, event_type, received_at, remote_addr, routed_to,
+    {BODY_TITLE} AS title, (SELECT COUNT(*) FROM jobs WHERE jobs.event_id = events.id) AS jobs"""
+JOBS_OF_EVENT_ROWS = f"SELECT {JOB_COLUMNS} FROM jobs WHERE event_id = ? ORDER BY id LIMIT ?"
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """One stored event as a list shows it: no body, its title, its count of jobs."""
+
+    id: int
+    source: str
+    instance: str
+    event_type: str
+    received_at: float
+    remote_addr: str | None
+    routed_to: list[str]
+    title: str | None  # series.title or movie.title of the body, when it names one
+    jobs: int
+
+
+def list_summaries(conn: sqlite3.Connection, query: EventFilter) -> list[EventSummary]:
+    """:func:`list_events`' page without the bodies: newest first, paged with an id cursor."""
+    where, args = _where(query)
+    sql = f"SELECT {SUMMARY_COLUMNS} FROM events {where} ORDER BY id DESC LIMIT ?"
+    return [
+        EventSummary(
+            id=row["id"],
+            source=row["source"],
+            instance=row["instance"],
+            event_type=row["event_type"],
+            received_at=row["received_at"],
+            remote_addr=row["remote_addr"],
+            routed_to=list(json.loads(row["routed_to"])),
+            title=None if row["title"] is None else str(row["title"]),
+            jobs=int(row["jobs"]),
+        )
+        for row in conn.execute(sql, (*args, query.limit)).fetchall()
+    ]
+
+
+def jobs_of(conn: sqlite3.Connection, event_id: int, limit: int) -> list[Job]:
+    """The first ``limit`` jobs an event caused, oldest first."""
+    return [row_to_job(r) for r in conn.execute(JOBS_OF_EVENT_ROWS, (event_id, limit)).fetchall()]

@@ -7,22 +7,19 @@ as its redacted text instead, so no stored row can make the read fail.
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
-from arrkestra.core.events import ArrKind
-from arrkestra.core.redact import redact_value
-from arrkestra.core.routing import jobs_for
+from arrkestra.core.redact import redact_payload
 from arrkestra.store import events as event_store
 from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
 from arrkestra.web.api import iso
 from arrkestra.web.deps import Cursor, RowId, ServicesDep, authenticated
-from arrkestra.web.webhooks import KINDS, BadWebhook, load_json, safe_parse
+from arrkestra.web.replays import ReplayRefused, replay
+from arrkestra.web.webhooks import BadWebhook, load_json
 
 router = APIRouter(prefix="/api/v1/events", dependencies=[Depends(authenticated)], tags=["events"])
 
@@ -104,7 +101,7 @@ async def get_event(event_id: RowId, services: ServicesDep) -> EventDetail:
     event = await _load(services, event_id)
     jobs = await services.db.run(event_store.job_ids_of, event_id)
     try:
-        body = redact_value(load_json(event.body), services.redactor)
+        body = redact_payload(load_json(event.body), services.redactor)
     except (BadWebhook, ValueError, RecursionError):
         body = services.redactor(event.body)
     return EventDetail(**_out(event).model_dump(), body=body, jobs=jobs)
@@ -114,19 +111,8 @@ async def get_event(event_id: RowId, services: ServicesDep) -> EventDetail:
 async def replay_event(event_id: RowId, services: ServicesDep) -> Replayed:
     """Jobs already active for the same work are returned, not duplicated (idempotency keys)."""
     event = await _load(services, event_id)
-    if event.source not in KINDS:
-        raise HTTPException(409, f"events from {event.source!r} cannot be replayed")
-    kind: ArrKind = "sonarr" if event.source == "sonarr" else "radarr"
-    ref = services.settings.instance_ref(kind, event.instance)
-    if ref is None:
-        raise HTTPException(409, f"{kind}.{event.instance} is no longer configured")
-    parsed = safe_parse(kind, json.loads(event.body))
-    specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
-    job_ids, created = [], []
-    for spec in specs:
-        job, new = await services.queue.enqueue(replace(spec, event_id=event_id))
-        job_ids.append(job.id)
-        if new:
-            created.append(job.id)
-    await services.db.run(event_store.record_routing, event_id, [s.pipeline for s in specs])
-    return Replayed(event_id=event_id, jobs=job_ids, created=created)
+    try:
+        done = await replay(services, event)
+    except ReplayRefused as exc:
+        raise HTTPException(409, str(exc)) from None
+    return Replayed(event_id=event_id, jobs=done.jobs, created=done.created)

@@ -1,17 +1,199 @@
-"""``/ui/events``: Events (not built yet: a placeholder page)."""
+"""``/ui/events`` and ``/ui/events/{id}``: the stored webhooks, and replaying one.
+
+The list shows each event without its body (``store.events.list_summaries``): where it
+came from, its type, the title its body names, when it arrived, what it was routed to and
+how many jobs it caused; newest first, filtered by source, instance and type, paged with
+``before=<id>``. An event's page shows its body pretty-printed with every secret masked
+(values the configuration knows, secret-shaped URL parts, and whole values of keys that
+name a secret: ``core.redact.redact_payload``), the jobs it caused, and a Replay button:
+the API's replay (``web.replays``), answered with a redirect whose ``?done=`` the page
+turns into a fixed sentence.
+
+A body too large to show whole (a Rename of a whole series) is cut at ``BODY_SHOWN``
+characters, saying so; one an older version stored that is not valid JSON today is shown
+as its redacted text.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+import enum
+import json
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from arrkestra.web.dashboard.access import ViewerDep
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from arrkestra.core.events import ArrKind
+from arrkestra.core.events.radarr import RADARR_EVENTS
+from arrkestra.core.events.sonarr import SONARR_EVENTS
+from arrkestra.core.redact import redact_payload
+from arrkestra.runtime.services import Services
+from arrkestra.store import events as event_store
+from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
+from arrkestra.web.dashboard.access import FormDep, ViewerDep
+from arrkestra.web.dashboard.job_detail import row_of
 from arrkestra.web.dashboard.rendering import render
-from arrkestra.web.deps import ServicesDep
+from arrkestra.web.deps import Cursor, RowId, ServicesDep
+from arrkestra.web.replays import ReplayRefused, replay
+from arrkestra.web.webhooks import BadWebhook, load_json
 
 router = APIRouter(include_in_schema=False)
+PAGE = 50
+JOBS_SHOWN = 200
+BODY_SHOWN = 200_000  # characters of a pretty-printed body
+Text = Annotated[str | None, Query(max_length=100)]
+Count = Annotated[int, Query(ge=0, le=10**9)]
+SOURCES: tuple[ArrKind, ...] = ("sonarr", "radarr")
+
+
+class Done(enum.StrEnum):
+    """What the Replay button did (``?done=``)."""
+
+    REPLAYED = "replayed"
+    NOT_REPLAYABLE = "not_replayable"
+    INSTANCE_GONE = "instance_gone"
+
+
+def flash(done: Done | None, jobs: int, created: int) -> dict[str, Any]:
+    """The page's context for ``?done=``: a fixed sentence and whether it is an error."""
+    if done is None:
+        return {"flash": "", "flash_error": False}
+    if done is Done.NOT_REPLAYABLE:
+        said = "This event cannot be replayed: only Sonarr and Radarr events can."
+    elif done is Done.INSTANCE_GONE:
+        said = "This event cannot be replayed: its instance is no longer configured."
+    elif jobs == 0:
+        said = "Routed again: today's routing starts no job for it."
+    else:
+        waiting = jobs - created
+        said = f"Routed again: {jobs} job(s), {created} new"
+        said += f", {waiting} already waiting." if waiting else "."
+    return {"flash": said, "flash_error": done is not Done.REPLAYED}
+
+
+def _blank(value: str | None) -> str | None:
+    text = (value or "").strip()
+    return text or None
+
+
+def _options(known: list[str], chosen: str | None) -> list[str]:
+    """The select's choices, and the one asked for even when nothing configures it."""
+    return [*known, chosen] if chosen and chosen not in known else known
+
+
+def instance_names(services: Services) -> list[str]:
+    settings = services.settings
+    return sorted({name for kind in SOURCES for name in settings.instances(kind)})
+
+
+EVENT_TYPES = sorted(set(SONARR_EVENTS) | set(RADARR_EVENTS))
+
+
+def url(path: str, **params: object) -> str:
+    kept = {k: str(v) for k, v in params.items() if v is not None}
+    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 @router.get("/ui/events")
-async def page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
-    return render(request, services, viewer, "placeholder.html", title="Events")
+async def page(
+    request: Request,
+    services: ServicesDep,
+    viewer: ViewerDep,
+    source: Text = None,
+    instance: Text = None,
+    type: Text = None,
+    before: Cursor = None,
+) -> HTMLResponse:
+    chosen = {"source": _blank(source), "instance": _blank(instance), "type": _blank(type)}
+    query = EventFilter(
+        source=chosen["source"],
+        instance=chosen["instance"],
+        event_type=chosen["type"],
+        before=before,
+        limit=PAGE,
+    )
+    events = await services.db.run(event_store.list_summaries, query)
+    context = {
+        "events": events,
+        "chosen": chosen,
+        "filtered": any(chosen.values()),
+        "sources": _options([str(s) for s in SOURCES], chosen["source"]),
+        "instances": _options(instance_names(services), chosen["instance"]),
+        "types": _options(EVENT_TYPES, chosen["type"]),
+        "titles": [services.redactor(e.title) if e.title else "" for e in events],
+        "older": url("/ui/events", **chosen, before=events[-1].id) if len(events) == PAGE else "",
+        "newest": url("/ui/events", **chosen) if before is not None else "",
+    }
+    return render(request, services, viewer, "events.html", context, title="Events")
+
+
+def shown_body(event: StoredEvent, services: Services) -> tuple[str, Any]:
+    """The body pretty-printed with secrets masked, and its JSON (None: not JSON today)."""
+    try:
+        data = load_json(event.body)
+        text = json.dumps(redact_payload(data, services.redactor), indent=2, ensure_ascii=False)
+    except (BadWebhook, ValueError, RecursionError):
+        return services.redactor(event.body), None
+    return text, data
+
+
+def title_in(data: Any) -> str | None:
+    """The series or movie title a Sonarr or Radarr body names."""
+    if not isinstance(data, dict):
+        return None
+    for key in ("series", "movie"):
+        found = data.get(key)
+        if isinstance(found, dict) and isinstance(found.get("title"), str) and found["title"]:
+            return str(found["title"])
+    return None
+
+
+async def load(services: Services, event_id: int) -> StoredEvent:
+    try:
+        return await services.db.run(event_store.get_event, event_id)
+    except EventNotFound:
+        raise HTTPException(404, f"there is no event {event_id}") from None
+
+
+@router.get("/ui/events/{event_id}")
+async def event_page(
+    request: Request,
+    event_id: RowId,
+    services: ServicesDep,
+    viewer: ViewerDep,
+    done: Done | None = None,
+    jobs: Count = 0,
+    created: Count = 0,
+) -> HTMLResponse:
+    event = await load(services, event_id)
+    caused = await services.db.run(event_store.jobs_of, event_id, JOBS_SHOWN + 1)
+    body, data = shown_body(event, services)
+    title = title_in(data)
+    context = {
+        "event": event,
+        "title": None if title is None else services.redactor(title),
+        "body": body[:BODY_SHOWN],
+        "body_length": len(body),
+        "cut": len(body) > BODY_SHOWN,
+        "is_json": data is not None,
+        "rows": [row_of(job, services) for job in caused[:JOBS_SHOWN]],
+        "more_jobs": len(caused) > JOBS_SHOWN,
+        "replayable": event.source in SOURCES,
+        **flash(done, jobs, created),
+    }
+    return render(request, services, viewer, "event.html", context, title=f"Event {event_id}")
+
+
+@router.post("/ui/events/{event_id}/replay")
+async def replay_event(event_id: RowId, services: ServicesDep, _: FormDep) -> RedirectResponse:
+    """Route the event again (``web.replays``: the API's replay), then back to its page."""
+    event = await load(services, event_id)
+    target = f"/ui/events/{event_id}"
+    try:
+        done = await replay(services, event)
+    except ReplayRefused as exc:
+        refused = Done.NOT_REPLAYABLE if exc.why == "source" else Done.INSTANCE_GONE
+        return RedirectResponse(url(target, done=refused.value), status_code=303)
+    answer = url(target, done=Done.REPLAYED.value, jobs=len(done.jobs), created=len(done.created))
+    return RedirectResponse(answer, status_code=303)

@@ -1,17 +1,139 @@
-"""``/ui/jobs``: Jobs (not built yet: a placeholder page)."""
+"""``/ui/jobs``: the queue, newest first, with what each job is about and its buttons.
+
+The list filters by pipeline, status and instance (the instance a job's params name:
+index ``jobs_instance``) and searches titles and file paths (``q``: the API's search,
+``store.jobs.list_jobs``), ``PAGE`` jobs a page, paged with ``before=<id>`` ("Older").
+Filter values come from a GET form, so an empty field means "any"; a status or pipeline
+nobody has is a 400 page. A running job's NOW cell refreshes itself from
+``/ui/jobs/{id}/now`` (``data-live``, see ``job_detail``).
+
+Routes of the same pages live next to this one: ``job_detail`` (a job's page, the NOW
+fragment) and ``job_buttons`` (Retry, Cancel, Retry all failed); their routers are
+included here, so ``/ui/jobs...`` is one entry in the dashboard's list of pages.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
+from arrkestra.core.job_kinds.outcomes import KINDS
+from arrkestra.core.jobs import JobStatus
+from arrkestra.runtime.services import Services
+from arrkestra.store.jobs import JobFilter
+from arrkestra.web.dashboard import job_buttons, job_detail
 from arrkestra.web.dashboard.access import ViewerDep
+from arrkestra.web.dashboard.job_buttons import Done, flash
+from arrkestra.web.dashboard.job_detail import row_of
 from arrkestra.web.dashboard.rendering import render
-from arrkestra.web.deps import ServicesDep
+from arrkestra.web.deps import Cursor, ServicesDep
 
 router = APIRouter(include_in_schema=False)
+PAGE = 50
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def known_pipelines(services: Services) -> list[str]:
+    """Every kind of job there is, and whatever else the worker runs."""
+    return sorted(set(KINDS) | set(services.worker.pipelines))
+
+
+def known_instances(services: Services) -> list[str]:
+    """``sonarr.hd``, ``radarr.4k``: the instances a job's params can name."""
+    settings = services.settings
+    return [f"{kind}.{name}" for kind in ("sonarr", "radarr") for name in settings.instances(kind)]
+
+
+def _blank(value: str | None) -> str | None:
+    """A form's empty field (``?status=``) means "any"."""
+    text = (value or "").strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: JobStatus | None
+    pipeline: str | None
+    instance: str | None
+    q: str | None
+
+    def query(self, **extra: object) -> dict[str, str]:
+        """The filters as query parameters (empty ones left out), and ``extra``."""
+        values: dict[str, object] = {
+            "pipeline": self.pipeline,
+            "status": self.status.value if self.status else None,
+            "instance": self.instance,
+            "q": self.q,
+            **extra,
+        }
+        return {k: str(v) for k, v in values.items() if v is not None}
+
+
+def filters_of(
+    services: Services,
+    status: str | None,
+    pipeline: str | None,
+    instance: str | None,
+    q: str | None,
+) -> Filters:
+    """The list's filters as the query gives them; a status or pipeline nobody has: 400."""
+    wanted = _blank(status)
+    if wanted is not None and wanted not in {s.value for s in JobStatus}:
+        raise HTTPException(400, "status: not a job status (pending, running, succeeded ...)")
+    named = _blank(pipeline)
+    if named is not None and named not in known_pipelines(services):
+        raise HTTPException(400, "pipeline: no pipeline has this name")
+    return Filters(
+        status=None if wanted is None else JobStatus(wanted),
+        pipeline=named,
+        instance=_blank(instance),
+        q=_blank(q),
+    )
+
+
+def url(path: str, params: dict[str, str]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
 
 
 @router.get("/ui/jobs")
-async def page(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
-    return render(request, services, viewer, "placeholder.html", title="Jobs")
+async def page(
+    request: Request,
+    services: ServicesDep,
+    viewer: ViewerDep,
+    status: Text = None,
+    pipeline: Text = None,
+    instance: Text = None,
+    q: Text = None,
+    before: Cursor = None,
+    done: Done | None = None,
+    count: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> HTMLResponse:
+    filters = filters_of(services, status, pipeline, instance, q)
+    query = JobFilter(
+        filters.status, filters.pipeline, before, PAGE, filters.q, instance=filters.instance
+    )
+    jobs = await services.queue.list_jobs(query)
+    instances = known_instances(services)
+    if filters.instance and filters.instance not in instances:
+        instances.append(filters.instance)  # old jobs of an instance no longer configured
+    context = {
+        "rows": [row_of(job, services) for job in jobs],
+        "filters": filters,
+        "filtered": any(filters.query().values()),
+        "statuses": [s.value for s in JobStatus],
+        "pipelines": known_pipelines(services),
+        "instances": instances,
+        "older": url("/ui/jobs", filters.query(before=jobs[-1].id)) if len(jobs) == PAGE else "",
+        "newest": url("/ui/jobs", filters.query()) if before is not None else "",
+        "back": url("/ui/jobs", filters.query(before=before)),
+        **flash(done, count),
+    }
+    return render(request, services, viewer, "jobs.html", context, title="Jobs")
+
+
+router.include_router(job_detail.router)
+router.include_router(job_buttons.router)
