@@ -117,18 +117,43 @@ MOVIE = Movie(21, "Paper Moons", 2021, 331_001, file_id=601)
 IN_OVERSEERR = (LIGHTHOUSE, NORTHERN_LINE, HARBOUR_LIGHTS)
 """Series with a media row (and a request) in the fake Overseerr; the movie has one too."""
 
-# TVMaze shows for discovery: (tvmaze id, name, fields that differ from a plain accepted show).
+
+def _network(ident: int, name: str, code: str, country: str, timezone: str) -> dict[str, Any]:
+    """A TVMaze network, in the show JSON's shape."""
+    place = {"name": country, "code": code, "timezone": timezone}
+    return {"id": ident, "name": name, "country": place, "officialSite": None}
+
+
+US, GB = ("US", "United States", "America/New_York"), ("GB", "United Kingdom", "Europe/London")
+HBO, NBC, FOX, ABC = (
+    _network(n, name, *US) for n, name in ((8, "HBO"), (1, "NBC"), (4, "FOX"), (3, "ABC"))
+)
+BBC_ONE, ITV, CHANNEL_4 = (
+    _network(n, name, *GB) for n, name in ((12, "BBC One"), (35, "ITV"), (45, "Channel 4"))
+)
+NHK = _network(1024, "NHK", "JP", "Japan", "Asia/Tokyo")
+
+
+def _show(network: dict[str, Any], premiered: str, rating: float, **fields: Any) -> dict[str, Any]:
+    return {"network": network, "premiered": premiered, "rating": {"average": rating}, **fields}
+
+
+# TVMaze shows for discovery: (tvmaze id, name, fields that differ from make_show's defaults).
 # Small ids: the whole index is one page (a full sync reads every page up to the last id).
 CATALOGUE: tuple[tuple[int, str, dict[str, Any]], ...] = (
-    (101, LIGHTHOUSE.title, {"externals": {"thetvdb": LIGHTHOUSE.tvdb_id}}),  # in Sonarr
-    (111, "Glass Harbour", {}),
-    (112, "The Quiet Orbit", {"genres": ["Science-Fiction", "Drama"]}),
-    (113, "Salt and Iron", {"genres": ["Action", "History"], "runtime": 45}),
-    (114, "Island Hearts Live", {"type": "Reality", "genres": []}),
-    (115, "Midnight Kitchen Talk", {"type": "Talk Show", "genres": ["Comedy"]}),
-    (116, "Old Frontier", {"status": "Ended", "ended": "2019-05-01"}),
-    (117, "Kōen no Yoru", {"language": "Japanese", "genres": ["Anime"]}),
-    (118, "Cheap Seats", {"premiered": "1998-09-14"}),
+    (LIGHTHOUSE.tvmaze_id, LIGHTHOUSE.title, _show(CHANNEL_4, "2023-05-02", 7.8)),
+    (111, "Glass Harbour", _show(BBC_ONE, "2021-03-07", 8.1, genres=["Drama", "Mystery"])),
+    (112, "The Quiet Orbit", _show(NBC, "2023-10-12", 7.9, genres=["Science-Fiction"])),
+    (113, "Salt and Iron", _show(HBO, "2022-06-19", 8.4, genres=["Action"], runtime=45)),
+    (114, "Island Hearts Live", _show(ITV, "2016-06-06", 5.2, type="Reality", genres=[])),
+    (115, "Midnight Kitchen Talk", _show(NBC, "2012-01-09", 6.4, type="Talk Show")),
+    (116, "Old Frontier", _show(FOX, "2012-09-23", 7.1, status="Ended", ended="2019-05-01")),
+    (117, "Kōen no Yoru", _show(NHK, "2020-04-03", 8.0, language="Japanese", genres=["Anime"])),
+    (118, "Cheap Seats", _show(ABC, "1998-09-14", 6.9, genres=["Comedy"])),
 )
-"""Four pass the default filters (Sonarr has the first already); five fail one each. A show's
-TVDB id is ``100000 + tvmaze id`` unless its fields say otherwise."""
+"""Four pass the default filters (Sonarr has the first already), five do not."""
+
+
+def tvdb_id_of(tvmaze_id: int) -> int:
+    """The TVDB id of a catalogue show (TVMaze's ``externals.thetvdb``, Sonarr's key)."""
+    return LIGHTHOUSE.tvdb_id if tvmaze_id == LIGHTHOUSE.tvmaze_id else 100_000 + tvmaze_id

@@ -29,6 +29,7 @@ from arrkestra.cli.demo_titles import (
     TV_ROOT,
     UNANNOUNCED,
     Episode,
+    tvdb_id_of,
 )
 from arrkestra.testing.fake_arr import create_fake_arr
 from arrkestra.testing.fake_notify import FakeNotify
@@ -149,7 +150,7 @@ def _start_fakes(root: Path, keys: Keys, stack: ExitStack) -> Fakes:
     sonarr.state.add_series(LIGHTHOUSE.tvdb_id, LIGHTHOUSE.title, tvmaze_id=LIGHTHOUSE.tvmaze_id)
     shows = []
     for tvmaze_id, name, fields in CATALOGUE:
-        tvdb_id = int(fields.get("externals", {}).get("thetvdb", 100_000 + tvmaze_id))
+        tvdb_id = tvdb_id_of(tvmaze_id)
         externals = {"tvrage": None, "thetvdb": tvdb_id, "imdb": None}
         shows.append(make_show(tvmaze_id, name, **{**fields, "externals": externals}))
         sonarr.state.add_to_catalogue(tvdb_id, name, tvmaze_id=tvmaze_id)
