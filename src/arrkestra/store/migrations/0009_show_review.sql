@@ -2,8 +2,9 @@
 -- show, a person has not decided yet) and `approved` (a person said yes: the next adding pass
 -- adds it), and `approved_at`, when a person approved it (kept while the filters accept it).
 -- SQLite cannot change a CHECK constraint, so the table is rebuilt: create the new one, copy
--- every row, drop the old, rename, recreate every index. The runner wraps this file in one
--- transaction: a crash leaves the old table and schema version as they were.
+-- every row, drop the old, rename, recreate every index (those of 0002 and 0008, and one for
+-- the discovery page). The runner wraps this file in one transaction: a crash leaves the old
+-- table and schema version as they were.
 CREATE TABLE shows_new (
     tvmaze_id          INTEGER PRIMARY KEY,
     tvdb_id            INTEGER,
@@ -58,6 +59,7 @@ CREATE INDEX shows_type ON shows (type);
 CREATE INDEX shows_premiered ON shows (premiered);
 CREATE INDEX shows_retry_after ON shows (retry_after);
 CREATE INDEX shows_updated ON shows (tvmaze_updated_at);
+CREATE INDEX shows_title ON shows (title);  -- 0008's, for the titles page (store/titles.py)
 -- The discovery page's title search (a substring: no index can seek it) scans this index
 -- (status, then title; the id comes with it) instead of the table: a few ms over 90,000 rows.
 CREATE INDEX shows_status_title ON shows (processing_status, title);
