@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-WIDTH = 600.0  # the viewBox: the SVG scales to the page's width
+WIDTH = 900.0  # the viewBox: the SVG scales to the page's width (wide: one row of bars)
 HEIGHT = 160.0
 LEFT = 64.0  # room for the value labels
 BOTTOM = 18.0  # room for the date labels

@@ -19,9 +19,11 @@ from arrkestra.store.connection import write_transaction
 
 DOWN_PREFIX = "mount.down."
 SELECT_DOWN = "SELECT key, value FROM state WHERE key >= ? AND key < ?"
+# "+status": through the index of waiting jobs (a few), not the status index (every
+# pending job: 6 ms at 100,000 jobs, on each mount check and each overview).
 COUNT_WAITING = """
 SELECT waiting_on, COUNT(*) FROM jobs
-WHERE waiting_on IS NOT NULL AND status = 'pending' GROUP BY waiting_on
+WHERE waiting_on IS NOT NULL AND +status = 'pending' GROUP BY waiting_on
 """
 # Due now: every waiting job whose mount is not among those down (the root is back, or it
 # is no root any more since the configuration changed).
