@@ -3,7 +3,8 @@
 The overview is the page people leave open, so each of its reads is bounded by an index
 (``migrations/0010_overview.sql``), whatever the size of the jobs table: counts come
 from index ranges, never from a scan of every job, and nothing is loaded row by row into
-Python. Measured with 100,000 jobs: about 10 ms for all of it.
+Python. Measured with 100,000 jobs (2% of them failed, 4% dead, 4% pending): about
+15 ms for all of it, the page 25 ms (p50, over HTTP).
 
 - queue depth: per pipeline and status, the active and dead jobs, with the oldest waiting
   one (SQLite gives the bare ``id`` of the row where ``MIN`` was found);

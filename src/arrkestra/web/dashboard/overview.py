@@ -67,7 +67,7 @@ def component_rows(services: Services, outages: dict[str, Outage]) -> list[Compo
     since before a restart says since when it really is (its outage is recorded)."""
     health = services.health
     rows = []
-    for name, component in sorted(health.components.items(), key=lambda i: (i[0] != "store", i)):
+    for name, component in sorted(health.components.items(), key=lambda i: (i[0] != "store", i[0])):
         since = health.since(name)
         outage = outages.get(name[len(MOUNT) :]) if name.startswith(MOUNT) else None
         if outage is not None and component.state is ComponentState.DOWN:
