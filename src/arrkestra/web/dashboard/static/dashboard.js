@@ -10,7 +10,8 @@
   function refresh(element) {
     if (document.hidden) return;
     fetch(element.dataset.live, { credentials: "same-origin", headers: { "X-Requested-With": "dashboard" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      // a redirect means the session ended (the login form): keep what is shown
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (html) { if (html !== null) element.innerHTML = html; })
       .catch(function () { /* the next tick tries again */ });
   }
