@@ -38,9 +38,10 @@ class Banner:
 
 
 class DemoProcess:
-    def __init__(self, tmp_path: Path, *options: str) -> None:
+    def __init__(self, tmp_path: Path, *options: str, env: dict[str, str] | None = None) -> None:
         self.tmp_path = tmp_path
         self.options = options
+        self.env = env or {}
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self.process: subprocess.Popen[str] | None = None
@@ -48,6 +49,7 @@ class DemoProcess:
     def start(self) -> DemoProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARRKESTRA_")}
         env["TMPDIR"] = str(self.tmp_path)
+        env.update(self.env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "arrkestra", "demo", *self.options],
             stdout=subprocess.PIPE,

@@ -128,7 +128,8 @@ def _tell(world: World, daemon: DemoDaemon) -> None:
         f"  Folder:    {world.root} (config, database, source and destination trees)",
         "",
         "Playing a day: imports with a season pack, an upgrade, a deletion while Overseerr is",
-        "down then back, a discovery cycle, a failed copy and a reconcile dry run.",
+        "down then back, a discovery cycle"
+        + (", a failed copy and a reconcile dry run." if world.mirror else " (no mirror)."),
         "Press Ctrl-C to stop and remove everything.",
         "",
     ]
