@@ -1,0 +1,274 @@
+"""Dashboard page times at 100,000 jobs and 50,000 events, against the same server's /ping.
+
+The target (issue 14): with 100,000 jobs and 50,000 events in the database, every page
+renders in under 100 ms on the server.
+
+Decisions, written down:
+
+- **A realistic database, built fast** (``dashboard_seed``: the daemon's migrations,
+  webhook bodies parsed and routed by the daemon's own code, params and results from the
+  job-kind models, ~20,000 discovery shows, 50 reconcile runs, bulk ``executemany``).
+  Every pipeline is paused in it, so the daemon's worker leaves the rows as seeded.
+- **The real daemon** (``arrkestra serve`` as a subprocess, ``bench/daemon.py``) with
+  every capability configured the pages may show: Sonarr, Radarr, Overseerr and Plex at a
+  closed 127.0.0.1 port (start-up never calls them; the health probes that do fail at
+  once), mirror paths on empty temporary folders, discovery, catch-up and reconcile. No
+  rate limit, no access log, the nightly backup and integrity check off (a measurement
+  must not fall on them).
+- **Client-side latency, one request at a time**: a warm-up, then ``--requests`` GETs
+  per page (or as many as ``--seconds`` allow, for a slow page) on one keep-alive
+  connection with ``X-Api-Key``, and the same for ``/ping``, which does no work: its
+  time is the client, HTTP and framework cost every page pays too. ``p99 - ping`` (a
+  page's p99 minus /ping's) estimates the server's own time for the page, and PASS
+  means that estimate is under 100 ms. ``p50 - ping`` is the typical server time, which
+  other processes on a busy machine disturb far less than the p99 (the load average is
+  printed with the table: read the p99 with it).
+- A page answering anything but 200 is reported with its status and counts as FAIL
+  (a page still being built answers 404, or its placeholder).
+
+The pages are the table ``PAGES`` below: ``{title}`` and the like are filled from the
+seeded database (``dashboard_sql.Samples``). ``--explain`` then prints the plans and
+timings of the SQL the pages and the API run (``bench/dashboard_sql.py``).
+
+Usage: python bench/dashboard.py [--jobs 100000] [--events 50000] [--requests 200]
+       [--seconds 20] [--keep] [--db PATH] [--explain]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import daemon  # bench/daemon.py: the script's folder is on sys.path
+import dashboard_seed
+import dashboard_sql
+import httpx
+
+from arrkestra.store.connection import connect
+
+PAGES: tuple[tuple[str, str], ...] = (
+    ("overview", "/ui/"),
+    ("jobs", "/ui/jobs"),
+    ("jobs, dead", "/ui/jobs?status=dead"),
+    ("jobs, mirror succeeded", "/ui/jobs?pipeline=mirror&status=succeeded"),
+    ("jobs, search a title", "/ui/jobs?q={title}"),
+    ("job with attempts", "/ui/jobs/{job}"),
+    ("events", "/ui/events"),
+    ("event", "/ui/events/{event}"),
+    ("titles, search a word", "/ui/titles?q={word}"),
+    ("title (a series)", "/ui/titles/series/{title}"),
+    ("discovery", "/ui/discovery"),
+    ("discovery, filtered", "/ui/discovery?status=filtered"),
+    ("reconcile", "/ui/reconcile"),
+    ("reconcile run", "/ui/reconcile/{run}"),
+    ("settings", "/ui/settings"),
+    ("api: jobs", "/api/v1/jobs"),
+    ("api: jobs, dead", "/api/v1/jobs?status=dead"),
+    ("api: jobs, search a title", "/api/v1/jobs?q={title}"),
+    ("api: events", "/api/v1/events"),
+)
+"""(name, URL): what is measured. ``{title}``, ``{word}``, ``{job}``, ``{event}``, ``{run}``
+are filled from the seeded database (URL-quoted)."""
+API_KEY = "bench-dashboard-api-key-0123456789"
+TARGET_MS = 100.0
+WARM_UP = 3
+
+
+@dataclass(frozen=True)
+class Timing:
+    status: int
+    count: int
+    p50: float  # ms
+    p99: float
+    kib: float  # the answer's size
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def config(tmp: Path) -> dict[str, Any]:
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    paths = []
+    for name in ("tv", "movies"):  # both roots must exist: they are mount-checked
+        source, destination = tmp / "src" / name, tmp / "dst" / name
+        source.mkdir(parents=True, exist_ok=True)
+        destination.mkdir(parents=True, exist_ok=True)
+        paths.append(
+            {"arr_path": f"/{name}", "source": str(source), "destination": str(destination)}
+        )
+    return {
+        "server": {"api_key": API_KEY, "rate_limit": None, "access_log": False},
+        "logging": {"level": "warning"},
+        "storage": {
+            "path": str(tmp / "data"),
+            "backup": {"schedule": None},
+            "integrity_check": None,
+        },
+        "sonarr": {"hd": {"url": closed, "api_key": "sonarr-key-0123456789"}},
+        "radarr": {"hd": {"url": closed, "api_key": "radarr-key-0123456789"}},
+        "overseerr": {"url": closed, "api_key": "overseerr-key-0123456789"},
+        "plex": {"url": closed, "token": "plex-token-0123456789"},
+        "mirror": {"paths": paths, "propagate_deletes": True, "propagate_renames": True},
+        "catchup": {"enabled": True},
+        "reconcile": {"enabled": True},
+        "discovery": {
+            "enabled": True,
+            "tvmaze": {"url": closed},
+            "target": {"root_folder": "/tv", "quality_profile": "HD-1080p"},
+        },
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def measure(client: httpx.Client, url: str, requests: int, seconds: float) -> Timing:
+    first = client.get(url)
+    for _ in range(WARM_UP - 1):
+        client.get(url)
+    times: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while len(times) < requests and (len(times) < 5 or time.perf_counter() < deadline):
+        start = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+    return Timing(
+        first.status_code,
+        len(times),
+        statistics.median(times),
+        percentile(times, 0.99),
+        len(first.content) / 1024,
+    )
+
+
+def urls(samples: dashboard_sql.Samples) -> list[tuple[str, str]]:
+    values = {k: quote(str(v), safe="") for k, v in samples.as_dict().items()}
+    return [(name, url.format(**values)) for name, url in PAGES]
+
+
+def run_pages(db_file: Path, tmp: Path, args: argparse.Namespace) -> None:
+    conn = connect(db_file)
+    try:
+        samples = dashboard_sql.samples_of(conn)
+    finally:
+        conn.close()
+    port = free_port()
+    started = time.perf_counter()
+    process = daemon.start_daemon(tmp, port, config(tmp))
+    print(f"daemon ready in {time.perf_counter() - started:.1f} s", flush=True)
+    rows: list[tuple[str, str, Timing]] = []
+    try:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"X-Api-Key": API_KEY}, timeout=60
+        ) as client:
+            before = os.getloadavg()[0]
+            ping = measure(client, "/ping", args.requests, args.seconds)
+            for name, url in urls(samples):
+                rows.append((name, url, measure(client, url, args.requests, args.seconds)))
+                print(f"  measured {url}", file=sys.stderr, flush=True)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    print_table(ping, rows, samples, (before, os.getloadavg()[0]))
+
+
+def print_table(
+    ping: Timing,
+    rows: list[tuple[str, str, Timing]],
+    samples: dashboard_sql.Samples,
+    load: tuple[float, float],
+) -> None:
+    print(
+        f"\nsamples: title {samples.title!r}, word {samples.word!r}, job {samples.job}, "
+        f"event {samples.event}, reconcile run {samples.run}"
+    )
+    head = f"{'page':<27} {'URL':<44} {'HTTP':>4} {'n':>4} {'p50 ms':>7} {'p99 ms':>7}"
+    print(f"{head} {'p50-ping':>8} {'p99-ping':>8} {'p50/ping':>8} {'KiB':>6}  verdict")
+    print(
+        f"{'/ping (baseline)':<27} {'/ping':<44} {ping.status:>4} {ping.count:>4} "
+        f"{ping.p50:>7.2f} {ping.p99:>7.2f} {'':>8} {'':>8} {1:>8.1f} {ping.kib:>6.1f}"
+    )
+    failed = 0
+    for name, url, t in rows:
+        server = t.p99 - ping.p99
+        ok = t.status == 200 and server < TARGET_MS
+        failed += not ok
+        verdict = "PASS" if ok else ("FAIL" if t.status == 200 else f"FAIL (HTTP {t.status})")
+        shown = url if len(url) <= 44 else url[:41] + "..."
+        print(
+            f"{name:<27} {shown:<44} {t.status:>4} {t.count:>4} {t.p50:>7.2f} {t.p99:>7.2f} "
+            f"{t.p50 - ping.p50:>8.2f} {server:>8.2f} {t.p50 / ping.p50:>8.1f} {t.kib:>6.1f}  "
+            f"{verdict}"
+        )
+    print(
+        f"{len(rows) - failed} of {len(rows)} pass (server estimate p99 - ping p99 < "
+        f"{TARGET_MS:.0f} ms); load average {load[0]:.1f} before, {load[1]:.1f} after "
+        f"({os.cpu_count()} CPUs: above that, p99 is other processes' as much as ours)"
+    )
+
+
+def main(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="arrkestra-dashboard-"))
+    db_file = tmp / "data" / "arrkestra.db"
+    try:
+        if args.db:
+            db_file.parent.mkdir(parents=True)
+            for suffix in ("", "-wal"):  # a database left unclosed has its last writes there
+                if Path(f"{args.db}{suffix}").exists():
+                    shutil.copyfile(f"{args.db}{suffix}", f"{db_file}{suffix}")
+            print(f"database: a copy of {args.db}")
+        else:
+            started = time.perf_counter()
+            seeded = dashboard_seed.seed(
+                db_file,
+                jobs=args.jobs,
+                events=args.events,
+                shows=args.shows,
+                seed=args.seed,
+                now=time.time(),
+            )
+            counts = ", ".join(f"{n} {table}" for table, n in seeded.counts.items())
+            size = db_file.stat().st_size / 1_048_576
+            print(f"seeded in {time.perf_counter() - started:.1f} s: {counts} ({size:.0f} MiB)")
+        run_pages(db_file, tmp, args)
+        if args.explain:
+            dashboard_sql.report(db_file)
+    finally:
+        if args.keep:
+            print(f"kept: {db_file} (reuse with --db)")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=100_000, help="jobs to seed (100000)")
+    parser.add_argument("--events", type=int, default=50_000, help="events to seed (50000)")
+    parser.add_argument("--shows", type=int, default=20_000, help="discovery shows (20000)")
+    parser.add_argument("--requests", type=int, default=200, help="GETs per page (200)")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="at most this long per page (20)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the data (1)")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument("--db", type=Path, help="measure a copy of this (kept) database")
+    parser.add_argument("--explain", action="store_true", help="then the SQL plans and times")
+    main(parser.parse_args())
