@@ -49,6 +49,7 @@ class Step:
     clock: str  # the time of day it plays at, for the story
     what: str
     act: Callable[[], str | None]  # what came of it, or None: not as expected
+    mirror_only: bool = False  # left out when rsync is missing
 
 
 class Api:
@@ -89,24 +90,26 @@ class Day:
         self.cleanup_jobs: list[int] = []  # the deletion's, waited on once Overseerr is back
 
     def steps(self) -> list[Step]:
-        mirror = self.world.mirror
-        return [
-            Step("08:10", "Sonarr imports a season pack: The Lighthouse Keepers S01, one "
-                 "Download per episode", self.season_pack),
-            Step("09:30", "Radarr imports a movie: Paper Moons (2021), with its subtitle",
+        """The day in order; without mirror, the steps that need it are left out."""
+        season = f"{LIGHTHOUSE.title} S01"
+        day = [
+            Step("08:10", f"Sonarr imports a season pack: {season}, one Download per episode",
+                 self.season_pack),
+            Step("09:30", f"Radarr imports a movie: {MOVIE.folder}, with its subtitle",
                  self.movie),
-            Step("11:00", "Sonarr upgrades The Lighthouse Keepers S01E02 to 2160p (the "
-                 "1080p file is deleted)", self.upgrade),
-            Step("13:00", "Overseerr goes down; Sonarr deletes Harbour Lights meanwhile",
+            Step("11:00", f"Sonarr upgrades {season}E02 to 2160p (the 1080p file is deleted)",
+                 self.upgrade),
+            Step("13:00", f"Overseerr goes down; Sonarr deletes {HARBOUR_LIGHTS.title} meanwhile",
                  self.deletion_while_down),
             Step("13:05", "Overseerr is back", self.overseerr_back),
-            Step("15:00", "A discovery cycle: TVMaze's shows through the filters into "
-                 "Sonarr", self.discovery),
-            *([Step("18:00", "Sonarr imports Northern Line S02E05, but the file never "
-                    "reached the source", self.failed_copy)] if mirror else []),
-            *([Step("23:00", "A reconcile dry run compares source and destination",
-                    self.reconcile)] if mirror else []),
+            Step("15:00", "A discovery cycle: TVMaze's shows through the filters into Sonarr",
+                 self.discovery),
+            Step("18:00", f"Sonarr imports {MISSING.series.title} {MISSING.code}, but the file "
+                 "never reached the source", self.failed_copy, mirror_only=True),
+            Step("23:00", "A reconcile dry run compares source and destination",
+                 self.reconcile, mirror_only=True),
         ]  # fmt: skip
+        return [step for step in day if self.world.mirror or not step.mirror_only]
 
     def play(self) -> list[str]:
         """Play every step; the steps that did not turn out as expected."""
