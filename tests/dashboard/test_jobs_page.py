@@ -288,7 +288,11 @@ async def test_a_running_copy_shows_its_live_progress(running_app: AppFactory) -
         assert f'data-live="/ui/jobs/{job_id}/now"' in detail.text
 
         board.clear(job_id)
-        assert "running, started" in (await app.client.get(f"/ui/jobs/{job_id}/now")).text
+        assert (
+            "running (no progress to show)" in (await app.client.get(f"/ui/jobs/{job_id}/now")).text
+        )
+        await app.services.queue.cancel(job_id)
+        assert "cancelled just now: reload" in (await app.client.get(f"/ui/jobs/{job_id}/now")).text
 
 
 async def test_secrets_in_a_jobs_params_and_errors_are_masked(running_app: AppFactory) -> None:
