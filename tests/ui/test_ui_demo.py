@@ -75,8 +75,9 @@ def test_a_newcomer_logs_in_with_the_printed_password_and_sees_every_page(
     visit(page, f"{demo.base}/ui/events/{events[0]['id']}", "demo-event")
 
     visit(page, f"{demo.base}/ui/titles?q=Lighthouse", "demo-titles-search")
+    visit(page, f"{demo.base}/ui/titles", "demo-titles-list")
     title = page.locator('main a[href^="/ui/titles/"]').first
-    assert title.count() == 1, "the title search lists no title with a detail page"
+    assert title.count() == 1, "the titles page links to no title's page"
     title.click()
     page.wait_for_load_state()
     assert page.locator("h1").first.is_visible()
