@@ -18,6 +18,9 @@ from arrkestra.core.job_kinds.reconcile import RECONCILE, ReconcileReport
 from arrkestra.core.job_kinds.words import counted, listed
 from arrkestra.core.timeline.entry import Entry, Kind, TitleIds
 
+LISTED_ONLY = (
+    "listed only: no cleanup queued (apply_missed_deletions off, a dry run, or cleanup off)"
+)
 MEDIA_TYPES: dict[Kind, str] = {"series": "tv", "movie": "movie"}
 FOUND: tuple[tuple[str, str], ...] = (
     ("sample_missing", "missing at the destination"),
@@ -64,7 +67,7 @@ def _missed(run: RunFacts, kind: Kind, title: str, ids: TitleIds, at: float) -> 
         if missed.action == "queued":
             entries.append(Entry(at, RECONCILE, what, "queued", "info", "reconcile", run.id))
         else:
-            reason = "listed only: reconcile.apply_missed_deletions is off or waits for confirm"
+            reason = LISTED_ONLY
             entries.append(
                 Entry(at, RECONCILE, what, "listed", "skip", "reconcile", run.id, reason)
             )
