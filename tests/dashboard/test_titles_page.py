@@ -238,3 +238,24 @@ async def test_a_title_with_a_slash_and_accents_has_one_stable_address(
         page = await r.client.get(target)
         assert page.status_code == 200
         assert "<h1>Amélie/Face Off? #1 100% <span" in page.text
+
+
+async def test_while_a_step_waits_the_timeline_refreshes_itself(
+    running_app: AppFactory, tmp_path: Path
+) -> None:
+    rule = {"arr_path": "/tv", "source": str(tmp_path / "src"), "destination": str(tmp_path)}
+    sonarr = {"hd": {"url": "http://sonarr:8989"}}
+    async with running_app(background=False, sonarr=sonarr, mirror={"paths": [rule]}) as r:
+        await r.client.post("/webhook/sonarr/hd", json=download())  # its copy waits: no worker
+        await log_in(r.client)
+        page = await r.client.get("/ui/titles/series/The%20Expanse")
+        live = re.search(r'<ol class="timeline steps"[^>]* data-live="([^"]+)"', page.text)
+        assert live is not None
+        assert unescape(live.group(1)) == "/ui/titles/series/The%20Expanse?part=steps"
+        part = await r.client.get(unescape(live.group(1)))
+        assert part.status_code == 200
+        assert "<html" not in part.text and "<nav" not in part.text
+        assert [s.split(" ")[3] for s in steps_of(part.text)] == ["imported", "queued"]
+        assert steps_of(part.text)[1].endswith('mirror "The Expanse S01E01"')
+        bad = await r.client.get("/ui/titles/series/The%20Expanse?part=everything")
+        assert bad.status_code == 400

@@ -96,6 +96,16 @@ def _whole(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _latest(ids: str) -> str:
+    """The jobs whose ids ``ids`` selects, the latest ``?`` of them, newest first. The ids
+    are sorted from the index alone; only the rows shown are read (sorting whole rows
+    cost 6 ms for a title of 800 jobs)."""
+    return (
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN ({ids} ORDER BY id DESC LIMIT ?) "
+        "ORDER BY id DESC"
+    )
+
+
 def title_rows(conn: sqlite3.Connection, kind: Kind, title: str, *, limit: int) -> TitleRows:
     """The title's latest ``limit`` events and jobs (newest first), and their totals."""
     e = EVENT_TITLE[kind]
@@ -105,7 +115,7 @@ def title_rows(conn: sqlite3.Connection, kind: Kind, title: str, *, limit: int) 
         f"WHERE {e} = ? ORDER BY id DESC LIMIT ?"
     )
     jobs_where = f"WHERE {JOB_TITLE} = ? AND {JOB_KIND} = ?"
-    jobs_sql = f"SELECT {JOB_COLUMNS} FROM jobs {jobs_where} ORDER BY id DESC LIMIT ?"
+    jobs_sql = _latest(f"SELECT id FROM jobs {jobs_where}")
     events = [_event(r) for r in conn.execute(events_sql, (title, limit)).fetchall()]
     jobs = [row_to_job(r) for r in conn.execute(jobs_sql, (title, kind, limit)).fetchall()]
     event_total = conn.execute(f"SELECT COUNT(*) FROM events WHERE {e} = ?", (title,))
@@ -154,9 +164,9 @@ def scans_of(
     """The latest Plex scans of these folders queued after job ``after`` (newest first)."""
     if not folders:
         return []
-    sql = (
-        f"SELECT {JOB_COLUMNS} FROM jobs INDEXED BY jobs_scan_folder WHERE pipeline = 'plex_scan' "
-        f"AND {SCAN_FOLDER} IN ({marks(folders)}) AND id > ? ORDER BY id DESC LIMIT ?"
+    sql = _latest(
+        f"SELECT id FROM jobs INDEXED BY jobs_scan_folder WHERE pipeline = 'plex_scan' "
+        f"AND {SCAN_FOLDER} IN ({marks(folders)}) AND id > ?"
     )
     return [row_to_job(r) for r in conn.execute(sql, (*folders, after, limit)).fetchall()]
 

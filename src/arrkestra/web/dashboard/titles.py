@@ -46,10 +46,10 @@ from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import ServicesDep
 
 router = APIRouter(include_in_schema=False)
-ROWS = 200  # the latest events and jobs of a title read for its timeline
+ROWS = 100  # the latest events and jobs of a title read for its timeline
 SCANS = 100
 RUNS = 20
-SHOWN = 400  # steps on a page
+SHOWN = 200  # steps on a page (the latest)
 LISTED = 50  # titles a search lists
 RECENT = 20
 SAFE = "()',!*:@&=+$;"  # kept as they are in a title's URL
