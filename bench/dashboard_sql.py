@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sqlite3
 import statistics
 import time
@@ -273,14 +274,32 @@ def _held(c: sqlite3.Connection, s: Samples) -> object:
     return _store("reconcile_runs.held_run")(c)
 
 
-@probe_of("/ui/titles?q=<word>: titles.search_titles")
+@probe_of("/ui/titles: title_search.recent_titles")
+def _recent_titles(c: sqlite3.Connection, s: Samples) -> object:
+    return _store("title_search.recent_titles")(c, limit=20)
+
+
+@probe_of("/ui/titles?q=<word>: title_search.search_titles")
 def _search_titles(c: sqlite3.Connection, s: Samples) -> object:
-    return _store("titles.search_titles")(c, s.word)
+    return _store("title_search.search_titles")(c, s.word, limit=50)
 
 
 @probe_of("/ui/titles/series/<title>: titles.title_rows")
 def _title_rows(c: sqlite3.Connection, s: Samples) -> object:
-    return _store("titles.title_rows")(c, "series", s.title, limit=50)
+    return _store("titles.title_rows")(c, "series", s.title, limit=100)
+
+
+@probe_of("/ui/titles/series/<title>: titles.related_rows")
+def _related_rows(c: sqlite3.Connection, s: Samples) -> object:
+    """As the page calls it, but with no scan folders (the page maps them through the
+    mirror's path rules from settings): shows and reconcile runs naming the title."""
+    from arrkestra.core import timeline
+
+    rows = _store("titles.title_rows")(c, "series", s.title, limit=100)
+    ids = timeline.ids_of(rows.events, rows.jobs)
+    first = min((job.id for job in rows.jobs), default=0)
+    related = _store("titles.related_rows")
+    return related(c, "series", s.title, ids, [], after=first, scans=100, runs=20)
 
 
 # -- what a page might be tempted to write ----------------------------------------------
@@ -307,6 +326,7 @@ class Finding:
 
 
 def _plan(conn: sqlite3.Connection, sql: str) -> tuple[str, ...]:
+    sql = re.sub(r"\bInf\b", "1e999", sql)  # an infinite float bound, as SQLite writes it
     try:
         rows = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
     except sqlite3.Error as exc:
