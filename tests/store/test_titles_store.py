@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from arrkestra.core.discovery import Verdict
@@ -17,8 +18,10 @@ from arrkestra.core.job_kinds.reconcile import MissedDeletion, ReconcileReport
 from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.core.timeline import TitleIds, kind_of
 from arrkestra.store import title_search, titles
+from arrkestra.store.connection import connect
 from arrkestra.store.events import IncomingEvent, accept_events
 from arrkestra.store.jobs import enqueue
+from arrkestra.store.migrations import available_migrations, migrate
 from arrkestra.store.reconcile_runs import Counts, finish_run, queue_run
 from arrkestra.store.shows import save_shows
 
@@ -242,3 +245,23 @@ def test_the_migration_indexes_the_very_expressions_the_queries_use() -> None:
         *titles.EVENT_TITLE.values(),
     ):
         assert expression in flat, expression
+
+
+def test_a_body_sqlite_cannot_read_as_json_neither_breaks_the_migration_nor_the_pages(
+    tmp_path: Path,
+) -> None:
+    """An older version stored bodies with NaN: the title indexes must build over them,
+    later webhooks must still be stored, and the title's rows still found."""
+    db = connect(tmp_path / "old.db")
+    migrate(db, available_migrations()[:7])
+    db.execute(
+        "INSERT INTO events (source, instance, event_type, received_at, body, dedupe_key) "
+        "VALUES ('sonarr', 'default', 'Download', 1.0, ?, 'k1')",
+        ('{"series": {"title": "Odd"}, "rating": NaN}',),
+    )
+    db.commit()
+    migrate(db)
+    webhook(db, "series", "Odd", at=T0)
+    rows = titles.title_rows(db, "series", "Odd", limit=10)
+    assert rows.event_total == 1  # the readable one; the NaN body counts as no title
+    db.close()

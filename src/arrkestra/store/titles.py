@@ -30,13 +30,21 @@ JOB_TITLE = f"json_extract(params, '{CopyParams.json_path('title')}')"
 JOB_INSTANCE = f"json_extract(params, '{CopyParams.json_path('instance')}')"
 JOB_MEDIA_TYPE = f"json_extract(params, '{CopyParams.json_path('media_type')}')"
 SCAN_FOLDER = f"json_extract(params, '{ScanParams.json_path('folder')}')"
+BODY = "CASE WHEN json_valid(body) THEN body END"
+"""An event's body as SQLite's JSON functions may read it: an older version stored some
+bodies SQLite's JSON refuses (``NaN``, nesting past its limit); ``json_extract`` would raise
+on them, in a query and in an index (failing the migration that builds it, and every
+later insert), so each expression reads them as no JSON at all."""
 EVENT_TITLE: Mapping[Kind, str] = {
-    "series": "json_extract(body, '$.series.title')",
-    "movie": "json_extract(body, '$.movie.title')",
+    "series": f"json_extract({BODY}, '$.series.title')",
+    "movie": f"json_extract({BODY}, '$.movie.title')",
 }
 EVENT_IDS: Mapping[Kind, tuple[str, str]] = {  # (tvdb, tmdb) of the webhook's item
-    "series": ("json_extract(body, '$.series.tvdbId')", "json_extract(body, '$.series.tmdbId')"),
-    "movie": ("NULL", "json_extract(body, '$.movie.tmdbId')"),
+    "series": (
+        f"json_extract({BODY}, '$.series.tvdbId')",
+        f"json_extract({BODY}, '$.series.tmdbId')",
+    ),
+    "movie": ("NULL", f"json_extract({BODY}, '$.movie.tmdbId')"),
 }
 
 

@@ -9,9 +9,15 @@ CREATE INDEX jobs_title ON jobs (
     json_extract(params, '$.instance'),
     json_extract(params, '$.media_type')
 );
--- Webhooks (and replayed history records) by series.title / movie.title.
-CREATE INDEX events_series_title ON events (json_extract(body, '$.series.title'));
-CREATE INDEX events_movie_title ON events (json_extract(body, '$.movie.title'));
+-- Webhooks (and replayed history records) by series.title / movie.title. A body SQLite's
+-- JSON refuses (NaN, stored by an older version) reads as NULL: json_extract alone would
+-- raise, failing this migration and every later insert (store/titles.py BODY).
+CREATE INDEX events_series_title ON events (
+    json_extract(CASE WHEN json_valid(body) THEN body END, '$.series.title')
+);
+CREATE INDEX events_movie_title ON events (
+    json_extract(CASE WHEN json_valid(body) THEN body END, '$.movie.title')
+);
 -- Discovery's shows by title.
 CREATE INDEX shows_title ON shows (title);
 -- Plex scans by folder (a title's scans are those of its files' folders).
