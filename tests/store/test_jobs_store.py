@@ -1,3 +1,4 @@
+import math
 import sqlite3
 import threading
 from pathlib import Path
@@ -181,3 +182,19 @@ def test_a_delayed_job_is_not_due_before_its_delay(conn: sqlite3.Connection) -> 
     assert job.next_attempt_at == 130.0
     assert store.claim_next(conn, ["plex_scan"], now=129.0, owner="w", lease=60) is None
     assert store.claim_next(conn, ["plex_scan"], now=130.0, owner="w", lease=60) is not None
+
+
+def test_a_result_holding_nan_or_infinity_is_stored_as_json_sqlite_can_read(
+    conn: sqlite3.Connection,
+) -> None:
+    """Python writes NaN/Infinity, SQLite's JSON refuses them, and the dashboard's indexes
+    read results with json_extract: such a result would make the success unwritable."""
+    job, _ = store.enqueue(conn, m.JobSpec("mirror", "k-nan", {"ratio": math.nan}), now=0)
+    assert store.claim_next(conn, ["mirror"], now=1.0, owner="w", lease=60) is not None
+    result = {"outcome": "copied", "seconds": math.inf, "rates": [math.nan, 2.5]}
+    done = store.transition(conn, job.id, lambda j: m.succeed(j, now=2.0, result=result), owner="w")
+    assert done.status is m.JobStatus.SUCCEEDED
+    assert done.result == {"outcome": "copied", "seconds": None, "rates": [None, 2.5]}
+    assert done.params == {"ratio": None}
+    valid = conn.execute("SELECT json_valid(params) AND json_valid(result) FROM jobs").fetchone()
+    assert valid[0] == 1

@@ -23,6 +23,7 @@ from arrkestra.core.job_kinds import (
     ScanParams,
 )
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate, debounced_due
+from arrkestra.core.json_values import finite
 from arrkestra.store.connection import write_transaction
 
 JOB_COLUMNS = (
@@ -158,6 +159,11 @@ def _text_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list[object]
     return f"{RAW_CANDIDATE} AND {exact}", [pattern] * (2 + len(tests))
 
 
+def _json(value: object, *, sort_keys: bool = False) -> str:
+    """A job's params or result as compact JSON SQLite can read (no NaN: ``core.json_values``)."""
+    return json.dumps(finite(value), separators=(",", ":"), sort_keys=sort_keys)
+
+
 def row_to_job(row: sqlite3.Row) -> Job:
     return Job(
         id=row["id"],
@@ -198,7 +204,7 @@ def insert_jobs(
                 existing = _debounce(conn, existing, spec.delay, now=now)
             out.append((existing, False))
             continue
-        params = json.dumps(spec.params, separators=(",", ":"), sort_keys=True)
+        params = _json(spec.params, sort_keys=True)
         cur = conn.execute(
             INSERT_JOB,
             (spec.pipeline, spec.key, params, now, now, now + max(spec.delay, 0.0), spec.event_id),
@@ -227,7 +233,7 @@ def insert_many(conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: floa
         (
             spec.pipeline,
             spec.key,
-            json.dumps(spec.params, separators=(",", ":"), sort_keys=True),
+            _json(spec.params, sort_keys=True),
             now,
             now + max(spec.delay, 0.0),
             spec.event_id,
@@ -262,7 +268,7 @@ def _load(conn: sqlite3.Connection, job_id: int) -> Job:
 
 
 def _update_args(job: Job, update: JobUpdate) -> tuple[object, ...]:
-    result = None if update.result is None else json.dumps(update.result, separators=(",", ":"))
+    result = None if update.result is None else _json(update.result)
     return (
         update.status.value,
         update.attempts,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from arrkestra.core.job_kinds import MIRROR, CopyParams, CopyResult
+from arrkestra.core.json_values import finite
 from arrkestra.store.connection import StoreError, write_transaction
 from arrkestra.store.legacy_db import columns, open_read_only, unix_time
 
@@ -149,13 +150,13 @@ def _job(values: dict[str, Any], status: str, now: float, roots: Roots) -> dict[
     return {
         "pipeline": MIRROR,
         "key": f"{INSTANCE}/{values['id']}@{values['created_at']}",
-        "params": json.dumps(params.to_json()),
+        "params": json.dumps(finite(params.to_json())),
         "status": status,
         "attempts": (values["retry_count"] if isinstance(values["retry_count"], int) else 0) + 1,
         "created_at": created,
         "finished_at": finished,
         "last_error": None if status == "succeeded" else (values["error_message"] or NOTE),
-        "result": None if result is None else json.dumps(result),
+        "result": None if result is None else json.dumps(finite(result)),
     }
 
 

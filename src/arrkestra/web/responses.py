@@ -9,21 +9,11 @@ as ``null``: the read shows what is there rather than answering 500.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
-
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinity replaced by ``None`` (JSON has neither)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
+from arrkestra.core.json_values import finite
 
 
 class SafeJSONResponse(JSONResponse):
@@ -31,5 +21,5 @@ class SafeJSONResponse(JSONResponse):
         try:
             return super().render(content)
         except (UnicodeEncodeError, ValueError):
-            text = json.dumps(_finite(content), ensure_ascii=True, separators=(",", ":"))
+            text = json.dumps(finite(content), ensure_ascii=True, separators=(",", ":"))
             return text.encode("ascii")
