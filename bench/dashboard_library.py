@@ -1,7 +1,8 @@
 """The media library the dashboard bench pretends to serve, and the webhooks it sends.
 
-A few thousand series and movies with made-up but realistic titles (a few with accents,
-so a search has to fold case and accents), each with the ids Sonarr/Radarr/TVMaze give
+A few thousand series and movies with made-up but realistic titles (about one job in
+fifteen names one with an accent: a search must fold case and accents, and a row with a
+non-ASCII title takes the search's slow exact test), each with the ids Sonarr/Radarr/TVMaze give
 them, and one function per webhook kind that writes the body Sonarr or Radarr would send
 for it, shaped like the samples in ``tests/fixtures/payloads`` (the fields routing reads,
 and the bulk that makes a stored body as large as a real one). Nothing here knows about
