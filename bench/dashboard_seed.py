@@ -3,7 +3,7 @@
 Decisions, written down:
 
 - **The daemon's own code says what a row holds.** The schema comes from the store's
-  migrations (``connect`` + ``migrate``). Webhook bodies (``dashboard_library``) are
+  migrations (``connect`` + ``migrate``). Webhook bodies (``dashboard_webhooks``) are
   parsed and routed with ``core.events.parse_event`` and ``core.routing.jobs_for``, so
   every event-born job has exactly the params the daemon would give it; every other
   params and every result is a job-kind model's ``to_json()`` (summaries as the
@@ -37,34 +37,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dashboard_library as lib  # bench/: the script's folder is on sys.path
+import dashboard_results as results
 import dashboard_runs as runs
 import dashboard_shows
+import dashboard_webhooks
 
 from arrkestra.core.events import parse_event
 from arrkestra.core.instances import InstanceRef
 from arrkestra.core.job_kinds import (
     CatchupParams,
-    CatchupResult,
     CleanupParams,
-    CleanupResult,
     CopyParams,
-    CopyResult,
     CycleParams,
-    CycleResult,
-    DeleteParams,
-    DeleteResult,
     JobParams,
     JobResult,
     MirrorProblem,
-    RenameParams,
-    RenameResult,
     ScanParams,
-    ScanResult,
 )
-from arrkestra.core.job_kinds.catchup import Skips
 from arrkestra.core.job_kinds.outcomes import KINDS
 from arrkestra.core.routing import jobs_for
-from arrkestra.pipelines.mirror.file_copy import describe
 from arrkestra.store import state as state_store
 from arrkestra.store.catchup import MARK_PREFIX
 from arrkestra.store.connection import connect, write_transaction
@@ -80,10 +71,6 @@ INSTANCES = {
     for kind in ("sonarr", "radarr")
 }
 PAUSED = ("mirror", "plex_scan", "cleanup", "catchup", "reconcile", "discovery")
-ROOTS = {  # arr root -> (source, destination, as Plex sees the destination)
-    "/tv": ("/mnt/synology/rs-tv", "/mnt/unraid/media/TV Shows", "/data/TV Shows"),
-    "/movies": ("/mnt/synology/rs-movies", "/mnt/unraid/media/Movies", "/data/Movies"),
-}
 DEAD = {"mirror": 0.02, "plex_scan": 0.01, "cleanup": 0.04, "catchup": 0.01, "discovery": 0.02}
 ERRORS = {
     "mirror": (
@@ -127,14 +114,6 @@ class Seeded:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def mapped(library_path: str) -> tuple[str, str, str]:
-    """The file at the source, its copy, and the copy as Plex sees it."""
-    root = "/tv" if library_path.startswith("/tv/") else "/movies"
-    source, destination, plex = ROOTS[root]
-    rest = library_path[len(root) :]
-    return source + rest, destination + rest, plex + rest
-
-
 # -- events and the jobs they cause ---------------------------------------------------
 
 
@@ -144,7 +123,7 @@ def make_events(rng: random.Random, library: lib.Library, count: int, now: float
     seeded = Seeded()
     times = sorted(now - 60 - rng.random() * SPAN for _ in range(count))
     for event_id, at in enumerate(times, start=1):
-        kind, body = lib.random_body(rng, library)
+        kind, body = dashboard_webhooks.random_body(rng, library)
         text = json.dumps(body)
         parsed = parse_event(kind, body)  # type: ignore[arg-type]
         specs = jobs_for(parsed, INSTANCES[kind], pipelines=PIPELINES)
@@ -157,7 +136,7 @@ def make_events(rng: random.Random, library: lib.Library, count: int, now: float
             params = KINDS[spec.pipeline][0](spec.params)
             seeded.drafts.append(Draft(params, at + 0.01 * (n + 1), event_id))
             if isinstance(params, CopyParams) and rng.random() < SCANNED:
-                folder = mapped(params.library_path)[2].rsplit("/", 1)[0]
+                folder = results.mapped(params.library_path)[2].rsplit("/", 1)[0]
                 section = 2 if params.library_path.startswith("/tv/") else 1
                 scan = ScanParams(folder=folder, section=section)
                 seeded.drafts.append(Draft(scan, at + rng.uniform(60, 900)))
@@ -196,101 +175,6 @@ def bulk_copy(rng: random.Random, library: lib.Library, at: float) -> Draft:
 
 
 # -- what became of each job ----------------------------------------------------------
-
-
-def result_for(draft: Draft, rng: random.Random, at: float) -> JobResult:
-    """A succeeded job's result, worded as its pipeline words it."""
-    params = draft.params
-    if draft.result is not None:
-        return draft.result
-    if isinstance(params, CopyParams):
-        source, destination, _ = mapped(params.library_path)
-        name = source.rsplit("/", 1)[-1]
-        copied = rng.random() < 0.9
-        size = params.size or rng.randint(300, 9000) * 1_048_576
-        summary = f"{source} (bulk)" if params.bulk else describe(params)
-        files = [name, name[:-4] + ".en.srt"] if rng.random() < 0.3 else [name]
-        return CopyResult(
-            outcome="copied" if copied else "already_present",
-            source=source,
-            destination=destination,
-            files=files,
-            files_transferred=len(files) if copied else 0,
-            bytes_transferred=size if copied else 0,
-            seconds=round(size / 95e6, 3) if copied else 0.2,
-            summary=summary,
-        )
-    if isinstance(params, DeleteParams):
-        destination = mapped(params.library_path)[1]
-        name = destination.rsplit("/", 1)[-1]
-        title = params.title or name
-        return DeleteResult(
-            outcome="deleted",
-            destination=destination,
-            reason=params.reason,
-            deleted=[name],
-            summary=f"{title}: deleted {name} at the destination",
-        )
-    if isinstance(params, RenameParams):
-        old, new = mapped(params.previous_path)[1], mapped(params.library_path)[1]
-        moved = f"{old.rsplit('/', 1)[-1]} -> {new.rsplit('/', 1)[-1]}"
-        return RenameResult(
-            outcome="renamed", moved=[[old, new]], summary=f"{params.title}: renamed {moved}"
-        )
-    if isinstance(params, ScanParams):
-        return ScanResult(
-            outcome="scanned",
-            section=params.section,
-            folder=params.folder,
-            summary=f"Plex section {params.section}: {params.folder}",
-        )
-    return _other_result(params, rng, at)
-
-
-def _other_result(params: JobParams, rng: random.Random, at: float) -> JobResult:
-    if isinstance(params, CleanupParams):
-        title = params.title or params.about()
-        removed = rng.random() < 0.75
-        return CleanupResult(
-            outcome="deleted" if removed else "not_in_overseerr",
-            instance=params.instance,
-            media_type=params.media_type,
-            tmdb_id=params.tmdb_id,
-            tvdb_id=params.tvdb_id,
-            title=params.title,
-            media_id=rng.randint(1, 5000) if removed else None,
-            summary=f"{title}: removed from Overseerr" if removed else f"{title}: not in Overseerr",
-        )
-    if isinstance(params, CatchupParams):
-        records = rng.randint(0, 12)
-        summary = (
-            f"catch-up of {params.instance}: {records} record(s) read, 0 job(s) queued, "
-            f"{records} already received"
-        )
-        return CatchupResult(
-            outcome="caught_up",
-            instance=params.instance,
-            since=at - 3600,
-            route="since",
-            records=records,
-            skipped=Skips(already_received=records),
-            summary=summary,
-        )
-    assert isinstance(params, CycleParams), params
-    results = {"filtered": rng.randint(0, 40), "exists": rng.randint(0, 3)}
-    requests = rng.randint(2, 6)
-    said = ", ".join(f"{n} {k}" for k, n in sorted(results.items()))
-    return CycleResult(
-        outcome="synced",
-        mode="incremental",
-        requests=requests,
-        pages=0,
-        shows_saved=sum(results.values()),
-        changed=sum(results.values()),
-        window="day",
-        results=results,
-        summary=f"incremental sync: {requests} TVMaze request(s), {said}",
-    )
 
 
 def fate(draft: Draft, rng: random.Random, now: float) -> str:
@@ -353,7 +237,8 @@ def settle(draft: Draft, job_id: int, rng: random.Random, now: float, active: se
         due = now + rng.uniform(30, 900)
     result = None
     if status == "succeeded":
-        data = result_for(draft, rng, finished or now).to_json()
+        done = draft.result or results.result_for(params, rng, finished or now)
+        data = done.to_json()
         result = json.dumps(data, separators=(",", ":"))
     row = (
         job_id,
