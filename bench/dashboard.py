@@ -105,13 +105,13 @@ def free_port() -> int:
 def config(tmp: Path) -> dict[str, Any]:
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     paths = []
-    for name in ("tv", "movies"):  # both roots must exist: they are mount-checked
+    for name, plex in (("tv", "/data/TV Shows"), ("movies", "/data/Movies")):
         source, destination = tmp / "src" / name, tmp / "dst" / name
-        source.mkdir(parents=True, exist_ok=True)
+        source.mkdir(parents=True, exist_ok=True)  # both roots must exist: mount-checked
         destination.mkdir(parents=True, exist_ok=True)
-        paths.append(
-            {"arr_path": f"/{name}", "source": str(source), "destination": str(destination)}
-        )
+        # plex_path as the seeded scans name their folders (a title's page finds them so)
+        rule = {"arr_path": f"/{name}", "source": str(source), "destination": str(destination)}
+        paths.append(rule | {"plex_path": plex})
     return {
         "server": {"api_key": API_KEY, "rate_limit": None, "access_log": False},
         "logging": {"level": "warning"},
