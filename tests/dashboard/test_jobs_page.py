@@ -18,8 +18,10 @@ from arrkestra.core.retry import RetryPolicy
 from arrkestra.runtime.clock import ManualClock
 from arrkestra.runtime.services import Services
 from arrkestra.store import jobs as job_store
+from arrkestra.store.connection import write_transaction
 from arrkestra.testing.fake_overseerr import FakeOverseerr
 from arrkestra.testing.loopback import LoopbackServer
+from arrkestra.web.dashboard.jobs import SEARCH_WINDOW
 
 __all__ = ["overseerr", "running_app"]
 
@@ -343,3 +345,41 @@ async def test_the_pages_need_a_login(running_app: AppFactory) -> None:
             assert answer.headers["location"].startswith("/ui/login")
         api = httpx.Headers({"X-Api-Key": API_KEY})
         assert (await app.client.get("/ui/jobs", headers=api)).status_code == 200
+
+
+async def test_a_search_reads_a_window_of_jobs_at_a_time_and_links_to_the_older_ones(
+    running_app: AppFactory,
+) -> None:
+    """A "contains" search cannot use an index: each page reads a bounded window of jobs
+    (a page stays fast at 100,000 jobs), says which it read, and links to the next."""
+
+    async with running_app(background=False, clock=ManualClock()) as app:
+        await log_in(app.client)
+        await enqueue(
+            app.services,
+            CopyParams(instance="sonarr.hd", library_path="/tv/Rare/e.mkv", title="Rare Show"),
+        )
+        filler = [
+            CopyParams(
+                instance="sonarr.hd", library_path=f"/tv/Common/{n}.mkv", title="Common"
+            ).spec()
+            for n in range(SEARCH_WINDOW + 10)
+        ]
+
+        def fill(conn: Any) -> int:
+            with write_transaction(conn):
+                return job_store.insert_many(conn, filler, now=1.0)
+
+        await app.services.db.run(fill)
+        first = await app.client.get("/ui/jobs", params={"q": "rare"})
+        assert first.status_code == 200
+        assert listed(first.text) == []
+        newest = SEARCH_WINDOW + 11
+        assert f"Searched jobs #{newest - SEARCH_WINDOW + 1} to #{newest}" in first.text
+        older = re.search(
+            r'<a href="(/ui/jobs\?[^"]*before=\d+[^"]*)">Search older jobs', first.text
+        )
+        assert older is not None
+        second = await app.client.get(older.group(1).replace("&amp;", "&"))
+        assert listed(second.text) == [1]
+        assert "Searched jobs" not in second.text  # the last window: every job was read

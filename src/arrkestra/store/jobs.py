@@ -108,6 +108,7 @@ class JobFilter:
     limit: int = 50
     text: str | None = None  # in the title or a file path, any case (``?q=``, ``--title``)
     instance: str | None = None  # params' instance (``sonarr.hd``): index ``jobs_instance``
+    after: int | None = None  # id cursor: jobs with this id or a larger one (a search's window)
 
 
 SEARCHED = (
@@ -415,6 +416,9 @@ def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
     if query.before is not None:
         clauses.append("id < ?")
         args.append(query.before)
+    if query.after is not None:
+        clauses.append("id >= ?")
+        args.append(query.after)
     if query.text:
         clause, patterns = _text_clause(conn, query.text)
         clauses.append(clause)
@@ -425,6 +429,11 @@ def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT {JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?"
     return [row_to_job(r) for r in conn.execute(sql, (*args, query.limit)).fetchall()]
+
+
+def next_job_id(conn: sqlite3.Connection) -> int:
+    """One more than the newest job's id: where a newest-first walk of every job starts."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM jobs").fetchone()[0])
 
 
 def list_attempts(conn: sqlite3.Connection, job_id: int) -> list[Attempt]:
