@@ -177,7 +177,7 @@ def test_copy_keys_group_a_folder() -> None:
 
 DICT_ACCESS = re.compile(
     r"\.(params|result)(\.get\(|\[)"  # job.params["x"], job.result.get("x")
-    r"|json_extract\([^)]*'\$\."  # a literal JSON path in SQL
+    r"|json_extract\(\s*(params|result)\s*,\s*'\$\."  # a literal path into a job's JSON
     r"|JobSpec\(\s*['\"]"  # a job built by hand: its key and params outside the models
 )
 

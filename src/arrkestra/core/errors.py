@@ -58,6 +58,18 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │                                              that cannot be queued -> 404/409, exit 2
     ├── ReconcileRefused            runtime/capabilities/reconcile  a reconcile asked for by
     │                                              hand while it does not run -> 409, exit 2
+    ├── ReplayRefused               web/replays    a stored event that cannot be routed again
+    │                                              (not an *arr's, its instance gone) -> 409
+    ├── LoginRequired               web/dashboard/access  a page without a session or
+    │                                              credentials -> 303 to the login form
+    ├── DashboardDisabled           web/dashboard/access  no api_key nor basic_auth -> the
+    │                                              page says how to enable them (403)
+    ├── CsrfRefused                 web/dashboard/access  a POST without this viewer's token,
+    │                                              or sent by another site -> 403 page
+    ├── DaemonFailed                cli/demo_daemon  the demo's daemon exited or never got
+    │                                              ready -> the demo stops, cleans up, exit 1
+    ├── Stopped                     cli/demo_day   Ctrl-C or SIGTERM during the demo's day ->
+    │                                              clean up, exit 0
     ├── AliasIgnored                config/loading/aliases  an old tool's variable that cannot
     │                                              apply here -> a load note (a warning)
     ├── SecretFileError             config/loading/substitution  (a ValueError) a NAME_FILE that
