@@ -32,6 +32,7 @@ from arrkestra.store.overview import Overview, PipelineQueue, QueueState, queue_
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import ServicesDep
+from arrkestra.web.health import mount_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,15 +67,19 @@ def component_rows(services: Services, outages: dict[str, Outage]) -> list[Compo
     """Every health component, the store first; details redacted; a mount that is down
     since before a restart says since when it really is (its outage is recorded)."""
     health = services.health
+    roots = mount_names(services.settings)  # "/tv destination": the rule's words, not a path
     rows = []
     for name, component in sorted(health.components.items(), key=lambda i: (i[0] != "store", i[0])):
         since = health.since(name)
-        outage = outages.get(name[len(MOUNT) :]) if name.startswith(MOUNT) else None
+        detail = component.detail
+        outage = None
+        if name.startswith(MOUNT):
+            path = name[len(MOUNT) :]
+            outage = outages.get(path)
+            name, detail = f"mount {roots.get(path, path)}", detail or path
         if outage is not None and component.state is ComponentState.DOWN:
             since = outage.since
-        rows.append(
-            ComponentRow(name, component.state.value, since, services.redactor(component.detail))
-        )
+        rows.append(ComponentRow(name, component.state.value, since, services.redactor(detail)))
     return rows
 
 
