@@ -47,8 +47,8 @@ def _unprotected_api(settings: Settings) -> list[ConfigProblem]:
     problems = [
         ConfigProblem(
             "server.api_key",
-            "/api/v1 and the old tools' control endpoints (/stats, /jobs, /trigger, ...) are "
-            "refused until server.api_key is set",
+            "the dashboard (/ui/), /api/v1 and the old tools' control endpoints (/stats, /jobs, "
+            "/trigger, ...) are refused until server.api_key is set",
             "set ARRKESTRA_API_KEY (or server.api_key, or server.basic_auth)",
         )
     ]
