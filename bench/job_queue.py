@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from arrkestra.core.job_kinds import JobResult
 from arrkestra.core.jobs import Job, JobSpec, JsonObject
 from arrkestra.core.retry import RetryPolicy
 from arrkestra.runtime.clock import SystemClock
@@ -48,14 +49,14 @@ async def worker_rate(db: Database, n: int, concurrency: int) -> float:
     ran = 0
     all_ran = asyncio.Event()
 
-    async def noop(job: Job) -> JsonObject:
+    async def noop(job: Job, params: JsonObject, deps: None) -> JobResult:
         nonlocal ran
         ran += 1
         if ran == n:
             all_ran.set()
-        return {}
+        return JobResult(outcome="done")
 
-    pipeline = Pipeline("bench", noop, concurrency, RetryPolicy())
+    pipeline = Pipeline("bench", dict, noop, None, concurrency, RetryPolicy())
     worker = Worker(
         db,
         {"bench": pipeline},
