@@ -1,3 +1,16 @@
+-- First, job JSON SQLite cannot read. Python's json writes NaN and Infinity, SQLite's
+-- JSON functions refuse them ("malformed JSON"), and the indexes below (and 0010's, 0011's)
+-- read params and results with json_extract: one such row would fail this migration, and
+-- the daemon would not start. arrkestra writes neither since this version
+-- (core/json_values); a row an older version wrote has them turned into null
+-- (arrkestra_readable_json, store/migrations/__init__.py), and text that is no JSON at all
+-- is kept, quoted, under "unreadable" (such a job dies saying its params do not fit).
+UPDATE jobs SET params = coalesce(arrkestra_readable_json(params),
+                                  json_object('unreadable', params))
+WHERE NOT json_valid(params);
+UPDATE jobs SET result = coalesce(arrkestra_readable_json(result),
+                                  json_object('outcome', 'unreadable', 'unreadable', result))
+WHERE result IS NOT NULL AND NOT json_valid(result);
 -- Titles (the dashboard's /ui/titles, store/titles.py): a series' or movie's rows found by
 -- its text, and the search over every title, read from these indexes instead of every row.
 -- Each expression must stay exactly the one store/titles.py queries with (built from the

@@ -3,14 +3,21 @@
 Each file runs in its own transaction, with ``PRAGMA user_version`` set to its number in
 the same transaction, so a crash mid-migration leaves the previous version intact. A
 database newer than this arrkestra is refused (it was used by a newer version).
+
+Scripts may call the SQL functions in :data:`FUNCTIONS` (Python, registered here): what
+SQL alone cannot do, such as reading the JSON Python wrote that SQLite's refuses.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
+from arrkestra.core.json_values import finite
 from arrkestra.store.connection import DatabaseDamaged, StoreError, damaged
 
 MIGRATIONS_PACKAGE = __name__
@@ -37,6 +44,23 @@ def available_migrations() -> list[Migration]:
     return found
 
 
+def readable_json(text: object) -> str | None:
+    """JSON text as SQLite's JSON functions read it: Python's ``NaN``/``Infinity`` (which an
+    older version could write) as ``null``; None when ``text`` is no JSON at all."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return json.dumps(finite(value), separators=(",", ":"))
+
+
+FUNCTIONS: dict[str, Callable[[object], str | None]] = {
+    "arrkestra_readable_json": readable_json,
+}
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
@@ -51,6 +75,8 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
             f"the database has schema version {current} but this arrkestra knows only up to "
             f"{latest}: it was used by a newer arrkestra; upgrade, or restore a backup"
         )
+    for name, function in FUNCTIONS.items():
+        conn.create_function(name, 1, function, deterministic=True)
     applied = []
     for migration in migrations:
         if migration.version <= current:
