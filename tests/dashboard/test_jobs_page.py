@@ -123,7 +123,7 @@ async def test_bad_addresses_are_html_error_pages(running_app: AppFactory) -> No
         await log_in(app.client)
         for path, status in (
             ("/ui/jobs?status=exploded", 400),
-            ("/ui/jobs?pipeline=nope", 400),
+            ("/ui/jobs?pipeline=No%20Such", 400),
             ("/ui/jobs?before=abc", 400),
             ("/ui/jobs?before=0", 400),
             ("/ui/jobs?done=whatever", 400),

@@ -126,7 +126,7 @@ def row_to_event(row: sqlite3.Row) -> StoredEvent:
         body=row["body"],
         dedupe_key=row["dedupe_key"],
         remote_addr=row["remote_addr"],
-        routed_to=list(json.loads(row["routed_to"])),
+        routed_to=_pipelines(row["routed_to"]),
     )
 
 
@@ -188,6 +188,15 @@ def prune_events(conn: sqlite3.Connection, *, older_than: float, batch: int = 50
             return removed
 
 
+def _pipelines(text: str) -> list[str]:
+    """``routed_to``: the pipelines an event went to (nothing readable: none)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError):
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
 # The dashboard's list: an event without its body (which can be megabytes), with the title
 # the body names and how many jobs it caused (index ``jobs_event``).
 BODY_TITLE = """CASE WHEN json_valid(body) THEN coalesce(
@@ -224,7 +233,7 @@ def list_summaries(conn: sqlite3.Connection, query: EventFilter) -> list[EventSu
             event_type=row["event_type"],
             received_at=row["received_at"],
             remote_addr=row["remote_addr"],
-            routed_to=list(json.loads(row["routed_to"])),
+            routed_to=_pipelines(row["routed_to"]),
             title=None if row["title"] is None else str(row["title"]),
             jobs=int(row["jobs"]),
         )

@@ -12,6 +12,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from arrkestra.core import jobs as machine
 from arrkestra.core.job_kinds import (
@@ -165,12 +166,24 @@ def _json(value: object, *, sort_keys: bool = False) -> str:
     return json.dumps(finite(value), separators=(",", ":"), sort_keys=sort_keys)
 
 
+def _object(text: str) -> dict[str, Any]:
+    """A stored params/result column as the object every reader expects. A row a person or
+    an older version left unreadable (not JSON, or JSON but not an object) reads as
+    ``{"unreadable": ...}``: its job then fails its model's check (dead, saying why)
+    instead of crashing whatever lists it."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return {"unreadable": text}
+    return value if isinstance(value, dict) else {"unreadable": value}
+
+
 def row_to_job(row: sqlite3.Row) -> Job:
     return Job(
         id=row["id"],
         pipeline=row["pipeline"],
         key=row["key"],
-        params=json.loads(row["params"]),
+        params=_object(row["params"]),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
         created_at=row["created_at"],
@@ -179,7 +192,7 @@ def row_to_job(row: sqlite3.Row) -> Job:
         lease_owner=row["lease_owner"],
         lease_expires_at=row["lease_expires_at"],
         last_error=row["last_error"],
-        result=None if row["result"] is None else json.loads(row["result"]),
+        result=None if row["result"] is None else _object(row["result"]),
         finished_at=row["finished_at"],
         event_id=row["event_id"],
         retried_at=row["retried_at"],

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from arrkestra.core.errors import PermanentError
 from arrkestra.core.job_kinds.reconcile import ReconcileParams, ReconcileReport, RunStatus
 from arrkestra.core.jobs import JobSpec
 from arrkestra.store.connection import write_transaction
@@ -94,7 +95,10 @@ def _row(row: sqlite3.Row) -> RunRow:
 
 
 def _report(row: sqlite3.Row) -> ReconcileReport:
-    report = ReconcileReport.load(json.loads(row["report"]))
+    try:
+        report = ReconcileReport.load(json.loads(row["report"]))
+    except (ValueError, RecursionError, PermanentError):  # edited by hand, or a bug's
+        report = ReconcileReport(problems=["the stored report could not be read"])
     error = row["job_error"] if row["status"] == "failed" else None
     if error:
         said = f"its job ended before the run did ({error})"

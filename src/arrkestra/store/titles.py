@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from arrkestra.core.errors import PermanentError
 from arrkestra.core.job_kinds import CopyParams, ScanParams
 from arrkestra.core.job_kinds.reconcile import ReconcileReport
 from arrkestra.core.jobs import Job
@@ -185,7 +186,8 @@ SELECT id, status, started_at, finished_at, report FROM (
     ORDER BY id DESC LIMIT {RUN_WINDOW}
 ) AS r
 WHERE instr(r.report, :needle) > 0 OR EXISTS (
-    SELECT 1 FROM json_each(r.report, '$.missed_deletions') AS m
+    SELECT 1 FROM json_each(CASE WHEN json_valid(r.report) THEN r.report END,
+                            '$.missed_deletions') AS m
     WHERE json_extract(m.value, '$.tvdb_id') IN (SELECT value FROM json_each(:tvdb))
        OR json_extract(m.value, '$.tmdb_id') IN (SELECT value FROM json_each(:tmdb))
 )
@@ -208,7 +210,7 @@ def runs_naming(
     for row in conn.execute(RUNS_SQL, args).fetchall():
         try:
             report = ReconcileReport.load(json.loads(row["report"]))
-        except ValueError:
+        except (ValueError, RecursionError, PermanentError):
             continue  # a report that fits no model says nothing about the title
         runs.append(
             RunFacts(row["id"], row["status"], row["started_at"], row["finished_at"], report)

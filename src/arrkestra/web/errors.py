@@ -46,16 +46,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        correlation = uuid.uuid4().hex[:12]
-        log.error(
-            "unexpected error %s on %s %s",
-            correlation,
-            request.method,
-            request.url.path,
-            exc_info=exc,
-        )
-        return error_response(
-            500,
-            f"unexpected server error; look for {correlation} in the log",
-            headers={"X-Correlation-Id": correlation},
-        )
+        return unexpected_response(request, exc)
+
+
+def log_unexpected(request: Request, exc: Exception) -> str:
+    """Log a bug with its traceback under a fresh correlation id, which the answer names."""
+    correlation = uuid.uuid4().hex[:12]
+    log.error(
+        "unexpected error %s on %s %s", correlation, request.method, request.url.path, exc_info=exc
+    )
+    return correlation
+
+
+def unexpected_response(request: Request, exc: Exception) -> JSONResponse:
+    correlation = log_unexpected(request, exc)
+    return error_response(
+        500,
+        f"unexpected server error; look for {correlation} in the log",
+        headers={"X-Correlation-Id": correlation},
+    )

@@ -20,9 +20,10 @@ from arrkestra.web.webhooks import KINDS, safe_parse
 
 
 class ReplayRefused(Exception):
-    """The event cannot be routed again: its source is not an *arr, or its instance is gone."""
+    """The event cannot be routed again: its source is not an *arr, its instance is gone,
+    or its body is not JSON this version reads (an older version stored it)."""
 
-    def __init__(self, why: Literal["source", "instance"], message: str) -> None:
+    def __init__(self, why: Literal["source", "instance", "body"], message: str) -> None:
         super().__init__(message)
         self.why = why
 
@@ -42,7 +43,11 @@ async def replay(services: Services, event: StoredEvent) -> Replay:
     ref = services.settings.instance_ref(kind, event.instance)
     if ref is None:
         raise ReplayRefused("instance", f"{kind}.{event.instance} is no longer configured")
-    parsed = safe_parse(kind, json.loads(event.body))
+    try:
+        body = json.loads(event.body)
+    except (ValueError, RecursionError):
+        raise ReplayRefused("body", "its stored body is not JSON arrkestra reads") from None
+    parsed = safe_parse(kind, body)
     specs = jobs_for(parsed, ref, pipelines=frozenset(services.worker.pipelines))
     job_ids, created = [], []
     for spec in specs:

@@ -122,7 +122,7 @@ def _said(app: str, event: Event) -> tuple[str, str]:
 def _body(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # an older version stored it: no JSON read today
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -53,6 +53,7 @@ class Done(enum.StrEnum):
     REPLAYED = "replayed"
     NOT_REPLAYABLE = "not_replayable"
     INSTANCE_GONE = "instance_gone"
+    UNREADABLE = "unreadable"
 
 
 def flash(done: Done | None, jobs: int, created: int) -> dict[str, Any]:
@@ -63,6 +64,8 @@ def flash(done: Done | None, jobs: int, created: int) -> dict[str, Any]:
         said = "This event cannot be replayed: only Sonarr and Radarr events can."
     elif done is Done.INSTANCE_GONE:
         said = "This event cannot be replayed: its instance is no longer configured."
+    elif done is Done.UNREADABLE:
+        said = "This event cannot be replayed: its body is not JSON arrkestra reads today."
     elif jobs == 0:
         said = "Routed again: today's routing starts no job for it."
     else:
@@ -179,7 +182,7 @@ async def event_page(
         "is_json": data is not None,
         "rows": [row_of(job, services) for job in caused[:JOBS_SHOWN]],
         "more_jobs": len(caused) > JOBS_SHOWN,
-        "replayable": event.source in SOURCES,
+        "replayable": event.source in SOURCES and data is not None,
         **flash(done, jobs, created),
     }
     return render(request, services, viewer, "event.html", context, title=f"Event {event_id}")
@@ -193,7 +196,11 @@ async def replay_event(event_id: RowId, services: ServicesDep, _: FormDep) -> Re
     try:
         done = await replay(services, event)
     except ReplayRefused as exc:
-        refused = Done.NOT_REPLAYABLE if exc.why == "source" else Done.INSTANCE_GONE
+        refused = {
+            "source": Done.NOT_REPLAYABLE,
+            "instance": Done.INSTANCE_GONE,
+            "body": Done.UNREADABLE,
+        }[exc.why]
         return RedirectResponse(url(target, done=refused.value), status_code=303)
     answer = url(target, done=Done.REPLAYED.value, jobs=len(done.jobs), created=len(done.created))
     return RedirectResponse(answer, status_code=303)

@@ -14,6 +14,7 @@ included here, so ``/ui/jobs...`` is one entry in the dashboard's list of pages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
@@ -34,6 +35,9 @@ from arrkestra.web.deps import Cursor, ServicesDep
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+PIPELINE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+"""Any pipeline a job row can name is a filter, a retired one's included (the overview
+links every pipeline its queue shows); only what cannot be a name is refused."""
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -85,8 +89,8 @@ def filters_of(
     if wanted is not None and wanted not in {s.value for s in JobStatus}:
         raise HTTPException(400, "status: not a job status (pending, running, succeeded ...)")
     named = _blank(pipeline)
-    if named is not None and named not in known_pipelines(services):
-        raise HTTPException(400, "pipeline: no pipeline has this name")
+    if named is not None and PIPELINE_NAME.fullmatch(named) is None:
+        raise HTTPException(400, "pipeline: not a pipeline name (mirror, cleanup, plex_scan ...)")
     return Filters(
         status=None if wanted is None else JobStatus(wanted),
         pipeline=named,
@@ -157,7 +161,7 @@ async def page(
         "filters": filters,
         "filtered": any(filters.query().values()),
         "statuses": [s.value for s in JobStatus],
-        "pipelines": known_pipelines(services),
+        "pipelines": sorted({*known_pipelines(services), *filter(None, [filters.pipeline])}),
         "instances": instances,
         "older": older,
         "window": window,
