@@ -1,7 +1,13 @@
-"""The database handle: one connection, used from one dedicated thread.
+"""The database handle: one connection, used from one dedicated thread, and a reader.
 
 SQLite calls block; running them all on a single worker thread keeps the event loop
 free and serialises access to the connection without a lock of our own.
+
+Pages (the dashboard) read through a second, read-only connection on a thread of its own
+(:meth:`Database.read`): WAL lets it read while the writer writes, so a page reading
+20,000 jobs never holds up a webhook's commit or a job's claim, and a burst of writes
+never slows a page. Measured by the review: three clients looping on a slow search moved
+the webhook's acknowledgement from 5 ms to 69 ms at p50 while both shared one thread.
 
 The handle remembers which files it opened (device and inode of the database and its
 ``-wal``): SQLite keeps writing to a file deleted or replaced under it, and everything
@@ -23,6 +29,7 @@ from arrkestra.store.connection import (
     DatabaseDamaged,
     StoreError,
     connect,
+    connect_reader,
     damaged,
     file_identity,
 )
@@ -37,6 +44,8 @@ class Database:
         self.path = path
         self._conn = conn
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arrkestra-db")
+        self._read_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arrkestra-read")
+        self._reader: sqlite3.Connection | None = None
         self.running: tuple[str, float] | None = None
         """What the database thread runs now (the function's name, since when), or None."""
         self._closed = False
@@ -97,6 +106,21 @@ class Database:
         finally:
             self.running = None
 
+    async def read(
+        self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a read-only ``fn(conn, ...)`` on the reader thread (``PRAGMA query_only``: a
+        write there fails). It sees what was committed when each of its statements starts."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._read_executor, partial(self._read, fn, args, kwargs)
+        )
+
+    def _read(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        if self._reader is None:
+            self._reader = connect_reader(self.path)
+        return fn(self._reader, *args, **kwargs)
+
     def call(
         self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
@@ -107,8 +131,15 @@ class Database:
         if self._closed:
             return
         self._closed = True
+        self._read_executor.submit(self._close_reader).result()
+        self._read_executor.shutdown(wait=True)
         self._executor.submit(self._conn.close).result()
         self._executor.shutdown(wait=True)
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 def leftover_hint(path: Path, exc: sqlite3.DatabaseError) -> str:

@@ -162,7 +162,7 @@ async def discovery_page(
         ids = [row.show.tvmaze_id for row in found.rows]
         return found, show_store.skips_of(conn, ids)
 
-    found, skips = await services.db.run(read)
+    found, skips = await services.db.read(read)
     context = {
         **live,
         "flash": DONE.get(done or "", ""),

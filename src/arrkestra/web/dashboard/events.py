@@ -116,7 +116,7 @@ async def page(
         before=before,
         limit=PAGE,
     )
-    events = await services.db.run(event_store.list_summaries, query)
+    events = await services.db.read(event_store.list_summaries, query)
     context = {
         "events": events,
         "chosen": chosen,
@@ -154,7 +154,7 @@ def title_in(data: Any) -> str | None:
 
 async def load(services: Services, event_id: int) -> StoredEvent:
     try:
-        return await services.db.run(event_store.get_event, event_id)
+        return await services.db.read(event_store.get_event, event_id)
     except EventNotFound:
         raise HTTPException(404, f"there is no event {event_id}") from None
 
@@ -170,7 +170,7 @@ async def event_page(
     created: Count = 0,
 ) -> HTMLResponse:
     event = await load(services, event_id)
-    caused = await services.db.run(event_store.jobs_of, event_id, JOBS_SHOWN + 1)
+    caused = await services.db.read(event_store.jobs_of, event_id, JOBS_SHOWN + 1)
     body, data = shown_body(event, services)
     title = title_in(data)
     context = {

@@ -67,7 +67,7 @@ def row_of(job: Job, services: Services) -> Row:
 async def load(services: Services, job_id: int) -> Job:
     """The job, or a 404 page."""
     try:
-        return await services.db.run(job_store.get_job, job_id)
+        return await services.db.read(job_store.get_job, job_id)
     except JobNotFound:
         raise HTTPException(404, f"there is no job {job_id}") from None
 
@@ -124,7 +124,7 @@ async def page(
     count: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> HTMLResponse:
     job = await load(services, job_id)
-    attempts = await services.db.run(job_store.recent_attempts, job_id, ATTEMPTS_SHOWN + 1)
+    attempts = await services.db.read(job_store.recent_attempts, job_id, ATTEMPTS_SHOWN + 1)
     redact = services.redactor
     context = {
         "row": row_of(job, services),

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from arrkestra.core.job_kinds.outcomes import KINDS
 from arrkestra.core.jobs import JobStatus
 from arrkestra.runtime.services import Services
-from arrkestra.store.jobs import JobFilter, next_job_id
+from arrkestra.store.jobs import JobFilter, list_jobs, next_job_id
 from arrkestra.web.dashboard import job_buttons, job_detail
 from arrkestra.web.dashboard.access import ViewerDep
 from arrkestra.web.dashboard.job_buttons import Done, flash
@@ -119,7 +119,7 @@ class Window:
 
 
 async def search_window(services: Services, before: int | None) -> Window:
-    top = before if before is not None else await services.db.run(next_job_id)
+    top = before if before is not None else await services.db.read(next_job_id)
     return Window(top, max(1, top - SEARCH_WINDOW))
 
 
@@ -147,7 +147,7 @@ async def page(
         instance=filters.instance,
         after=window.floor if window else None,
     )
-    jobs = await services.queue.list_jobs(query)
+    jobs = await services.db.read(list_jobs, query)
     older = url("/ui/jobs", filters.query(before=jobs[-1].id)) if len(jobs) == PAGE else ""
     if not older and window is not None and window.floor > 1:
         older = url("/ui/jobs", filters.query(before=window.floor))

@@ -143,7 +143,7 @@ async def page(
 ) -> HTMLResponse:
     now = services.clock.now()
     days = last_days(now, ZoneInfo(services.settings.storage.timezone), CHART_DAYS)
-    found = await services.db.run(read_overview, now=now, days=days)
+    found = await services.db.read(read_overview, now=now, days=days)
     context = {
         "flash": DONE.get(done or ""),
         "actions": actions(attention(services, found), services.redactor),
@@ -161,7 +161,7 @@ async def page(
 @router.get("/ui/overview/live")
 async def live(request: Request, services: ServicesDep, viewer: ViewerDep) -> HTMLResponse:
     """The queue block alone: ``overview.html`` shows it inside ``data-live``."""
-    state = await services.db.run(queue_state)
+    state = await services.db.read(queue_state)
     context = queue_context(services, state)
     return render(request, services, viewer, "overview_queue.html", context)
 

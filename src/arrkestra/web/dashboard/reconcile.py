@@ -74,8 +74,8 @@ def _common(services: Services) -> dict[str, Any]:
 
 
 async def _list(services: Services, before: int | None) -> dict[str, Any]:
-    runs = await services.db.run(reconcile_runs.list_runs, limit=PAGE + 1, before=before)
-    held = await services.db.run(reconcile_runs.held_run)
+    runs = await services.db.read(reconcile_runs.list_runs, limit=PAGE + 1, before=before)
+    held = await services.db.read(reconcile_runs.held_run)
     shown = runs[:PAGE]
     query = f"?before={before}" if before is not None else ""
     return {
@@ -130,14 +130,14 @@ async def run_now(services: ServicesDep, form: FormDep) -> RedirectResponse:
 
 async def _run(services: Services, run_id: int) -> RunRow:
     try:
-        return await services.db.run(reconcile_runs.get_run, run_id)
+        return await services.db.read(reconcile_runs.get_run, run_id)
     except RunNotFound:
         raise HTTPException(404, f"no reconcile run {run_id}") from None
 
 
 async def _one(services: Services, run_id: int) -> dict[str, Any]:
     run = await _run(services, run_id)
-    held = await services.db.run(reconcile_runs.held_run)
+    held = await services.db.read(reconcile_runs.held_run)
     return {
         **_common(services),
         "run": run,

@@ -84,14 +84,14 @@ async def search(
     text = (q or "").strip()
     context: dict[str, Any] = {"q": text, "matches": [], "more": False, "recent": []}
     if not text:
-        recent = await services.db.run(title_search.recent_titles, limit=RECENT)
+        recent = await services.db.read(title_search.recent_titles, limit=RECENT)
         context["recent"] = [
             {"kind": kind, "title": services.redactor(title), "href": title_url(kind, title)}
             | {"at": at}
             for kind, title, at in recent
         ]
         return render(request, services, viewer, "titles.html", context, title="Titles")
-    found = await services.db.run(title_search.search_titles, text, limit=LISTED)
+    found = await services.db.read(title_search.search_titles, text, limit=LISTED)
     landing = _landing(found)
     if landing is not None and not listed:
         return RedirectResponse(title_url(*landing, q=text), status_code=303)
@@ -133,12 +133,12 @@ def _step(entry: Entry, services: Services, show_titles: dict[int, str]) -> dict
 async def _steps(services: Services, kind: Kind, title: str) -> dict[str, Any] | None:
     """The title's timeline and counts (None: nothing records this title)."""
     settings = services.settings
-    rows = await services.db.run(title_store.title_rows, kind, title, limit=ROWS)
+    rows = await services.db.read(title_store.title_rows, kind, title, limit=ROWS)
     ids = timeline.ids_of(rows.events, rows.jobs)
     mirrored = [job for job in rows.jobs if job.pipeline == MIRROR]
     folders = timeline.scan_folders(mirrored, settings.mirror.path_rules())
     first = min((job.id for job in mirrored), default=0)
-    related = await services.db.run(
+    related = await services.db.read(
         title_store.related_rows, kind, title, ids, folders, after=first, scans=SCANS, runs=RUNS
     )
     shows = timeline.shows_of(related.shows, title, ids) if kind == "series" else []
