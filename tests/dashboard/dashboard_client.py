@@ -21,10 +21,11 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-async def log_in(client: httpx.AsyncClient, password: str = API_KEY) -> str:
+async def log_in(client: httpx.AsyncClient, password: str = API_KEY, username: str = "") -> str:
     """Log in through the form; the session cookie stays in ``client``. Returns the CSRF
     token of the session's forms."""
-    answer = await client.post("/ui/login", data={"password": password, "next": "/ui/jobs"})
+    form = {"username": username, "password": password, "next": "/ui/jobs"}
+    answer = await client.post("/ui/login", data=form)
     assert answer.status_code == 303, answer.text
     page = await client.get("/ui/jobs")
     assert page.status_code == 200, page.text

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from tests.conftest import API_KEY
 from tests.dashboard.dashboard_client import csrf_of, log_in
 from tests.web.conftest import AppFactory, running_app
@@ -208,3 +210,35 @@ async def test_the_browsers_own_basic_prompt_opens_the_pages(running_app: AppFac
 async def test_without_basic_auth_there_is_no_basic_prompt(running_app: AppFactory) -> None:
     async with running_app(background=False) as app:
         assert (await app.client.get("/ui/basic")).status_code == 404
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every route of the app, through included routers (the dashboard's nest)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):  # FastAPI's included router
+            yield from api_routes(route.original_router.routes)
+
+
+async def test_every_dashboard_post_is_refused_without_the_token(running_app: AppFactory) -> None:
+    """Walks the app's routes: a new button whose route forgot ``FormDep`` fails here."""
+    async with running_app(background=False, server=BASIC) as app:
+        posts = [
+            route.path
+            for route in api_routes(app.app.routes)
+            if "POST" in route.methods
+            and route.path.startswith("/ui/")
+            and route.path != "/ui/login"
+        ]
+        assert len(posts) >= 12, posts  # retry, cancel, replay, approve, confirm, resume ...
+        await log_in(app.client, password="s3cret-pass-phrase", username="ana")
+        for template in posts:
+            path = template.replace("{name}", "mirror")
+            for placeholder in ("{job_id}", "{event_id}", "{tvmaze_id}", "{run_id}"):
+                path = path.replace(placeholder, "1")
+            assert "{" not in path, path
+            for headers in (basic(), {}):  # Basic credentials, then the session cookie
+                for data in ({}, {"csrf_token": "forged"}):
+                    answer = await app.client.post(path, data=data, headers=headers)
+                    assert answer.status_code == 403, (path, headers, data)
