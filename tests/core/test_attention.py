@@ -42,7 +42,8 @@ def test_each_item_says_what_and_links_where_it_is_fixed_most_urgent_first() -> 
         "The mount /mnt/nas is down (check timed out after 5s); 2 jobs wait on it.",
         "Reconcile run 7 found 120 files to copy, more than reconcile.confirm_above, and waits "
         "for confirmation.",
-        "3 jobs have given up (1 cleanup, 2 mirror) and will not run again unless retried.",
+        "3 jobs have given up in the last 7 days (1 cleanup, 2 mirror) and will not run again "
+        "unless retried.",
         "1 show waits for a TVDB id before Sonarr can add it.",
     ]
     assert items[0].resume == "cleanup" and all(i.resume is None for i in items[1:])

@@ -191,7 +191,10 @@ async def test_every_problem_is_listed_with_where_it_is_fixed_and_no_secret_show
     assert f"Reconcile run {run_id} found 42 files to copy" in held
     assert 'href="/ui/reconcile"' in held
     dead = only(items, "given up")
-    assert "1 job has given up (1 cleanup)" in dead and 'href="/ui/jobs?status=dead"' in dead
+    assert (
+        "1 job has given up in the last 7 days (1 cleanup)" in dead
+        and 'href="/ui/jobs?status=dead"' in dead
+    )
     tvdb = only(items, "TVDB")
     assert "3 shows wait for a TVDB id" in tvdb
     assert 'href="/ui/discovery?status=pending_tvdb"' in tvdb
@@ -247,3 +250,27 @@ async def test_the_queue_block_and_its_live_fragment_count_jobs_per_pipeline(
     assert re.search(r'<a href="/ui/jobs/\d+">job \d+</a>, created', row.group(0))
     assert "2 waiting, 0 running" in live
     assert "/ui/jobs?pipeline=mirror" in live  # configured, no job yet: a row of zeros
+
+
+async def test_a_job_that_died_over_a_week_ago_no_longer_asks_for_attention(
+    running_app: AppFactory,
+) -> None:
+    """Dead jobs cannot be cancelled: the item counts the last 7 days, or it never clears."""
+    clock = ManualClock()
+    async with running_app(background=False, clock=clock) as r:
+        await log_in(r.client)
+        now = clock.now()
+
+        def dead_job(conn: Any) -> None:
+            conn.execute(
+                "INSERT INTO jobs (pipeline, key, params, status, created_at, updated_at,"
+                " next_attempt_at, finished_at) VALUES ('cleanup', 'k', '{}', 'dead', ?, ?, ?, ?)",
+                (now, now, now, now),
+            )
+
+        await r.services.db.run(dead_job)
+        assert "given up in the last 7 days" in (await r.client.get("/ui/")).text
+        clock.advance(8 * 86_400)
+        page = (await r.client.get("/ui/")).text
+        assert "given up in the last 7 days" not in page
+        assert "Nothing needs you" in page

@@ -62,7 +62,7 @@ class Attention:
     auth_failed: Sequence[tuple[str, str]]  # (upstream, its message)
     mounts_down: Sequence[DownMount]
     held_run: HeldRun | None
-    dead: Mapping[str, int]  # pipeline -> dead jobs
+    dead: Mapping[str, int]  # pipeline -> jobs that died in the last 7 days
     pending_tvdb: int
 
 
@@ -123,7 +123,8 @@ def actions(found: Attention, redact: Callable[[str], str]) -> list[Action]:
         total = sum(dead.values())
         verb = "has" if total == 1 else "have"
         text = (
-            f"{counted(total, 'job')} {verb} given up ({per}) and will not run again unless retried"
+            f"{counted(total, 'job')} {verb} given up in the last 7 days ({per}) and will not "
+            "run again unless retried"
         )
         items.append(Action("dead", _sentence(text), "/ui/jobs?status=dead", "dead jobs"))
     if found.pending_tvdb > 0:

@@ -104,7 +104,9 @@ def attention(services: Services, found: Overview) -> Attention:
         ],
         mounts_down=mounts,
         held_run=found.held_run,
-        dead={line.pipeline: line.dead for line in found.queue.queue},
+        # dead in the last 7 days: a dead job cannot be cancelled, so counting every dead
+        # job ever would keep this item forever; older ones stay on /ui/jobs?status=dead
+        dead={line.pipeline: line.week[2] for line in found.counters},
         pending_tvdb=found.pending_tvdb,
     )
 
