@@ -54,7 +54,8 @@ LISTED = 50  # titles a search lists
 RECENT = 20
 SAFE = "()',!*:@&=+$;"  # kept as they are in a title's URL
 SearchText = Annotated[str | None, Query(max_length=200)]
-TitleText = Annotated[str, Path(min_length=1, max_length=500)]
+TITLE_LONGEST = 500
+TitleText = Annotated[str, Path(min_length=1, max_length=TITLE_LONGEST)]
 
 
 def title_url(kind: Kind, title: str, **params: object) -> str:
@@ -69,7 +70,9 @@ def _landing(found: Found) -> tuple[Kind, str] | None:
     if len(found.exact) == 1:
         return found.exact[0]
     if not found.exact and len(found.matches) == 1 and not found.more:
-        return (found.matches[0].kind, found.matches[0].title)
+        only = found.matches[0]
+        if len(only.title) <= TITLE_LONGEST:  # a longer one has no page (nor a sane URL)
+            return (only.kind, only.title)
     return None
 
 
