@@ -187,25 +187,50 @@ def _start_fakes(root: Path, keys: Keys, stack: ExitStack) -> Fakes:
     return Fakes(sonarr, overseerr, plex, tvmaze, notify, urls)
 
 
+QUICK_RETRY = {"base": "1s", "cap": "3s"}
+"""Retries a second apart: a failure the day shows is retried within its minute."""
+
+
 def _config(world: World) -> dict[str, Any]:
     """The daemon's configuration: every capability the day shows, with timings in seconds
-    (retries, polls, debounces) so the day plays out within a minute."""
-    keys, urls, root = world.keys, world.fakes.urls, world.root
-    webhook = {"secret": keys.webhook_secret}
-    quick_retry = {"base": "1s", "cap": "3s"}
+    (retries, polls, debounces) so the day plays out within a minute. One function per
+    section that is more than a line, in the order of the file."""
     return {
-        "server": {"host": "127.0.0.1", "api_key": keys.api_key, "drain_timeout": "3s"},
+        **_daemon(world),
+        **_arr_instances(world),
+        **_upstreams(world),
+        "cleanup": {"retry": {**QUICK_RETRY, "max_attempts": None, "max_age": "1h"}},
+        "mirror": _mirror(world),
+        "catchup": {"enabled": False},  # the fakes keep no history to catch up from
+        "reconcile": {"enabled": world.mirror},
+        "discovery": _discovery(world),
+    }
+
+
+def _daemon(world: World) -> dict[str, Any]:
+    """The daemon's own sections: its port and key, its queue, its database, its retries."""
+    return {
+        "server": {"host": "127.0.0.1", "api_key": world.keys.api_key, "drain_timeout": "3s"},
         "queue": {"lease": "30s", "poll_interval": "1s", "reclaim_interval": "2s"},
-        "storage": {"path": str(root / "data"), "backup": {"schedule": None}},
-        "retry": {**quick_retry, "max_attempts": 3},
-        "sonarr": {
-            "hd": {"url": urls["sonarr"], "api_key": keys.sonarr, "default": True}
-            | {"webhook": webhook}
-        },
-        "radarr": {
-            "hd": {"url": urls["radarr"], "api_key": keys.radarr, "default": True}
-            | {"webhook": webhook}
-        },
+        "storage": {"path": str(world.root / "data"), "backup": {"schedule": None}},
+        "retry": {**QUICK_RETRY, "max_attempts": 3},
+    }
+
+
+def _arr_instances(world: World) -> dict[str, Any]:
+    """One Sonarr and one Radarr, both ``hd``, each with the run's webhook secret."""
+    keys, urls = world.keys, world.fakes.urls
+    webhook = {"secret": keys.webhook_secret}
+    return {
+        kind: {"hd": {"url": urls[kind], "api_key": key, "default": True, "webhook": webhook}}
+        for kind, key in (("sonarr", keys.sonarr), ("radarr", keys.radarr))
+    }
+
+
+def _upstreams(world: World) -> dict[str, Any]:
+    """Overseerr, Plex and the notification endpoint: the fakes, with short timeouts."""
+    keys, urls = world.keys, world.fakes.urls
+    return {
         "overseerr": {
             "url": urls["overseerr"],
             "api_key": keys.overseerr,
@@ -218,35 +243,37 @@ def _config(world: World) -> dict[str, Any]:
             "coalesce_window": "2s",
             "daily_summary": None,
         },
-        "cleanup": {"retry": {**quick_retry, "max_attempts": None, "max_age": "1h"}},
-        "mirror": {
-            "enabled": world.mirror,
-            "propagate_deletes": True,
-            "retry": {**quick_retry, "max_attempts": 3, "max_age": "1h"},
-            "paths": [
-                {
-                    "arr_path": TV_ROOT,
-                    "source": str(world.source / TV_ROOT.lstrip("/")),
-                    "destination": str(world.destination / TV_FOLDER),
-                },
-                {
-                    "arr_path": MOVIES_ROOT,
-                    "source": str(world.source / MOVIES_ROOT.lstrip("/")),
-                    "destination": str(world.destination / MOVIES_FOLDER),
-                },
-            ],
-        },
-        "catchup": {"enabled": False},  # the fakes keep no history to catch up from
-        "reconcile": {"enabled": world.mirror},
-        "discovery": {
-            "enabled": True,
-            "tvmaze": {"url": urls["tvmaze"], "rate_limit": 20, "per": "1s"},
-            "target": {
-                "instance": "hd",
-                "root_folder": TV_ROOT,
-                "quality_profile": "HD-1080p",
-                "tags": ["arrkestra-demo"],
-                "create_tags": True,
-            },
+    }
+
+
+def _mirror(world: World) -> dict[str, Any]:
+    """Both libraries mapped from the source tree to the destination's folders."""
+    roots = ((TV_ROOT, TV_FOLDER), (MOVIES_ROOT, MOVIES_FOLDER))
+    return {
+        "enabled": world.mirror,
+        "propagate_deletes": True,
+        "retry": {**QUICK_RETRY, "max_attempts": 3, "max_age": "1h"},
+        "paths": [
+            {
+                "arr_path": arr_path,
+                "source": str(world.source / arr_path.lstrip("/")),
+                "destination": str(world.destination / folder),
+            }
+            for arr_path, folder in roots
+        ],
+    }
+
+
+def _discovery(world: World) -> dict[str, Any]:
+    """The fake TVMaze's catalogue, its shows added to the ``hd`` Sonarr."""
+    return {
+        "enabled": True,
+        "tvmaze": {"url": world.fakes.urls["tvmaze"], "rate_limit": 20, "per": "1s"},
+        "target": {
+            "instance": "hd",
+            "root_folder": TV_ROOT,
+            "quality_profile": "HD-1080p",
+            "tags": ["arrkestra-demo"],
+            "create_tags": True,
         },
     }
