@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from arrkestra.core import jobs as machine
-from arrkestra.core.job_kinds import (
-    CleanupResult,
-    CopyParams,
-    JobResult,
-    MirrorProblem,
-    RenameParams,
-    ScanParams,
-)
+from arrkestra.core.job_kinds import CopyParams, JobResult
 from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate, debounced_due
 from arrkestra.core.json_values import finite
 from arrkestra.store.connection import write_transaction
+from arrkestra.store.job_search import text_clause
 
 JOB_COLUMNS = (
     "id, pipeline, key, params, status, attempts, created_at, updated_at, next_attempt_at, "
@@ -112,53 +105,7 @@ class JobFilter:
     after: int | None = None  # id cursor: jobs with this id or a larger one (a search's window)
 
 
-SEARCHED = (
-    ("params", CopyParams.json_path("title")),  # every kind with a title names it so
-    ("params", CopyParams.json_path("library_path")),  # copies, deletes, renames (new name)
-    ("params", RenameParams.json_path("previous_path")),
-    ("params", ScanParams.json_path("folder")),
-    ("params", MirrorProblem.json_path("subject")),
-    ("result", CleanupResult.json_path("title")),  # Overseerr's title, when the event had none
-)
-"""Where a job's title and file paths are, for :func:`list_jobs`'s ``text``."""
-FOLD = "arrkestra_fold"  # SQL function: text normalised and case-folded, as Python does it
-LIKE_ESCAPE = "\\"
-
-
-def fold(value: object) -> str | None:
-    """Text compared without case, accents composed alike (``Amélie`` typed or pasted from
-    a macOS file name); not text: None. SQLite's own ``lower`` knows ASCII only."""
-    if not isinstance(value, str):
-        return None
-    return unicodedata.normalize("NFC", value).casefold()
-
-
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its ``%`` and ``_`` taken literally."""
-    escaped = "".join(LIKE_ESCAPE + c if c in "%_" + LIKE_ESCAPE else c for c in fold(text) or "")
-    return f"%{escaped}%"
-
-
-RAW_CANDIDATE = f"""(params LIKE ? ESCAPE '{LIKE_ESCAPE}' OR instr(params, '{LIKE_ESCAPE}') > 0
-  OR result LIKE ? ESCAPE '{LIKE_ESCAPE}' OR instr(result, '{LIKE_ESCAPE}') > 0)"""
-"""A cheap test in SQLite's own code, run before the exact one (which calls Python for
-each field): a job can match only if its raw JSON holds the text (LIKE ignores ASCII
-case), or holds a backslash. JSON is written with ``ensure_ascii``, so a row without one
-is ASCII with its strings written literally, and for those the raw test is enough to rule
-a job out; a row with escapes (a non-ASCII title) always takes the exact test. A search
-that finds nothing reads 100,000 jobs in ~50 ms instead of ~500 ms."""
 INSTANCE_PATH = CopyParams.json_path("instance")  # every kind with an instance names it so
-
-
-def _text_clause(conn: sqlite3.Connection, text: str) -> tuple[str, list[object]]:
-    conn.create_function(FOLD, 1, fold, deterministic=True)
-    pattern = contains_pattern(text)
-    tests = [
-        f"{FOLD}(json_extract({column}, '{path}')) LIKE ? ESCAPE '{LIKE_ESCAPE}'"
-        for column, path in SEARCHED
-    ]
-    exact = "(" + " OR ".join(tests) + ")"
-    return f"{RAW_CANDIDATE} AND {exact}", [pattern] * (2 + len(tests))
 
 
 def _json(value: object, *, sort_keys: bool = False) -> str:
@@ -417,7 +364,7 @@ def release_owned(conn: sqlite3.Connection, owner: str, *, now: float) -> list[i
 
 def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
     """Newest first, paged with an id cursor (``before``); ``text``: only jobs whose title
-    or a file path (``SEARCHED``) contains it, in any case."""
+    or a file path contains it, in any case (``store/job_search``)."""
     clauses: list[str] = []
     args: list[object] = []
     if query.status is not None:
@@ -433,7 +380,7 @@ def list_jobs(conn: sqlite3.Connection, query: JobFilter) -> list[Job]:
         clauses.append("id >= ?")
         args.append(query.after)
     if query.text:
-        clause, patterns = _text_clause(conn, query.text)
+        clause, patterns = text_clause(conn, query.text)
         clauses.append(clause)
         args.extend(patterns)
     if query.instance is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from arrkestra.core.timeline import KINDS, Kind
-from arrkestra.store.jobs import FOLD, LIKE_ESCAPE, contains_pattern, fold
+from arrkestra.store.job_search import FOLD, LIKE_ESCAPE, contains_pattern, fold
 from arrkestra.store.titles import EVENT_TITLE, JOB_KIND, JOB_TITLE, marks
 
 SEARCH_LIMIT = 200  # titles read per source for one search
