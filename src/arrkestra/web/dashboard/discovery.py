@@ -18,7 +18,6 @@ scan) and one indexed page of rows; a search scans one index, never the table.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -32,6 +31,7 @@ from arrkestra.store import show_search
 from arrkestra.store import shows as show_store
 from arrkestra.store.shows import IN_SONARR, ShowRow, Skip
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
+from arrkestra.web.dashboard.filter_form import url
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import RowId, ServicesDep
 from arrkestra.web.discovery_api import (
@@ -80,8 +80,7 @@ def _status(value: str | None) -> str | None:
 def view_url(status: str | None, words: str | None, page: int = 1, **extra: str) -> str:
     """The page's address for this view (what a link or a redirect goes to)."""
     query = {"status": status, "q": words or None, "page": page if page > 1 else None, **extra}
-    kept = {name: value for name, value in query.items() if value is not None}
-    return "/ui/discovery" + (f"?{urlencode(kept)}" if kept else "")
+    return url("/ui/discovery", query)
 
 
 def _chosen(status: str | None, known: DiscoveryState, review: bool) -> str:

@@ -17,9 +17,7 @@ as its redacted text.
 from __future__ import annotations
 
 import enum
-import json
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -27,12 +25,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from arrkestra.core.events import ArrKind
 from arrkestra.core.events.radarr import RADARR_EVENTS
 from arrkestra.core.events.sonarr import SONARR_EVENTS
-from arrkestra.core.redact import redact_payload
 from arrkestra.runtime.services import Services
 from arrkestra.store import events as event_store
 from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
-from arrkestra.web.dashboard.job_detail import row_of
+from arrkestra.web.dashboard.filter_form import blank, instance_names, options, url
+from arrkestra.web.dashboard.job_detail import pretty, row_of
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import Cursor, RowId, ServicesDep
 from arrkestra.web.replays import ReplayRefused, replay
@@ -75,27 +73,7 @@ def flash(done: Done | None, jobs: int, created: int) -> dict[str, Any]:
     return {"flash": said, "flash_error": done is not Done.REPLAYED}
 
 
-def _blank(value: str | None) -> str | None:
-    text = (value or "").strip()
-    return text or None
-
-
-def _options(known: list[str], chosen: str | None) -> list[str]:
-    """The select's choices, and the one asked for even when nothing configures it."""
-    return [*known, chosen] if chosen and chosen not in known else known
-
-
-def instance_names(services: Services) -> list[str]:
-    settings = services.settings
-    return sorted({name for kind in SOURCES for name in settings.instances(kind)})
-
-
 EVENT_TYPES = sorted(set(SONARR_EVENTS) | set(RADARR_EVENTS))
-
-
-def url(path: str, **params: object) -> str:
-    kept = {k: str(v) for k, v in params.items() if v is not None}
-    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 @router.get("/ui/events")
@@ -108,7 +86,7 @@ async def page(
     type: Text = None,
     before: Cursor = None,
 ) -> HTMLResponse:
-    chosen = {"source": _blank(source), "instance": _blank(instance), "type": _blank(type)}
+    chosen = {"source": blank(source), "instance": blank(instance), "type": blank(type)}
     query = EventFilter(
         source=chosen["source"],
         instance=chosen["instance"],
@@ -117,16 +95,17 @@ async def page(
         limit=PAGE,
     )
     events = await services.db.read(event_store.list_summaries, query)
+    older = url("/ui/events", {**chosen, "before": events[-1].id}) if len(events) == PAGE else ""
     context = {
         "events": events,
         "chosen": chosen,
         "filtered": any(chosen.values()),
-        "sources": _options([str(s) for s in SOURCES], chosen["source"]),
-        "instances": _options(instance_names(services), chosen["instance"]),
-        "types": _options(EVENT_TYPES, chosen["type"]),
+        "sources": options([str(s) for s in SOURCES], chosen["source"]),
+        "instances": options(instance_names(services.settings), chosen["instance"]),
+        "types": options(EVENT_TYPES, chosen["type"]),
         "titles": [services.redactor(e.title) if e.title else "" for e in events],
-        "older": url("/ui/events", **chosen, before=events[-1].id) if len(events) == PAGE else "",
-        "newest": url("/ui/events", **chosen) if before is not None else "",
+        "older": older,
+        "newest": url("/ui/events", chosen) if before is not None else "",
     }
     return render(request, services, viewer, "events.html", context, title="Events")
 
@@ -135,7 +114,7 @@ def shown_body(event: StoredEvent, services: Services) -> tuple[str, Any]:
     """The body pretty-printed with secrets masked, and its JSON (None: not JSON today)."""
     try:
         data = load_json(event.body)
-        text = json.dumps(redact_payload(data, services.redactor), indent=2, ensure_ascii=False)
+        text = pretty(data, services, sort_keys=False)  # the order Sonarr or Radarr wrote
     except (BadWebhook, ValueError, RecursionError):
         return services.redactor(event.body), None
     return text, data
@@ -201,6 +180,7 @@ async def replay_event(event_id: RowId, services: ServicesDep, _: FormDep) -> Re
             "instance": Done.INSTANCE_GONE,
             "body": Done.UNREADABLE,
         }[exc.why]
-        return RedirectResponse(url(target, done=refused.value), status_code=303)
-    answer = url(target, done=Done.REPLAYED.value, jobs=len(done.jobs), created=len(done.created))
+        return RedirectResponse(url(target, {"done": refused.value}), status_code=303)
+    counts = {"jobs": len(done.jobs), "created": len(done.created)}
+    answer = url(target, {"done": Done.REPLAYED.value, **counts})
     return RedirectResponse(answer, status_code=303)

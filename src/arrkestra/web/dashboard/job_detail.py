@@ -72,10 +72,11 @@ async def load(services: Services, job_id: int) -> Job:
         raise HTTPException(404, f"there is no job {job_id}") from None
 
 
-def pretty(value: object, services: Services) -> str:
-    """JSON for people: indented, keys sorted, secrets masked."""
+def pretty(value: object, services: Services, *, sort_keys: bool = True) -> str:
+    """JSON for people: indented, keys sorted (unless the order is the point: an event's
+    body as it came), secrets masked (``core.redact.redact_payload``)."""
     shown = redact_payload(value, services.redactor)
-    return json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
+    return json.dumps(shown, indent=2, sort_keys=sort_keys, ensure_ascii=False)
 
 
 def title_of(job: Job) -> str | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -28,6 +27,7 @@ from arrkestra.runtime.services import Services
 from arrkestra.store.jobs import JobFilter, list_jobs, next_job_id
 from arrkestra.web.dashboard import job_buttons, job_detail
 from arrkestra.web.dashboard.access import ViewerDep
+from arrkestra.web.dashboard.filter_form import blank, options, qualified_instances, url
 from arrkestra.web.dashboard.job_buttons import Done, flash
 from arrkestra.web.dashboard.job_detail import row_of
 from arrkestra.web.dashboard.rendering import render
@@ -44,18 +44,6 @@ Text = Annotated[str | None, Query(max_length=200)]
 def known_pipelines(services: Services) -> list[str]:
     """Every kind of job there is, and whatever else the worker runs."""
     return sorted(set(KINDS) | set(services.worker.pipelines))
-
-
-def known_instances(services: Services) -> list[str]:
-    """``sonarr.hd``, ``radarr.4k``: the instances a job's params can name."""
-    settings = services.settings
-    return [f"{kind}.{name}" for kind in ("sonarr", "radarr") for name in settings.instances(kind)]
-
-
-def _blank(value: str | None) -> str | None:
-    """A form's empty field (``?status=``) means "any"."""
-    text = (value or "").strip()
-    return text or None
 
 
 @dataclass(frozen=True)
@@ -85,22 +73,18 @@ def filters_of(
     q: str | None,
 ) -> Filters:
     """The list's filters as the query gives them; a status or pipeline nobody has: 400."""
-    wanted = _blank(status)
+    wanted = blank(status)
     if wanted is not None and wanted not in {s.value for s in JobStatus}:
         raise HTTPException(400, "status: not a job status (pending, running, succeeded ...)")
-    named = _blank(pipeline)
+    named = blank(pipeline)
     if named is not None and PIPELINE_NAME.fullmatch(named) is None:
         raise HTTPException(400, "pipeline: not a pipeline name (mirror, cleanup, plex_scan ...)")
     return Filters(
         status=None if wanted is None else JobStatus(wanted),
         pipeline=named,
-        instance=_blank(instance),
-        q=_blank(q),
+        instance=blank(instance),
+        q=blank(q),
     )
-
-
-def url(path: str, params: dict[str, str]) -> str:
-    return f"{path}?{urlencode(params)}" if params else path
 
 
 SEARCH_WINDOW = 20_000
@@ -153,16 +137,13 @@ async def page(
         older = url("/ui/jobs", filters.query(before=window.floor))
     else:
         window = None  # the page is full, or every job was searched: nothing to say
-    instances = known_instances(services)
-    if filters.instance and filters.instance not in instances:
-        instances.append(filters.instance)  # old jobs of an instance no longer configured
     context = {
         "rows": [row_of(job, services) for job in jobs],
         "filters": filters,
         "filtered": any(filters.query().values()),
         "statuses": [s.value for s in JobStatus],
-        "pipelines": sorted({*known_pipelines(services), *filter(None, [filters.pipeline])}),
-        "instances": instances,
+        "pipelines": sorted(options(known_pipelines(services), filters.pipeline)),
+        "instances": options(qualified_instances(services.settings), filters.instance),
         "older": older,
         "window": window,
         "newest": url("/ui/jobs", filters.query()) if before is not None else "",

@@ -21,10 +21,10 @@ from fastapi.responses import HTMLResponse
 from arrkestra.config import Settings, config_warnings
 from arrkestra.config.loading.provenance import leaves
 from arrkestra.config.models.fieldtree import render_path
-from arrkestra.config.models.settings import InstanceKind
 from arrkestra.core.path_preview import Preview, preview
 from arrkestra.runtime import capabilities
 from arrkestra.web.dashboard.access import ViewerDep
+from arrkestra.web.dashboard.filter_form import qualified_instances
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import ServicesDep
 
@@ -73,15 +73,9 @@ def sections(settings: Settings) -> list[Section]:
     return [Section(name, rows) for name, rows in grouped.items()]
 
 
-def instance_names(settings: Settings) -> list[str]:
-    """The instances a webhook can come from (``sonarr.hd``): the preview's choices."""
-    kinds: tuple[InstanceKind, ...] = ("sonarr", "radarr")
-    return [f"{kind}.{name}" for kind in kinds for name in settings.instances(kind)]
-
-
 def path_preview(settings: Settings, path: str | None, instance: str | None) -> Preview | None:
     """The preview of ``path`` (None: nothing asked); an unknown instance is a 400."""
-    if instance and instance not in instance_names(settings):
+    if instance and instance not in qualified_instances(settings):
         raise HTTPException(400, "no such instance: choose one from the list")
     if not path:
         return None
@@ -102,7 +96,7 @@ async def page(
         "recorded": len(settings.sources) > 0,
         "capabilities": [redact(line) for line in capabilities.report(settings)],
         "warnings": [redact(problem.render()) for problem in config_warnings(settings)],
-        "instances": instance_names(settings),
+        "instances": qualified_instances(settings),
         "rules": settings.mirror.path_rules(),
         "asked": path or "",
         "instance": instance or "",
