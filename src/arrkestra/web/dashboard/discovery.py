@@ -10,14 +10,16 @@ opens on them.
 Every button acts through the functions the ``/api/v1/discovery`` routes call
 (``trigger_cycle``, ``refilter_now``, ``skip_show``, ``unskip_show``, ``approve_show``)
 and answers with a 303 back to the same view; the message shown after it is a fixed
-text chosen by ``?done=``. Text that can hold an upstream's answer (errors, the paused
-reason) goes through the redactor. A page costs a count by status (a covering index
-scan) and one indexed page of rows; a search scans one index, never the table.
+text chosen by ``?done=`` (:data:`NOTICES`, see ``notices``). Text that can hold an
+upstream's answer (errors, the paused reason) goes through the redactor. A page costs a
+count by status (a covering index scan) and one indexed page of rows; a search scans one
+index, never the table.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import enum
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -32,6 +34,7 @@ from arrkestra.store import shows as show_store
 from arrkestra.store.shows import IN_SONARR, ShowRow, Skip
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
 from arrkestra.web.dashboard.filter_form import url
+from arrkestra.web.dashboard.notices import Notice, notice, table
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import RowId, ServicesDep
 from arrkestra.web.discovery_api import (
@@ -48,16 +51,34 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 ALL = "all"
 STATUSES = frozenset({ALL, *(status.value for status in ShowStatus)})
-Done = Literal["triggered", "already_queued", "refiltered", "approved", "skipped", "unskipped"]
-DONE: dict[str, str] = {
-    "triggered": "A discovery cycle was queued: it runs now.",
-    "already_queued": "A discovery cycle was already queued or running: it goes on.",
-    "refiltered": "The cache was judged again with the current filters; a cycle adds "
-    "what now passes.",
-    "approved": "Approved: a discovery cycle adds the show to Sonarr now.",
-    "skipped": "Skipped by hand: no cycle adds this show (Unskip lets the filters judge it again).",
-    "unskipped": "Unskipped: the filters judged the show again (see its status).",
-}
+
+
+class Done(enum.StrEnum):
+    """What a button did (``?done=``)."""
+
+    TRIGGERED = "triggered"
+    ALREADY_QUEUED = "already_queued"
+    REFILTERED = "refiltered"
+    APPROVED = "approved"
+    SKIPPED = "skipped"
+    UNSKIPPED = "unskipped"
+
+
+NOTICES = table(
+    Done,
+    {
+        Done.TRIGGERED: Notice("A discovery cycle was queued: it runs now."),
+        Done.ALREADY_QUEUED: Notice("A discovery cycle was already queued or running: it goes on."),
+        Done.REFILTERED: Notice(
+            "The cache was judged again with the current filters; a cycle adds what now passes."
+        ),
+        Done.APPROVED: Notice("Approved: a discovery cycle adds the show to Sonarr now."),
+        Done.SKIPPED: Notice(
+            "Skipped by hand: no cycle adds this show (Unskip lets the filters judge it again)."
+        ),
+        Done.UNSKIPPED: Notice("Unskipped: the filters judged the show again (see its status)."),
+    },
+)
 StatusQuery = Annotated[str | None, Query(max_length=20)]
 Words = Annotated[str | None, Query(max_length=200)]
 PageNumber = Annotated[int, Query(ge=1, le=10_000)]
@@ -164,7 +185,7 @@ async def discovery_page(
     found, skips = await services.db.read(read)
     context = {
         **live,
-        "flash": DONE.get(done or "", ""),
+        "notice": notice(NOTICES, done),
         "chosen": chosen,
         "tabs": _tabs(live["known"], chosen, live["review"]),
         "q": words or "",
@@ -187,7 +208,7 @@ async def state_fragment(
     return render(request, services, viewer, "discovery_state.html", await _live(services))
 
 
-def _back(form: dict[str, str], done: str) -> RedirectResponse:
+def _back(form: dict[str, str], done: Done) -> RedirectResponse:
     """303 to the view the form was posted from (its fields checked, never echoed raw)."""
     status = form.get("status")
     status = status if status in STATUSES else None
@@ -200,28 +221,28 @@ def _back(form: dict[str, str], done: str) -> RedirectResponse:
 @router.post("/ui/discovery/trigger")
 async def trigger(services: ServicesDep, form: FormDep) -> RedirectResponse:
     _, created = await trigger_cycle(services)
-    return _back(form, "triggered" if created else "already_queued")
+    return _back(form, Done.TRIGGERED if created else Done.ALREADY_QUEUED)
 
 
 @router.post("/ui/discovery/refilter")
 async def refilter(services: ServicesDep, form: FormDep) -> RedirectResponse:
     await refilter_now(services)
-    return _back(form, "refiltered")
+    return _back(form, Done.REFILTERED)
 
 
 @router.post("/ui/discovery/shows/{tvmaze_id}/approve")
 async def approve(services: ServicesDep, form: FormDep, tvmaze_id: RowId) -> RedirectResponse:
     await approve_show(services, tvmaze_id)
-    return _back(form, "approved")
+    return _back(form, Done.APPROVED)
 
 
 @router.post("/ui/discovery/shows/{tvmaze_id}/skip")
 async def skip(services: ServicesDep, form: FormDep, tvmaze_id: RowId) -> RedirectResponse:
     await skip_show(services, tvmaze_id, (form.get("reason") or "")[:500])
-    return _back(form, "skipped")
+    return _back(form, Done.SKIPPED)
 
 
 @router.post("/ui/discovery/shows/{tvmaze_id}/unskip")
 async def unskip(services: ServicesDep, form: FormDep, tvmaze_id: RowId) -> RedirectResponse:
     await unskip_show(services, tvmaze_id)
-    return _back(form, "unskipped")
+    return _back(form, Done.UNSKIPPED)

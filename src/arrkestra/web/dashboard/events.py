@@ -7,7 +7,7 @@ how many jobs it caused; newest first, filtered by source, instance and type, pa
 (values the configuration knows, secret-shaped URL parts, and whole values of keys that
 name a secret: ``core.redact.redact_payload``), the jobs it caused, and a Replay button:
 the API's replay (``web.replays``), answered with a redirect whose ``?done=`` the page
-turns into a fixed sentence.
+turns into a fixed sentence (:data:`NOTICES`, see ``notices``).
 
 A body too large to show whole (a Rename of a whole series) is cut at ``BODY_SHOWN``
 characters, saying so; one an older version stored that is not valid JSON today is shown
@@ -31,6 +31,7 @@ from arrkestra.store.events import EventFilter, EventNotFound, StoredEvent
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
 from arrkestra.web.dashboard.filter_form import blank, instance_names, options, url
 from arrkestra.web.dashboard.job_detail import pretty, row_of
+from arrkestra.web.dashboard.notices import Notice, notice, table
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import Cursor, RowId, ServicesDep
 from arrkestra.web.replays import ReplayRefused, replay
@@ -54,23 +55,35 @@ class Done(enum.StrEnum):
     UNREADABLE = "unreadable"
 
 
-def flash(done: Done | None, jobs: int, created: int) -> dict[str, Any]:
-    """The page's context for ``?done=``: a fixed sentence and whether it is an error."""
-    if done is None:
-        return {"flash": "", "flash_error": False}
-    if done is Done.NOT_REPLAYABLE:
-        said = "This event cannot be replayed: only Sonarr and Radarr events can."
-    elif done is Done.INSTANCE_GONE:
-        said = "This event cannot be replayed: its instance is no longer configured."
-    elif done is Done.UNREADABLE:
-        said = "This event cannot be replayed: its body is not JSON arrkestra reads today."
-    elif jobs == 0:
-        said = "Routed again: today's routing starts no job for it."
-    else:
-        waiting = jobs - created
-        said = f"Routed again: {jobs} job(s), {created} new"
-        said += f", {waiting} already waiting." if waiting else "."
-    return {"flash": said, "flash_error": done is not Done.REPLAYED}
+NOTICES = table(
+    Done,
+    {
+        Done.REPLAYED: Notice("Routed again: {jobs} job(s), {created} new."),
+        Done.NOT_REPLAYABLE: Notice(
+            "This event cannot be replayed: only Sonarr and Radarr events can.", error=True
+        ),
+        Done.INSTANCE_GONE: Notice(
+            "This event cannot be replayed: its instance is no longer configured.", error=True
+        ),
+        Done.UNREADABLE: Notice(
+            "This event cannot be replayed: its body is not JSON arrkestra reads today.",
+            error=True,
+        ),
+    },
+)
+ROUTED_TO_NOTHING = Notice("Routed again: today's routing starts no job for it.")
+ROUTED_TO_WAITING = Notice("Routed again: {jobs} job(s), {created} new, {waiting} already waiting.")
+"""What a replay says instead of its plain sentence: no job at all, or jobs already waiting."""
+
+
+def replay_notice(done: Done | None, jobs: int, created: int) -> Notice | None:
+    """The notice of ``?done=``; a replay's depends on the jobs it routed to."""
+    waiting = jobs - created
+    if done is Done.REPLAYED and jobs == 0:
+        return ROUTED_TO_NOTHING
+    if done is Done.REPLAYED and waiting:
+        return ROUTED_TO_WAITING.filled(jobs=jobs, created=created, waiting=waiting)
+    return notice(NOTICES, done, jobs=jobs, created=created)
 
 
 EVENT_TYPES = sorted(set(SONARR_EVENTS) | set(RADARR_EVENTS))
@@ -162,7 +175,7 @@ async def event_page(
         "rows": [row_of(job, services) for job in caused[:JOBS_SHOWN]],
         "more_jobs": len(caused) > JOBS_SHOWN,
         "replayable": event.source in SOURCES and data is not None,
-        **flash(done, jobs, created),
+        "notice": replay_notice(done, jobs, created),
     }
     return render(request, services, viewer, "event.html", context, title=f"Event {event_id}")
 

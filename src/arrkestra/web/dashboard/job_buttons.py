@@ -2,15 +2,15 @@
 
 Each is a form (CSRF token and origin checked by ``FormDep``) answered with a 303 back
 to the page it came from (the ``back`` field, a ``/ui`` path, its filters kept) carrying
-``?done=<what>``, which that page turns into a fixed sentence (:func:`flash`): nothing a
-query says is ever echoed. A button pressed after its job changed (Cancel on a job that
-just finished) says so in that sentence rather than failing; an unknown job is a 404.
+``?done=<what>``, which that page turns into a fixed sentence (:data:`NOTICES`, see
+``notices``): nothing a query says is ever echoed. A button pressed after its job
+changed (Cancel on a job that just finished) says so in that sentence rather than
+failing; an unknown job is a 404.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException
@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from arrkestra.core.jobs import InvalidTransition
 from arrkestra.store.jobs import JobNotFound
 from arrkestra.web.dashboard.access import FormDep, safe_next
+from arrkestra.web.dashboard.notices import Notice, table
 from arrkestra.web.deps import RowId, ServicesDep
 
 router = APIRouter(include_in_schema=False)
@@ -34,27 +35,24 @@ class Done(enum.StrEnum):
     CANCEL_REFUSED = "cancel_refused"
 
 
-SAID: dict[Done, str] = {
-    Done.RETRIED: "Queued again: the job runs as soon as a worker is free.",
-    Done.CANCELLED: "Cancelled.",
-    Done.RETRIED_ALL: "Queued again: {count} failed or dead job(s) of the last 24 h.",
-    Done.RETRY_REFUSED: (
-        "That job cannot be retried now: only a failed, dead or cancelled job can "
-        "(it changed meanwhile?)."
-    ),
-    Done.CANCEL_REFUSED: (
-        "That job cannot be cancelled now: only a pending, failed or running job can "
-        "(it finished meanwhile?)."
-    ),
-}
-REFUSED = frozenset({Done.RETRY_REFUSED, Done.CANCEL_REFUSED})
-
-
-def flash(done: Done | None, count: int = 0) -> dict[str, Any]:
-    """The page's context for ``?done=``: the fixed sentence and whether it is an error."""
-    if done is None:
-        return {"flash": "", "flash_error": False}
-    return {"flash": SAID[done].format(count=count), "flash_error": done in REFUSED}
+NOTICES = table(
+    Done,
+    {
+        Done.RETRIED: Notice("Queued again: the job runs as soon as a worker is free."),
+        Done.CANCELLED: Notice("Cancelled."),
+        Done.RETRIED_ALL: Notice("Queued again: {count} failed or dead job(s) of the last 24 h."),
+        Done.RETRY_REFUSED: Notice(
+            "That job cannot be retried now: only a failed, dead or cancelled job can "
+            "(it changed meanwhile?).",
+            error=True,
+        ),
+        Done.CANCEL_REFUSED: Notice(
+            "That job cannot be cancelled now: only a pending, failed or running job can "
+            "(it finished meanwhile?).",
+            error=True,
+        ),
+    },
+)
 
 
 def back_to(back: str | None, fallback: str, done: Done, **extra: object) -> RedirectResponse:

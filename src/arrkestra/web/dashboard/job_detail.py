@@ -28,7 +28,8 @@ from arrkestra.runtime.services import Services
 from arrkestra.store import jobs as job_store
 from arrkestra.store.jobs import Attempt, JobNotFound
 from arrkestra.web.dashboard.access import ViewerDep
-from arrkestra.web.dashboard.job_buttons import Done, flash
+from arrkestra.web.dashboard.job_buttons import NOTICES, Done
+from arrkestra.web.dashboard.notices import notice
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import RowId, ServicesDep
 
@@ -141,7 +142,7 @@ async def page(
         "params": pretty(job.params, services),
         "result": None if job.result is None else pretty(job.result, services),
         "back": f"/ui/jobs/{job_id}",
-        **flash(done, count),
+        "notice": notice(NOTICES, done, count=count),
     }
     return render(request, services, viewer, "job.html", context, title=f"Job {job_id}")
 

@@ -28,8 +28,9 @@ from arrkestra.store.jobs import JobFilter, list_jobs, next_job_id
 from arrkestra.web.dashboard import job_buttons, job_detail
 from arrkestra.web.dashboard.access import ViewerDep
 from arrkestra.web.dashboard.filter_form import blank, options, qualified_instances, url
-from arrkestra.web.dashboard.job_buttons import Done, flash
+from arrkestra.web.dashboard.job_buttons import NOTICES, Done
 from arrkestra.web.dashboard.job_detail import row_of
+from arrkestra.web.dashboard.notices import notice
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import Cursor, ServicesDep
 
@@ -148,7 +149,7 @@ async def page(
         "window": window,
         "newest": url("/ui/jobs", filters.query()) if before is not None else "",
         "back": url("/ui/jobs", filters.query(before=before)),
-        **flash(done, count),
+        "notice": notice(NOTICES, done, count=count),
     }
     return render(request, services, viewer, "jobs.html", context, title="Jobs")
 

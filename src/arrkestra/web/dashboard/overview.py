@@ -8,11 +8,12 @@ draws the bytes mirrored per day. The queue block is also served alone at
 
 ``POST /ui/pipelines/{name}/resume`` is the Resume button of a paused pipeline (CSRF
 checked by ``FormDep``); it answers with a redirect to ``/ui/?done=...``, which the page
-turns into one of a few fixed messages.
+turns into one of a few fixed messages (:data:`NOTICES`, see ``notices``).
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from arrkestra.runtime.summary import SUMMARY_TASK
 from arrkestra.store.mount_outages import Outage
 from arrkestra.store.overview import Overview, PipelineQueue, QueueState, queue_state, read_overview
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
+from arrkestra.web.dashboard.notices import Notice, notice, table
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import ServicesDep
 from arrkestra.web.health import mount_names
@@ -47,11 +49,27 @@ SCHEDULED = (
 )
 """The scheduled tasks a person waits for, by the scheduler's name (the others run every
 few seconds or minutes: the queue's lease reclaim, the health probes)."""
-DONE = {
-    "resumed": "The pipeline is resumed: its waiting jobs run now.",
-    "not_paused": "That pipeline was not paused (resumed meanwhile?): nothing to do.",
-}
-Done = Annotated[str | None, Query(max_length=40)]
+
+
+class Done(enum.StrEnum):
+    """What the Resume button did (``?done=``)."""
+
+    RESUMED = "resumed"
+    NOT_PAUSED = "not_paused"
+
+
+NOTICES = table(
+    Done,
+    {
+        Done.RESUMED: Notice("The pipeline is resumed: its waiting jobs run now."),
+        Done.NOT_PAUSED: Notice(
+            "That pipeline was not paused (resumed meanwhile?): nothing to do."
+        ),
+    },
+)
+DoneQuery = Annotated[str | None, Query(max_length=40)]
+"""Any short text: a value the page does not know says nothing (the overview never
+refused one, so no old link to it breaks)."""
 PipelineName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 
 
@@ -141,13 +159,13 @@ def scheduled_runs(services: Services) -> list[tuple[str, float | None]]:
 
 @router.get("/ui/")
 async def page(
-    request: Request, services: ServicesDep, viewer: ViewerDep, done: Done = None
+    request: Request, services: ServicesDep, viewer: ViewerDep, done: DoneQuery = None
 ) -> HTMLResponse:
     now = services.clock.now()
     days = last_days(now, ZoneInfo(services.settings.storage.timezone), CHART_DAYS)
     found = await services.db.read(read_overview, now=now, days=days)
     context = {
-        "flash": DONE.get(done or ""),
+        "notice": notice(NOTICES, done),
         "actions": actions(attention(services, found), services.redactor),
         "components": component_rows(services, found.outages),
         "notes": [services.redactor(note) for note in services.health.notes],
@@ -172,5 +190,5 @@ async def live(request: Request, services: ServicesDep, viewer: ViewerDep) -> HT
 async def resume(
     name: PipelineName, services: ServicesDep, viewer: ViewerDep, _form: FormDep
 ) -> RedirectResponse:
-    resumed = await services.queue.resume(name)
-    return RedirectResponse(f"/ui/?done={'resumed' if resumed else 'not_paused'}", 303)
+    done = Done.RESUMED if await services.queue.resume(name) else Done.NOT_PAUSED
+    return RedirectResponse(f"/ui/?done={done.value}", 303)

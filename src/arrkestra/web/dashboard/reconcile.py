@@ -7,14 +7,16 @@ does (``reconcile_api.request_run``, the one function both call), then shows tha
 *Run now* and *Dry run* queue the other two kinds. A run page shows the whole report:
 per root, the samples, missed deletions, untrusted instances, problems, and its job.
 
-Text from a report (paths, problems) goes through the redactor; flash messages after a
-POST are fixed texts chosen by a code in the query, never text from it. Each page costs
+Text from a report (paths, problems) goes through the redactor; the notices after a
+POST are fixed texts chosen by a code in the query (``?done=``, or ``?error=`` when it was
+refused: :data:`NOTICES`, :data:`FAILURES`, see ``notices``), never text from it. Each page costs
 one or two primary-key reads (a page of runs, the held run), however many runs exist.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import enum
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -24,6 +26,7 @@ from arrkestra.runtime.services import Services
 from arrkestra.store import reconcile_runs
 from arrkestra.store.reconcile_runs import RunNotFound, RunRow
 from arrkestra.web.dashboard.access import FormDep, ViewerDep
+from arrkestra.web.dashboard.notices import Notice, notice, table
 from arrkestra.web.dashboard.rendering import render
 from arrkestra.web.deps import Cursor, RowId, ServicesDep
 from arrkestra.web.reconcile_api import request_run
@@ -31,23 +34,51 @@ from arrkestra.web.reconcile_api import request_run
 router = APIRouter(include_in_schema=False)
 PAGE = 25
 ACTIVE = ("queued", "running")
-Done = Literal["queued", "already_queued", "confirmed"]
-Failure = Literal["refused", "not_held"]
-DONE: dict[str, str] = {
-    "queued": "Run queued: it starts as soon as the worker is free.",
-    "already_queued": "A run of this kind was already waiting: this is that run.",
-    "confirmed": "Confirmed: this run compares the trees again and queues every copy it "
-    "finds, however many.",
-}
 
 
-def failure_text(services: Services, code: str | None) -> str:
-    """The fixed message of a failed POST (``?error=``), from the settings, not the query."""
-    if code == "refused":
-        return f"Reconcile cannot run: {why_not(services.settings) or 'refused'}."
-    if code == "not_held":
-        return "That run does not wait for confirmation: nothing was queued."
-    return ""
+class Done(enum.StrEnum):
+    """What a button did (``?done=``)."""
+
+    QUEUED = "queued"
+    ALREADY_QUEUED = "already_queued"
+    CONFIRMED = "confirmed"
+
+
+class Failure(enum.StrEnum):
+    """Why a button did nothing (``?error=``)."""
+
+    REFUSED = "refused"
+    NOT_HELD = "not_held"
+
+
+NOTICES = table(
+    Done,
+    {
+        Done.QUEUED: Notice("Run queued: it starts as soon as the worker is free."),
+        Done.ALREADY_QUEUED: Notice("A run of this kind was already waiting: this is that run."),
+        Done.CONFIRMED: Notice(
+            "Confirmed: this run compares the trees again and queues every copy it finds, "
+            "however many."
+        ),
+    },
+)
+FAILURES = table(
+    Failure,
+    {
+        Failure.REFUSED: Notice("Reconcile cannot run: {why_not}.", error=True),
+        Failure.NOT_HELD: Notice(
+            "That run does not wait for confirmation: nothing was queued.", error=True
+        ),
+    },
+)
+
+
+def notices_of(services: Services, done: Done | None, error: Failure | None) -> dict[str, Any]:
+    """The page's notices: what a button did, or why it did nothing (from the settings)."""
+    return {
+        "notice": notice(NOTICES, done),
+        "failure": notice(FAILURES, error, why_not=why_not(services.settings) or "refused"),
+    }
 
 
 def kind_of(run: RunRow) -> str:
@@ -97,11 +128,7 @@ async def runs_page(
     done: Annotated[Done | None, Query()] = None,
     error: Annotated[Failure | None, Query()] = None,
 ) -> HTMLResponse:
-    context = {
-        **await _list(services, before),
-        "flash": DONE.get(done or "", ""),
-        "failure": failure_text(services, error),
-    }
+    context = {**await _list(services, before), **notices_of(services, done, error)}
     return render(request, services, viewer, "reconcile.html", context, title="Reconcile")
 
 
@@ -123,9 +150,9 @@ async def run_now(services: ServicesDep, form: FormDep) -> RedirectResponse:
             services, trigger="dashboard", dry_run=kind == "dry_run", confirm=False
         )
     except ReconcileRefused:
-        return RedirectResponse("/ui/reconcile?error=refused", status_code=303)
-    done = "queued" if created else "already_queued"
-    return RedirectResponse(f"/ui/reconcile/{run.id}?done={done}", status_code=303)
+        return RedirectResponse(f"/ui/reconcile?error={Failure.REFUSED.value}", status_code=303)
+    done = Done.QUEUED if created else Done.ALREADY_QUEUED
+    return RedirectResponse(f"/ui/reconcile/{run.id}?done={done.value}", status_code=303)
 
 
 async def _run(services: Services, run_id: int) -> RunRow:
@@ -155,11 +182,7 @@ async def run_page(
     done: Annotated[Done | None, Query()] = None,
     error: Annotated[Failure | None, Query()] = None,
 ) -> HTMLResponse:
-    context = {
-        **await _one(services, run_id),
-        "flash": DONE.get(done or "", ""),
-        "failure": failure_text(services, error),
-    }
+    context = {**await _one(services, run_id), **notices_of(services, done, error)}
     title = f"Reconcile run {run_id}"
     return render(request, services, viewer, "reconcile_run.html", context, title=title)
 
@@ -177,9 +200,9 @@ async def confirm(services: ServicesDep, _form: FormDep, run_id: RowId) -> Redir
     """Queue the confirmed run of a held one, as the API's ``{"confirm": true}`` does."""
     held = await _run(services, run_id)
     if held.status != "needs_confirmation":
-        return RedirectResponse(f"/ui/reconcile/{run_id}?error=not_held", status_code=303)
+        return RedirectResponse(f"/ui/reconcile/{run_id}?error={Failure.NOT_HELD.value}", 303)
     try:
         run, _ = await request_run(services, trigger="dashboard", dry_run=False, confirm=True)
     except ReconcileRefused:
-        return RedirectResponse(f"/ui/reconcile/{run_id}?error=refused", status_code=303)
-    return RedirectResponse(f"/ui/reconcile/{run.id}?done=confirmed", status_code=303)
+        return RedirectResponse(f"/ui/reconcile/{run_id}?error={Failure.REFUSED.value}", 303)
+    return RedirectResponse(f"/ui/reconcile/{run.id}?done={Done.CONFIRMED.value}", 303)
