@@ -3,9 +3,10 @@
 One module per page (``overview``, ``jobs``, ``events``, ``titles``, ``discovery``,
 ``reconcile``, ``settings``), each a router whose handlers read the store and render one
 template; ``login`` trades credentials for a session; ``access`` says who may look and
-checks CSRF tokens; ``headers`` adds the Content-Security-Policy; ``error_pages`` answers errors as
-pages; ``rendering`` holds the
-templates' environment. :func:`install` adds all of it to the app in one visible list.
+checks CSRF tokens; ``headers`` adds the Content-Security-Policy; ``error_pages`` answers
+errors as pages; ``rendering`` holds the templates' environment; ``filter_form`` and
+``notices`` are what the pages' GET forms and post-button messages share. :func:`install`
+adds all of it to the app in one visible list.
 """
 
 from __future__ import annotations
