@@ -7,8 +7,11 @@ Decisions, written down:
 
 - **A realistic database, built fast** (``dashboard_seed``: the daemon's migrations,
   webhook bodies parsed and routed by the daemon's own code, params and results from the
-  job-kind models, ~20,000 discovery shows, 50 reconcile runs, bulk ``executemany``).
-  Every pipeline is paused in it, so the daemon's worker leaves the rows as seeded.
+  job-kind models, ~90,000 discovery shows (TVMaze's catalogue) in review mode, 50
+  reconcile runs, bulk ``executemany``). Every pipeline is paused in it, so the daemon's
+  worker leaves the rows as seeded; once the daemon is up, one mirror job is leased with
+  the store's ``claim_next`` (as a worker of another process would), so the live
+  fragment of a running job (``/ui/jobs/<id>/now``) is timed on a running job.
 - **The real daemon** (``arrkestra serve`` as a subprocess, ``bench/daemon.py``) with
   every capability configured the pages may show: Sonarr, Radarr, Overseerr and Plex at a
   closed 127.0.0.1 port (start-up never calls them; the health probes that do fail at
@@ -16,22 +19,30 @@ Decisions, written down:
   rate limit, no access log, the nightly backup and integrity check off (a measurement
   must not fall on them).
 - **Client-side latency, one request at a time**: a warm-up, then ``--requests`` GETs
-  per page (or as many as ``--seconds`` allow, for a slow page) on one keep-alive
-  connection with ``X-Api-Key``, and the same for ``/ping``, which does no work: its
-  time is the client, HTTP and framework cost every page pays too. ``p99 - ping`` (a
-  page's p99 minus /ping's) estimates the server's own time for the page, and PASS
-  means that estimate is under 100 ms. ``p50 - ping`` is the typical server time, which
-  other processes on a busy machine disturb far less than the p99 (the load average is
-  printed with the table: read the p99 with it).
+  per page (200: a p99 needs at least 100 samples, below that it is the maximum) or as
+  many as ``--seconds`` allow (10: the whole run stays near 3 minutes on 2 cores), on one
+  keep-alive connection with ``X-Api-Key``. The table gives n, the number timed; a p99
+  of fewer than 100 samples is marked ``*`` (it is the slowest one).
+- **The verdict is the page's own p99**: PASS means a client on the same machine got 99 %
+  of its answers within 100 ms, loopback round trip and client included (stricter than
+  the server's own time, never looser). Nothing is subtracted: the difference of two
+  percentiles estimates no one's time. ``/ping``, which does no work, is timed the same
+  way before and after the pages: the same-run baseline of what the client, HTTP and the
+  framework cost, and ``p50/ping`` is a page's median as a multiple of its median. The
+  load average is printed with the table: above the CPU count, p99 is other processes'
+  as much as ours.
 - A page answering anything but 200 is reported with its status and counts as FAIL
   (a page still being built answers 404, or its placeholder).
 
 The pages are the table ``PAGES`` below: ``{title}`` and the like are filled from the
-seeded database (``dashboard_sql.Samples``). ``--explain`` then prints the plans and
-timings of the SQL the pages and the API run (``bench/dashboard_sql.py``).
+seeded database (``dashboard_sql.Samples``, read once the running job is leased): every
+GET route of ``web/dashboard`` but the login pages, each list with the filters a person
+uses, searches that match and that match nothing, and every live fragment a page polls.
+``--explain`` then prints the plans and timings of the SQL the pages and the API run
+(``bench/dashboard_sql.py``).
 
-Usage: python bench/dashboard.py [--jobs 100000] [--events 50000] [--requests 200]
-       [--seconds 20] [--keep] [--db PATH] [--explain]
+Usage: python bench/dashboard.py [--jobs 100000] [--events 50000] [--shows 90000]
+       [--requests 200] [--seconds 10] [--keep] [--db PATH] [--explain]
 """
 
 from __future__ import annotations
@@ -52,39 +63,61 @@ from urllib.parse import quote
 
 import daemon  # bench/daemon.py: the script's folder is on sys.path
 import dashboard_seed
+import dashboard_shows
 import dashboard_sql
 import httpx
 
+from arrkestra.store import jobs as job_store
 from arrkestra.store.connection import connect
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("overview", "/ui/"),
+    ("overview, live queue", "/ui/overview/live"),
     ("jobs", "/ui/jobs"),
     ("jobs, dead", "/ui/jobs?status=dead"),
     ("jobs, mirror succeeded", "/ui/jobs?pipeline=mirror&status=succeeded"),
+    ("jobs, an instance", "/ui/jobs?instance={instance}"),
+    ("jobs, mirror dead instance", "/ui/jobs?pipeline=mirror&status=dead&instance={instance}"),
     ("jobs, search a title", "/ui/jobs?q={title}"),
     ("jobs, search, no match", "/ui/jobs?q=no%20such%20title"),
     ("job with attempts", "/ui/jobs/{job}"),
+    ("job running, live cell", "/ui/jobs/{running}/now"),
     ("events", "/ui/events"),
+    ("events, sonarr", "/ui/events?source=sonarr"),
+    ("events, Download", "/ui/events?type=Download"),
     ("event", "/ui/events/{event}"),
+    ("titles, recent", "/ui/titles"),
     ("titles, search a word", "/ui/titles?q={word}"),
     ("titles, search, no match", "/ui/titles?q=no%20such%20title"),
     ("title (a series)", "/ui/titles/series/{title}"),
-    ("discovery", "/ui/discovery"),
+    ("title (a series), live", "/ui/titles/series/{title}?part=steps"),
+    ("title (a movie)", "/ui/titles/movie/{movie}"),
+    ("discovery (review tab)", "/ui/discovery"),
+    ("discovery, all", "/ui/discovery?status=all"),
+    ("discovery, review", "/ui/discovery?status=review"),
     ("discovery, filtered", "/ui/discovery?status=filtered"),
+    ("discovery, search 'the'", "/ui/discovery?q=the"),  # review mode: in the review tab
+    ("discovery, all, 'the'", "/ui/discovery?status=all&q=the"),
+    ("discovery, live state", "/ui/discovery/state"),
     ("reconcile", "/ui/reconcile"),
+    ("reconcile, live list", "/ui/reconcile/fragment"),
     ("reconcile run", "/ui/reconcile/{run}"),
+    ("reconcile run, live", "/ui/reconcile/{run}/fragment"),
     ("settings", "/ui/settings"),
+    ("settings, path preview", "/ui/settings?path={path}&instance={instance}"),
     ("api: jobs", "/api/v1/jobs"),
     ("api: jobs, dead", "/api/v1/jobs?status=dead"),
     ("api: jobs, search a title", "/api/v1/jobs?q={title}"),
     ("api: events", "/api/v1/events"),
 )
-"""(name, URL): what is measured. ``{title}``, ``{word}``, ``{job}``, ``{event}``, ``{run}``
-are filled from the seeded database (URL-quoted)."""
+"""(name, URL): what is measured. ``{title}``, ``{word}``, ``{movie}``, ``{instance}``,
+``{path}``, ``{job}``, ``{running}``, ``{event}``, ``{run}`` are filled from the seeded
+database (URL-quoted). Every one must answer 200 (a redirect is a FAIL: it is not the page)."""
 API_KEY = "bench-dashboard-api-key-0123456789"
 TARGET_MS = 100.0
 WARM_UP = 3
+FEW = 100  # below this many samples, the "p99" is the slowest one
+WORKER = "bench-dashboard:1"  # the lease owner of the job leased to be running
 
 
 @dataclass(frozen=True)
@@ -129,6 +162,7 @@ def config(tmp: Path) -> dict[str, Any]:
         "reconcile": {"enabled": True},
         "discovery": {
             "enabled": True,
+            "review": dashboard_shows.REVIEW,  # as the seed judged the shows
             "tvmaze": {"url": closed},
             "target": {"root_folder": "/tv", "quality_profile": "HD-1080p"},
         },
@@ -164,64 +198,91 @@ def urls(samples: dashboard_sql.Samples) -> list[tuple[str, str]]:
     return [(name, url.format(**values)) for name, url in PAGES]
 
 
-def run_pages(db_file: Path, tmp: Path, args: argparse.Namespace) -> None:
+def lease_one(db_file: Path) -> int | None:
+    """Lease a waiting job as another process's worker would (the store's ``claim_next``,
+    mirror first): the daemon leaves it running, its pipeline paused. Its id, if any."""
     conn = connect(db_file)
     try:
-        samples = dashboard_sql.samples_of(conn)
+        for pipelines in (("mirror",), dashboard_seed.PAUSED):
+            job = job_store.claim_next(conn, pipelines, now=time.time(), owner=WORKER, lease=3600.0)
+            if job is not None:
+                return job.id
+        return None
     finally:
         conn.close()
+
+
+def run_pages(db_file: Path, tmp: Path, args: argparse.Namespace) -> None:
     port = free_port()
     started = time.perf_counter()
     process = daemon.start_daemon(tmp, port, config(tmp))
     print(f"daemon ready in {time.perf_counter() - started:.1f} s", flush=True)
     rows: list[tuple[str, str, Timing]] = []
     try:
+        leased = lease_one(db_file)  # after start-up, whose recovery ends every lease
+        conn = connect(db_file)
+        try:
+            samples = dashboard_sql.samples_of(conn)
+        finally:
+            conn.close()
+        if leased is None:
+            print("no job waiting to lease: the live cell is timed on a job not running")
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}", headers={"X-Api-Key": API_KEY}, timeout=60
         ) as client:
-            before = os.getloadavg()[0]
-            ping = measure(client, "/ping", args.requests, args.seconds)
+            load = [os.getloadavg()[0]]
+            pings = [measure(client, "/ping", args.requests, args.seconds)]
             for name, url in urls(samples):
                 rows.append((name, url, measure(client, url, args.requests, args.seconds)))
                 print(f"  measured {url}", file=sys.stderr, flush=True)
+            pings.append(measure(client, "/ping", args.requests, args.seconds))
+            load.append(os.getloadavg()[0])
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
-    print_table(ping, rows, samples, (before, os.getloadavg()[0]))
+    print_table(pings, rows, samples, load)
+
+
+def _p99(t: Timing) -> str:
+    return f"{t.p99:>6.2f}{'*' if t.count < FEW else ' '}"
 
 
 def print_table(
-    ping: Timing,
+    pings: list[Timing],
     rows: list[tuple[str, str, Timing]],
     samples: dashboard_sql.Samples,
-    load: tuple[float, float],
+    load: list[float],
 ) -> None:
     print(
-        f"\nsamples: title {samples.title!r}, word {samples.word!r}, job {samples.job}, "
-        f"event {samples.event}, reconcile run {samples.run}"
+        f"\nsamples: title {samples.title!r}, movie {samples.movie!r}, word {samples.word!r}, "
+        f"instance {samples.instance!r}, path {samples.path!r}, job {samples.job}, "
+        f"running job {samples.running}, event {samples.event}, reconcile run {samples.run}"
     )
-    head = f"{'page':<27} {'URL':<44} {'HTTP':>4} {'n':>4} {'p50 ms':>7} {'p99 ms':>7}"
-    print(f"{head} {'p50-ping':>8} {'p99-ping':>8} {'p50/ping':>8} {'KiB':>6}  verdict")
     print(
-        f"{'/ping (baseline)':<27} {'/ping':<44} {ping.status:>4} {ping.count:>4} "
-        f"{ping.p50:>7.2f} {ping.p99:>7.2f} {'':>8} {'':>8} {1:>8.1f} {ping.kib:>6.1f}"
+        f"{'page':<27} {'URL':<52} {'HTTP':>4} {'n':>4} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'p50/ping':>8} {'KiB':>6}  verdict (p99 < {TARGET_MS:.0f} ms)"
     )
+    base = pings[0].p50
+    for label, ping in zip(("/ping (before)", "/ping (after)"), pings, strict=True):
+        print(
+            f"{label:<27} {'/ping':<52} {ping.status:>4} {ping.count:>4} {ping.p50:>7.2f} "
+            f"{_p99(ping)} {ping.p50 / base:>8.1f} {ping.kib:>6.1f}  baseline"
+        )
     failed = 0
     for name, url, t in rows:
-        server = t.p99 - ping.p99
-        ok = t.status == 200 and server < TARGET_MS
+        ok = t.status == 200 and t.p99 < TARGET_MS
         failed += not ok
         verdict = "PASS" if ok else ("FAIL" if t.status == 200 else f"FAIL (HTTP {t.status})")
-        shown = url if len(url) <= 44 else url[:41] + "..."
+        shown = url if len(url) <= 52 else url[:49] + "..."
         print(
-            f"{name:<27} {shown:<44} {t.status:>4} {t.count:>4} {t.p50:>7.2f} {t.p99:>7.2f} "
-            f"{t.p50 - ping.p50:>8.2f} {server:>8.2f} {t.p50 / ping.p50:>8.1f} {t.kib:>6.1f}  "
-            f"{verdict}"
+            f"{name:<27} {shown:<52} {t.status:>4} {t.count:>4} {t.p50:>7.2f} {_p99(t)} "
+            f"{t.p50 / base:>8.1f} {t.kib:>6.1f}  {verdict}"
         )
     print(
-        f"{len(rows) - failed} of {len(rows)} pass (server estimate p99 - ping p99 < "
-        f"{TARGET_MS:.0f} ms); load average {load[0]:.1f} before, {load[1]:.1f} after "
-        f"({os.cpu_count()} CPUs: above that, p99 is other processes' as much as ours)"
+        f"{len(rows) - failed} of {len(rows)} pass (HTTP 200 and the page's own p99, client "
+        f"side, under {TARGET_MS:.0f} ms; * a p99 of fewer than {FEW} samples: the slowest); "
+        f"load average {load[0]:.1f} before, {load[1]:.1f} after ({os.cpu_count()} CPUs: "
+        "above that, p99 is other processes' as much as ours)"
     )
 
 
@@ -264,10 +325,10 @@ if __name__ == "__main__":
     )
     parser.add_argument("--jobs", type=int, default=100_000, help="jobs to seed (100000)")
     parser.add_argument("--events", type=int, default=50_000, help="events to seed (50000)")
-    parser.add_argument("--shows", type=int, default=20_000, help="discovery shows (20000)")
+    parser.add_argument("--shows", type=int, default=90_000, help="discovery shows (90000)")
     parser.add_argument("--requests", type=int, default=200, help="GETs per page (200)")
     parser.add_argument(
-        "--seconds", type=float, default=20.0, help="at most this long per page (20)"
+        "--seconds", type=float, default=10.0, help="at most this long per page (10)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the data (1)")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")

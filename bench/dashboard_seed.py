@@ -7,18 +7,22 @@ Decisions, written down:
   parsed and routed with ``core.events.parse_event`` and ``core.routing.jobs_for``, so
   every event-born job has exactly the params the daemon would give it; every other
   params and every result is a job-kind model's ``to_json()`` (summaries as the
-  pipelines word them); discovery's shows are judged by the default filters and saved
-  with ``store.shows.save_shows``. Rows are then bulk-inserted with ``executemany``, in
-  one transaction per table group (seconds, not the hours 150,000 webhooks would take).
+  pipelines word them); discovery's ~90,000 shows are judged by the default filters and
+  saved with ``store.shows.save_shows`` (``dashboard_shows``). Rows are then
+  bulk-inserted with ``executemany``, in one transaction per table group (seconds, not
+  the hours 150,000 webhooks would take).
 - **Proportions.** Mostly single-episode and movie imports (a mirror copy each), a Plex
   scan after most copies, upgrades and file deletes (mirror deletes, with
   ``propagate_deletes``), renames, series/movie deletes (cleanup), an hourly catch-up per
   instance, a discovery cycle every 6 h, a reconcile run a night (one waiting for
   confirmation) whose bulk copies make up the job count asked for. About 2-4 % dead,
   1 % failed (recent ones only: older ones have retried or died), a few cancelled;
-  pending and running only among the last minutes' jobs. Each attempt has its row in
-  ``job_attempts`` (failed ones their error). Times are spread over the last 89 days
-  (under the default 90-day event retention), ids in time order as the daemon writes them.
+  pending and running only among the last minutes' jobs (the newest copy is running;
+  the daemon's start-up recovery returns it to pending, so ``bench/dashboard.py`` then
+  leases a waiting mirror job with the store's ``claim_next``: one runs while pages are
+  timed). Each attempt has its row in ``job_attempts`` (failed ones their error). Times
+  are spread over the last 89 days (under the default 90-day event retention), ids in
+  time order as the daemon writes them.
 - **The worker stays idle.** Every pipeline is paused (a ``state`` row, as
   ``arrkestra jobs pause`` writes it), so the daemon started on this database measures
   pages over the seeded rows, not over jobs it is busy running.
@@ -300,6 +304,9 @@ def seed(path: Any, *, jobs: int, events: int, shows: int, seed: int, now: float
         seeded.drafts.append(job)
         seeded.drafts += [bulk_copy(rng, library, run.finished + n) for n in range(run.queued)]
     drafts = sorted(fit(seeded.drafts, jobs, rng), key=lambda d: d.created)
+    copies = [d for d in drafts if isinstance(d.params, CopyParams) and d.forced is None]
+    if copies:  # at least one job running (the daemon's start returns it to pending)
+        copies[-1].forced = "running"
     conn = connect(path)
     try:
         migrate(conn)

@@ -1,11 +1,16 @@
 """Discovery's TVMaze cache for the dashboard bench: shows judged by the default filters.
 
-Shows are drawn with the spread of TVMaze's catalogue (English and scripted far from
-all of it), judged by ``discovery.filters``' defaults (``judge_with``), and saved with the
-store's own ``save_shows`` together with the state rows a finished full sync leaves
-(filter fingerprint included, so the daemon sees no filter change to act on). Of the
-shows the filters accept, Sonarr then has most (``exists``), discovery added a third,
-some wait for a TVDB id and a few failed; a few dozen are skipped by hand.
+Shows are drawn with the spread of TVMaze's catalogue (about 90,000 shows; English and
+scripted far from all of it; titles built from the bench library's words, a fifth of them
+holding "the" as TVMaze's do), judged by ``discovery.filters``' defaults (``judge_with``),
+and saved with the store's own ``save_shows`` together with the state rows a finished full
+sync leaves. Of the shows the filters accept, Sonarr then has most (``exists``), discovery
+added a third, some wait for a TVDB id and a few failed; a few dozen are skipped by hand.
+
+Review mode (``discovery.review``) was turned on afterwards: the store's own ``refilter``
+with the review-mode judge then put every accepted show not yet in Sonarr in ``review``
+(a few hundred wait for a person) and stored review mode's filter fingerprint, so the
+daemon, configured with ``review: true``, sees no filter change to act on.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+import dashboard_library as lib  # bench/: the script's folder is on sys.path
+
 from arrkestra.config.models.discovery import ShowFilters
 from arrkestra.core.discovery import judge_with
 from arrkestra.core.filters import rules_fingerprint
 from arrkestra.core.job_kinds import LastRun
+from arrkestra.core.show_review import fingerprint
 from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.store.connection import write_transaction
-from arrkestra.store.shows import RESULT_SQL, STATE_KEYS, save_shows, skip_within
+from arrkestra.store.shows import RESULT_SQL, STATE_KEYS, refilter, save_shows, skip_within
 
 LANGUAGES = (("English", 60), ("Japanese", 9), ("Spanish", 7), ("Korean", 6), ("German", 5),
              ("French", 5), ("Hindi", 4), ("Portuguese", 2), (None, 2))  # fmt: skip
@@ -35,6 +43,26 @@ GENRES = ("Drama", "Comedy", "Crime", "Thriller", "Science-Fiction", "Fantasy", 
 NETWORKS = ("HBO", "BBC One", "NHK", "ABC", "CBS", "NBC", "FOX", "ITV", "tvN", "ZDF")
 WEB = ("Netflix", "Prime Video", "Disney+", "Apple TV+", "Hulu")
 SKIPPED = 40
+REVIEW = True  # discovery.review, as bench/dashboard.py configures the daemon
+
+
+def _title(rng: random.Random) -> str:
+    """A title as TVMaze's look: about one in five holds "the" (``?q=the`` finds them)."""
+    adjective, noun, place = (
+        rng.choice(lib.ADJECTIVES),
+        rng.choice(lib.NOUNS),
+        rng.choice(lib.PLACES),
+    )
+    shape = rng.random()
+    if shape < 0.15:
+        return f"The {adjective} {noun}"
+    if shape < 0.55:
+        return f"{adjective} {noun}"
+    if shape < 0.7:
+        return f"{noun} of {place}"
+    if shape < 0.85:
+        return f"{place} {noun}"
+    return f"{adjective} {noun}: {place}"
 
 
 def _pick(rng: random.Random, table: tuple[tuple[str | None, int], ...]) -> str | None:
@@ -48,7 +76,7 @@ def _show(rng: random.Random, tvmaze_id: int, now: float) -> Show:
     streaming = rng.random() < 0.3
     return Show(
         tvmaze_id=tvmaze_id,
-        title=f"Show {tvmaze_id} {rng.choice(GENRES)}",
+        title=_title(rng),
         updated=int(now - rng.uniform(0, 3 * 365 * 86400)),
         tvdb_id=None if rng.random() < 0.08 else 300000 + tvmaze_id,
         imdb_id=None if rng.random() < 0.3 else f"tt{9000000 + tvmaze_id}",
@@ -107,3 +135,6 @@ def write_shows(conn: sqlite3.Connection, rng: random.Random, count: int, now: f
         conn.executemany(RESULT_SQL, outcomes)
         for tvmaze_id in rng.sample(range(1, count + 1), min(SKIPPED, count)):
             skip_within(conn, tvmaze_id, rng.choice((None, "not for us", "dubbed only")), now)
+    if REVIEW:  # turned on 10 days ago: the next cycle judged the cache again
+        marked = {STATE_KEYS.filter_hash: fingerprint(rules_fingerprint(rules), True)}
+        refilter(conn, judge_with(rules, review=True), now=now - 10 * 86400, state=marked)

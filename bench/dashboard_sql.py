@@ -46,7 +46,11 @@ class Samples:
 
     title: str  # a busy series' title
     word: str  # its longest word: several titles contain it
+    movie: str  # a busy movie's title
+    instance: str  # the instance most jobs name (``sonarr.hd``)
+    path: str  # a file as its instance names it (``/tv/...``): the settings page's preview
     job: int  # a dead job with several attempts
+    running: int  # a running job (else the newest job waiting to run)
     event: int  # a recent import, with its jobs
     run: int  # the reconcile run waiting for confirmation
     deep_cursor: int  # ``before`` of a page far down the list
@@ -56,18 +60,36 @@ class Samples:
         return asdict(self)
 
 
+BUSIEST = (
+    "SELECT json_extract(params, '$.title') AS t FROM jobs WHERE id > ? AND pipeline = "
+    "'mirror' AND json_extract(params, '$.instance') = ? AND t IS NOT NULL "
+    "GROUP BY t ORDER BY COUNT(*) DESC LIMIT 1"
+)
+
+
 def samples_of(conn: sqlite3.Connection) -> Samples:
     """The samples, each found by an indexed read over the newest few thousand rows."""
     last = int(conn.execute("SELECT MAX(id) FROM jobs").fetchone()[0])
-    title = conn.execute(
-        "SELECT json_extract(params, '$.title') AS t FROM jobs WHERE id > ? AND pipeline = "
-        "'mirror' AND json_extract(params, '$.instance') = 'sonarr.hd' AND t IS NOT NULL "
-        "GROUP BY t ORDER BY COUNT(*) DESC LIMIT 1",
+    instance = conn.execute(
+        "SELECT json_extract(params, '$.instance') AS i FROM jobs WHERE id > ? AND pipeline = "
+        "'mirror' AND i LIKE 'sonarr.%' GROUP BY i ORDER BY COUNT(*) DESC LIMIT 1",
         (last - 5000,),
     ).fetchone()[0]
+    title = conn.execute(BUSIEST, (last - 5000, instance)).fetchone()[0]
+    movie = conn.execute(BUSIEST, (last - 5000, "radarr." + instance.split(".", 1)[1]))
+    path = conn.execute(
+        "SELECT json_extract(params, '$.library_path') FROM jobs WHERE id > ? AND pipeline = "
+        "'mirror' AND json_extract(params, '$.title') = ? ORDER BY id DESC LIMIT 1",
+        (last - 5000, title),
+    ).fetchone()
     job = conn.execute(
         "SELECT job_id FROM job_attempts WHERE outcome = 'dead' AND attempt > 2 "
         "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    running = conn.execute(
+        "SELECT id FROM jobs WHERE id > ? AND status IN ('running', 'pending') "
+        "ORDER BY status = 'running' DESC, id DESC LIMIT 1",
+        (last - 5000,),
     ).fetchone()
     event = conn.execute(
         "SELECT event_id FROM jobs WHERE id > ? AND event_id IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -79,7 +101,11 @@ def samples_of(conn: sqlite3.Connection) -> Samples:
     return Samples(
         title=str(title),
         word=max(str(title).split(), key=len),
+        movie=str((movie.fetchone() or (title,))[0]),
+        instance=str(instance),
+        path=str(path[0]) if path else f"/tv/{title}",
         job=int(job[0]) if job else 1,
+        running=int(running[0]) if running else last,
         event=int(event[0]) if event else 1,
         run=int(run[0]) if run else 1,
         deep_cursor=last // 2,
@@ -156,6 +182,22 @@ def _word(c: sqlite3.Connection, s: Samples) -> object:
 @probe_of("jobs: q=<no match>")
 def _nothing(c: sqlite3.Connection, s: Samples) -> object:
     return _list(c, text="no such title anywhere")
+
+
+@probe_of("jobs: q=<no match>, newest 20,000 (/ui/jobs?q=)")
+def _nothing_window(c: sqlite3.Connection, s: Samples) -> object:
+    top = jobs.next_job_id(c)  # the page's search window (web/dashboard/jobs.py)
+    return _list(c, text="no such title anywhere", before=top, after=max(1, top - 20_000))
+
+
+@probe_of("jobs: instance=<instance>")
+def _instance(c: sqlite3.Connection, s: Samples) -> object:
+    return _list(c, instance=s.instance)
+
+
+@probe_of("jobs: pipeline=mirror&status=dead&instance=<instance>")
+def _combined(c: sqlite3.Connection, s: Samples) -> object:
+    return _list(c, pipeline="mirror", status=JobStatus.DEAD, instance=s.instance)
 
 
 @probe_of("jobs: q=<title>&status=dead")
@@ -238,6 +280,11 @@ def _queue(c: sqlite3.Connection, s: Samples) -> object:
     return _store("overview.queue_state")(c)
 
 
+@probe_of("/ui/jobs/N/now: jobs.get_job (a running job)")
+def _running(c: sqlite3.Connection, s: Samples) -> object:
+    return jobs.get_job(c, s.running)
+
+
 @probe_of("/ui/jobs/N: jobs.recent_attempts")
 def _attempts(c: sqlite3.Connection, s: Samples) -> object:
     return _store("jobs.recent_attempts")(c, s.job, 21)
@@ -246,6 +293,17 @@ def _attempts(c: sqlite3.Connection, s: Samples) -> object:
 @probe_of("/ui/events: events.list_summaries")
 def _summaries(c: sqlite3.Connection, s: Samples) -> object:
     return _store("events.list_summaries")(c, events.EventFilter(limit=51))
+
+
+@probe_of("/ui/events?source=sonarr: events.list_summaries")
+def _summaries_sonarr(c: sqlite3.Connection, s: Samples) -> object:
+    return _store("events.list_summaries")(c, events.EventFilter(source="sonarr", limit=51))
+
+
+@probe_of("/ui/events?type=Download: events.list_summaries")
+def _summaries_download(c: sqlite3.Connection, s: Samples) -> object:
+    found = _store("events.list_summaries")
+    return found(c, events.EventFilter(event_type="Download", limit=51))
 
 
 @probe_of("/ui/events/N: events.jobs_of")
@@ -264,9 +322,14 @@ def _find_filtered(c: sqlite3.Connection, s: Samples) -> object:
     return find(c, ShowStatus.FILTERED, None, limit=50, offset=950)
 
 
-@probe_of("/ui/discovery?q=Drama")
+@probe_of("/ui/discovery?status=all&q=the")
 def _find_words(c: sqlite3.Connection, s: Samples) -> object:
-    return _store("show_search.find_shows")(c, None, "Drama", limit=50)
+    return _store("show_search.find_shows")(c, None, "the", limit=50)
+
+
+@probe_of("/ui/discovery?status=review")
+def _find_review(c: sqlite3.Connection, s: Samples) -> object:
+    return _store("show_search.find_shows")(c, ShowStatus.REVIEW, None, limit=50)
 
 
 @probe_of("/ui/reconcile: reconcile_runs.held_run")
@@ -287,6 +350,11 @@ def _search_titles(c: sqlite3.Connection, s: Samples) -> object:
 @probe_of("/ui/titles/series/<title>: titles.title_rows")
 def _title_rows(c: sqlite3.Connection, s: Samples) -> object:
     return _store("titles.title_rows")(c, "series", s.title, limit=100)
+
+
+@probe_of("/ui/titles/movie/<movie>: titles.title_rows")
+def _movie_rows(c: sqlite3.Connection, s: Samples) -> object:
+    return _store("titles.title_rows")(c, "movie", s.movie, limit=100)
 
 
 @probe_of("/ui/titles/series/<title>: titles.related_rows")
