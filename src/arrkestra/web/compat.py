@@ -11,11 +11,14 @@ arrkestra's ``pending``, ``running``, ``succeeded`` and ``failed`` (will retry) 
 
 ``/sync/manual`` takes a file or, as sync-webhook's own example did, a folder: every media
 file in it is queued (``pipelines/mirror/manual_folder``), and the answer counts them.
+autoscan's ``/triggers/manual?dir=PATH`` (``web/webhooks``) takes several, through
+``sync_dirs``.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -34,7 +37,7 @@ from arrkestra.core.job_kinds import (
 from arrkestra.core.jobs import InvalidTransition, Job, JobStatus
 from arrkestra.core.paths import PathRefused, PathRule, map_path
 from arrkestra.core.redact import Redactor
-from arrkestra.pipelines.mirror.manual import ManualSync, SyncRefused, media_type
+from arrkestra.pipelines.mirror.manual import ManualSync, SyncPlan, SyncRefused, media_type
 from arrkestra.pipelines.mirror.manual_folder import FolderPlan
 from arrkestra.runtime.queue import DAY
 from arrkestra.runtime.services import Services
@@ -229,20 +232,52 @@ class ManualSyncBody(BaseModel):
 async def manual_sync(
     body: ManualSyncBody, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
+    plan = await _plan(services, body.path, body.type)
+    answer = await _queue(services, body.path, plan)
+    if not answer["queued"]:  # 202 when any copy is new, else 200 (waiting already, or none)
+        response.status_code = 200
+    return answer
+
+
+async def sync_dirs(services: Services, dirs: Sequence[str]) -> tuple[int, dict[str, Any]]:
+    """autoscan's ``/triggers/manual?dir=...``: each path as ``/sync/manual`` takes it.
+
+    Every path is planned before any is queued, so a refused one refuses the request with
+    ``/sync/manual``'s answer and nothing is queued. ``(status, answer)``: 202 when any
+    copy is new, else 200; ``dirs`` holds each path's ``/sync/manual`` answer.
+    """
+    plans = [await _plan(services, path, None) for path in dirs]
+    answers = [
+        {"dir": path, **await _queue(services, path, plan)}
+        for path, plan in zip(dirs, plans, strict=True)
+    ]
+    queued = sum(answer["queued"] for answer in answers)
+    if queued:
+        status = "accepted"
+    elif any(answer["status"] == "already_queued" for answer in answers):
+        status = "already_queued"
+    else:
+        status = "nothing_to_sync"
+    return (202 if queued else 200), {"status": status, "queued": queued, "dirs": answers}
+
+
+async def _plan(services: Services, path: str, type_: str | None) -> SyncPlan | FolderPlan:
     try:
-        plan = await plan_off_loop(services, ManualSync(body.path, media_type(body.type)))
+        return await plan_off_loop(services, ManualSync(path, media_type(type_)))
     except SyncRefused as exc:
         raise refused(services, exc) from None
+
+
+async def _queue(services: Services, path: str, plan: SyncPlan | FolderPlan) -> dict[str, Any]:
+    """Queue a planned path; the answer's ``queued`` counts the new copies."""
     if isinstance(plan, FolderPlan):
-        return await _sync_folder(services, body.path, plan, response)
+        return await _sync_folder(services, path, plan)
     job, created = await services.queue.enqueue(plan.spec)
     rules = services.settings.mirror.path_rules()
     source, destination = _paths(params_or_none(job.params), None, rules)
-    if not created:
-        response.status_code = 200
     return {
         "status": "accepted" if created else "already_queued",
-        "message": services.redactor(f"Sync queued for {body.path}"),
+        "message": services.redactor(f"Sync queued for {path}"),
         "job_id": job.id,
         "job_status": job.status.value,
         "queued": int(created),
@@ -251,14 +286,10 @@ async def manual_sync(
     }
 
 
-async def _sync_folder(
-    services: Services, path: str, plan: FolderPlan, response: Response
-) -> dict[str, Any]:
-    """Queue a folder's copies: 202 when any is new, else 200 (waiting already, or none)."""
+async def _sync_folder(services: Services, path: str, plan: FolderPlan) -> dict[str, Any]:
+    """Queue a folder's copies (some may be waiting already, or none needed)."""
     queued = await services.queue.enqueue_many(plan.specs)
     waiting = len(queued.jobs) - queued.created
-    if not queued.created:
-        response.status_code = 200
     left = f"{plan.already_present} already present, {plan.skipped} skipped"
     if plan.specs:
         status = "accepted" if queued.created else "already_queued"

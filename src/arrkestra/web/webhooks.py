@@ -17,6 +17,12 @@ which arrkestra never grants.
 Rate limiting: an authenticated webhook is never limited (Sonarr does not retry); a
 refused one (wrong credentials, unknown instance) takes a token from the sender's
 address, like any API request (``web/ratelimit``).
+
+The old tools' URLs reach the default instance through the same ``receive``: ArrSync's
+``/webhook/{kind}``, sync-webhook's ``/sync/{kind}`` and autoscan's ``/triggers/{kind}``.
+autoscan's ``/triggers/manual?dir=PATH`` is no webhook (no body, no event): it takes the
+default instances' webhook credentials and mirrors each path as ``/sync/manual`` does
+(``compat.sync_dirs``).
 """
 
 from __future__ import annotations
@@ -27,9 +33,9 @@ import logging
 import math
 import re
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -46,7 +52,13 @@ from arrkestra.core.routing import jobs_for
 from arrkestra.core.routing_notes import explain, unserved
 from arrkestra.runtime.services import Services
 from arrkestra.store.events import Accepted, IncomingEvent
-from arrkestra.web.auth import media_type, wanted_webhook_credentials, webhook_authorized
+from arrkestra.web.auth import (
+    media_type,
+    refuse_other_sites,
+    wanted_webhook_credentials,
+    webhook_authorized,
+)
+from arrkestra.web.compat import sync_dirs
 from arrkestra.web.deps import get_services
 from arrkestra.web.ratelimit import RateLimiter
 
@@ -290,6 +302,62 @@ async def receive(request: Request, kind: ArrKind, name: str | None) -> JSONResp
     return response
 
 
+MAX_DIRS = 100  # autoscan's manual trigger: paths in one request
+MAX_DIR = 4096  # characters in one path, as /sync/manual's ``path``
+
+
+def _authorize_trigger(request: Request, services: Services) -> None:
+    """``/triggers/manual`` takes the webhook credentials of the default Sonarr or the
+    default Radarr instance (either); while neither has one set, it takes every request, as
+    their webhooks do."""
+    settings = services.settings
+    defaults = [(kind, settings.default_instance(kind)) for kind in KINDS]
+    auths = {f"{k}.{n}": settings.instances(k)[n].webhook for k, n in defaults if n is not None}
+    if not auths:
+        detail = "no default sonarr or radarr instance is configured; mark one with default: true"
+        raise _refused(request, 404, detail)
+    checked = {qualified: auth for qualified, auth in auths.items() if auth.configured}
+    if checked and not any(webhook_authorized(auth, request) for auth in checked.values()):
+        wanted = "; or ".join(wanted_webhook_credentials(a, q) for q, a in checked.items())
+        raise _refused(request, 401, wanted)
+
+
+async def manual_trigger(
+    request: Request,
+    dirs: Annotated[
+        list[str] | None,
+        Query(alias="dir", description="a folder (or file) as Sonarr/Radarr name it; repeatable"),
+    ] = None,
+) -> JSONResponse:
+    """autoscan's manual trigger: each ``dir`` is mirrored as ``/sync/manual`` mirrors a path."""
+    refuse_other_sites(request)  # no JSON body needed here: refuse what a page of another site sent
+    services = get_services(request)
+    _authorize_trigger(request, services)
+    if not dirs:
+        raise HTTPException(400, "name the folder to mirror: POST /triggers/manual?dir=PATH")
+    if len(dirs) > MAX_DIRS or not all(0 < len(path) <= MAX_DIR for path in dirs):
+        raise HTTPException(400, f"give 1 to {MAX_DIRS} dir values of 1 to {MAX_DIR} characters")
+    status, answer = await sync_dirs(services, dirs)
+    log.info("autoscan manual trigger: %d path(s), %d copies queued", len(dirs), answer["queued"])
+    return JSONResponse(answer, status_code=status)
+
+
+async def manual_form() -> None:
+    """autoscan answered GET with an HTML form that posts; arrkestra has its dashboard."""
+    detail = "POST /triggers/manual?dir=PATH mirrors PATH; a GET does nothing"
+    raise HTTPException(405, detail, headers={"Allow": "POST"})
+
+
+router.add_api_route(
+    "/triggers/manual",
+    manual_trigger,
+    methods=["POST"],
+    summary="autoscan: mirror each ?dir= folder (or file) now, as /sync/manual does",
+    operation_id="autoscan_manual_trigger",
+)
+router.add_api_route("/triggers/manual", manual_form, methods=["GET"], include_in_schema=False)
+
+
 def _register(kind: ArrKind) -> None:
     async def named(request: Request, instance: str) -> JSONResponse:
         return await receive(request, kind, instance)
@@ -300,14 +368,15 @@ def _register(kind: ArrKind) -> None:
     summary = f"{kind.capitalize()} webhook"
     for method in ("POST", "PUT"):  # Sonarr's webhook method setting allows PUT
         verb = method.lower()
-        router.add_api_route(
-            f"/webhook/{kind}/{{instance}}",
-            named,
-            methods=[method],
-            summary=summary,
-            operation_id=f"{kind}_webhook_{verb}",
-        )
-        for legacy in ("webhook", "sync"):  # ArrSync's and sync-webhook's URLs
+        for prefix, whose in (("webhook", ""), ("triggers", " (autoscan's URL)")):
+            router.add_api_route(
+                f"/{prefix}/{kind}/{{instance}}",
+                named,
+                methods=[method],
+                summary=f"{summary}{whose}",
+                operation_id=f"{kind}_{prefix}_{verb}",
+            )
+        for legacy in ("webhook", "sync", "triggers"):  # ArrSync's, sync-webhook's, autoscan's
             router.add_api_route(
                 f"/{legacy}/{kind}",
                 default,
