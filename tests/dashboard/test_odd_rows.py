@@ -21,7 +21,12 @@ def odd_rows(conn: sqlite3.Connection) -> None:
         conn.executemany(
             "INSERT INTO events (id, source, instance, event_type, received_at, body, dedupe_key,"
             " routed_to) VALUES (?, 'sonarr', 'default', 'Download', 1.0, ?, ?, ?)",
-            [(1, DEEP, "a", "[]"), (2, "not json", "b", "garbage"), (3, '{"x": NaN}', "c", "[]")],
+            [
+                (1, DEEP, "a", "[]"),
+                (2, "not json", "b", "garbage"),
+                (3, '{"x": NaN}', "c", "[]"),
+                (4, '{"eventType": "Download", "series": {"title": "Deep"}}', "d", "garbage"),
+            ],
         )
         conn.executemany(
             "INSERT INTO jobs (id, pipeline, key, params, status, created_at, updated_at,"

@@ -126,7 +126,7 @@ def row_to_event(row: sqlite3.Row) -> StoredEvent:
         body=row["body"],
         dedupe_key=row["dedupe_key"],
         remote_addr=row["remote_addr"],
-        routed_to=_pipelines(row["routed_to"]),
+        routed_to=routed_pipelines(row["routed_to"]),
     )
 
 
@@ -188,7 +188,7 @@ def prune_events(conn: sqlite3.Connection, *, older_than: float, batch: int = 50
             return removed
 
 
-def _pipelines(text: str) -> list[str]:
+def routed_pipelines(text: str) -> list[str]:
     """``routed_to``: the pipelines an event went to (nothing readable: none)."""
     try:
         value = json.loads(text)
@@ -233,7 +233,7 @@ def list_summaries(conn: sqlite3.Connection, query: EventFilter) -> list[EventSu
             event_type=row["event_type"],
             received_at=row["received_at"],
             remote_addr=row["remote_addr"],
-            routed_to=_pipelines(row["routed_to"]),
+            routed_to=routed_pipelines(row["routed_to"]),
             title=None if row["title"] is None else str(row["title"]),
             jobs=int(row["jobs"]),
         )

@@ -24,7 +24,7 @@ from arrkestra.core.job_kinds.reconcile import ReconcileReport
 from arrkestra.core.jobs import Job
 from arrkestra.core.timeline import EventFacts, Kind, RunFacts, ShowFacts, TitleIds
 from arrkestra.core.timeline.entry import INSTANCE_KINDS, MEDIA_TYPE_KINDS
-from arrkestra.store.events import EVENT_COLUMNS
+from arrkestra.store.events import EVENT_COLUMNS, routed_pipelines
 from arrkestra.store.jobs import JOB_COLUMNS, row_to_job
 
 JOB_TITLE = f"json_extract(params, '{CopyParams.json_path('title')}')"
@@ -94,7 +94,7 @@ def _event(row: sqlite3.Row) -> EventFacts:
         event_type=row["event_type"],
         received_at=row["received_at"],
         body=row["body"],
-        routed_to=tuple(json.loads(row["routed_to"])),
+        routed_to=tuple(routed_pipelines(row["routed_to"])),
         remote_addr=row["remote_addr"],
         tvdb_id=_whole(row["tvdb_id"]),
         tmdb_id=_whole(row["tmdb_id"]),
