@@ -49,3 +49,51 @@ def test_run_now_moves_only_a_waiting_job(conn: sqlite3.Connection) -> None:
     assert job_store.run_now(conn, job.id, now=1.0)
     assert job_store.get_job(conn, job.id).next_attempt_at == 1.0
     assert not job_store.run_now(conn, job.id, now=2.0)  # already due
+
+
+def test_a_repeat_while_the_job_runs_queues_one_follow_up(conn: sqlite3.Connection) -> None:
+    """The running scan may have read the folder before the new file: one more run."""
+    first, _ = job_store.enqueue(conn, scan(debounce=True), now=0.0)
+    running = job_store.claim_next(conn, ["plex_scan"], now=30.0, owner="w", lease=60.0)
+    assert running is not None and running.id == first.id
+    follow, created = job_store.enqueue(conn, scan(debounce=True), now=31.0)
+    assert created and follow.id != first.id and follow.next_attempt_at == 61.0
+    again, created = job_store.enqueue(conn, scan(debounce=True), now=40.0)
+    assert not created and again.id == follow.id and again.next_attempt_at == 70.0
+
+
+def test_a_repeat_while_the_job_runs_without_debounce_is_that_job(
+    conn: sqlite3.Connection,
+) -> None:
+    first, _ = job_store.enqueue(conn, scan(), now=0.0)
+    job_store.claim_next(conn, ["plex_scan"], now=30.0, owner="w", lease=60.0)
+    again, created = job_store.enqueue(conn, scan(), now=31.0)
+    assert not created and again.id == first.id
+
+
+def _paths(waiting: dict[str, object], repeat: dict[str, object]) -> dict[str, object]:
+    have = list(waiting.get("paths", []))  # type: ignore[call-overload]
+    return {**waiting, "paths": have + [p for p in repeat["paths"] if p not in have]}  # type: ignore[attr-defined]
+
+
+def update(path: str) -> JobSpec:
+    params = {"paths": [path]}
+    return JobSpec("jellyfin_scan", "f", params, delay=30.0, debounce=True, gather=_paths)
+
+
+def test_a_repeat_gathers_into_the_waiting_job(conn: sqlite3.Connection) -> None:
+    first, _ = job_store.enqueue(conn, update("/a"), now=0.0)
+    again, created = job_store.enqueue(conn, update("/b"), now=1.0)
+    assert not created and again.id == first.id
+    assert job_store.get_job(conn, first.id).params == {"paths": ["/a", "/b"]}
+    job_store.enqueue(conn, update("/a"), now=2.0)  # nothing new: the row is not rewritten
+    assert job_store.get_job(conn, first.id).params == {"paths": ["/a", "/b"]}
+
+
+def test_a_repeat_for_a_running_job_gathers_into_its_follow_up(conn: sqlite3.Connection) -> None:
+    first, _ = job_store.enqueue(conn, update("/a"), now=0.0)
+    job_store.claim_next(conn, ["jellyfin_scan"], now=30.0, owner="w", lease=60.0)
+    follow, created = job_store.enqueue(conn, update("/b"), now=31.0)
+    job_store.enqueue(conn, update("/c"), now=32.0)
+    assert created and job_store.get_job(conn, first.id).params == {"paths": ["/a"]}
+    assert job_store.get_job(conn, follow.id).params == {"paths": ["/b", "/c"]}

@@ -30,7 +30,8 @@ latest, so an outage of any length leaves the job a whole ``max_age`` for real f
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from arrkestra.core.errors import ArrkestraError
@@ -84,9 +85,22 @@ class JobSpec:
     # ``delay`` after the repeat (a sliding window), but never past DEBOUNCE_HOLD delays
     # after the job was created: a steady stream of repeats still gets its turn.
     debounce: bool = False
+    # How a repeat joins the job it finds waiting (not yet running): the waiting job's
+    # params and the repeat's -> the params the job runs with (a Jellyfin update gathers
+    # the paths of its folder). None: the waiting job's params stay as they are.
+    gather: Callable[[JsonObject, JsonObject], JsonObject] | None = field(
+        default=None, compare=False
+    )
 
 
 DEBOUNCE_HOLD = 10
+
+
+def follow_up_key(key: str, running_id: int) -> str:
+    """The key of the job a debounced repeat queues while the job it repeats is running:
+    that run may have read the folder before the change, so one more run follows it (the
+    same for every repeat during that run)."""
+    return f"{key}#after{running_id}"
 
 
 def debounced_due(created_at: float, due: float, delay: float, *, now: float) -> float:

@@ -1,5 +1,5 @@
 """Path mapping: a file as Sonarr/Radarr name it -> where arrkestra reads it, writes its
-copy, and where Plex sees that copy (``mirror.paths``).
+copy, and where Plex, Jellyfin and Emby see that copy (``mirror.paths``).
 
 Matching. A rule's ``arr_path`` is a POSIX path (``/tv``) or a Windows path (``D:\\TV``,
 ``\\\\nas\\tv``, also written ``D:/TV`` or ``//nas/tv``). The longest ``arr_path`` that is
@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 Style = Literal["posix", "windows"]
+MediaServer = Literal["plex", "jellyfin", "emby"]
+"""The media servers a rule can say it is seen by (``<server>_path``)."""
 
 _DRIVE = re.compile(r"[A-Za-z]:(?:[\\/]|$)")
 _UNC = re.compile(r"[\\/]{2}[^\\/]")
@@ -150,8 +152,9 @@ class PathRule:
     ``arr_path`` is the folder as Sonarr/Radarr see it (POSIX or Windows); ``source`` the
     same folder as arrkestra sees it; ``destination`` where the copy goes; ``plex_path``
     the destination as Plex sees it (POSIX, or Windows when Plex runs there; default
-    ``destination``). ``instances`` limits the rule to some instances (``radarr.hd``).
-    Construction checks every path and raises :class:`ValueError` naming the bad one.
+    ``destination``), ``jellyfin_path`` and ``emby_path`` the same for those servers.
+    ``instances`` limits the rule to some instances (``radarr.hd``). Construction checks
+    every path and raises :class:`ValueError` naming the bad one.
     """
 
     arr_path: str
@@ -160,11 +163,14 @@ class PathRule:
     plex_path: str | None = None
     plex_section: int | str | None = None
     instances: tuple[str, ...] | None = None
+    jellyfin_path: str | None = None
+    emby_path: str | None = None
     _style: Style = field(init=False, repr=False, compare=False)
     _key: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _source: str = field(init=False, repr=False, compare=False)
     _destination: str = field(init=False, repr=False, compare=False)
     _plex: tuple[str, str] = field(init=False, repr=False, compare=False)
+    _servers: dict[str, tuple[str, str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.instances, str):
@@ -174,14 +180,23 @@ class PathRule:
         arr, style = _rule_root("arr_path", self.arr_path, windows_allowed=True)
         source = _root_text(*_rule_root("source", self.source))
         destination = _root_text(*_rule_root("destination", self.destination))
-        plex = destination
-        if self.plex_path is not None:
-            plex = _root_text(*_rule_root("plex_path", self.plex_path, windows_allowed=True))
+        servers = {}
+        for server, path in (
+            ("plex", self.plex_path),
+            ("jellyfin", self.jellyfin_path),
+            ("emby", self.emby_path),
+        ):
+            servers[server] = destination
+            if path is not None:
+                key = f"{server}_path"
+                servers[server] = _root_text(*_rule_root(key, path, windows_allowed=True))
+        plex = servers["plex"]
         object.__setattr__(self, "_style", style)
         object.__setattr__(self, "_key", arr.key)
         object.__setattr__(self, "_source", source[0])
         object.__setattr__(self, "_destination", destination[0])
         object.__setattr__(self, "_plex", plex)
+        object.__setattr__(self, "_servers", servers)
 
     @property
     def is_windows(self) -> bool:
@@ -207,6 +222,11 @@ class PathRule:
     def plex_separator(self) -> str:
         """``\\`` when :attr:`plex_root` is a Windows path, else ``/``."""
         return self._plex[1]
+
+    def server_root(self, server: MediaServer) -> tuple[str, str]:
+        """The destination root as ``server`` sees it (its ``<server>_path``, else
+        ``destination``) and that path's separator."""
+        return self._servers[server]
 
     def library_path(self, relative: str) -> str:
         """The file at POSIX ``relative`` below the roots, as Sonarr/Radarr name it (what
@@ -267,6 +287,16 @@ class MappedPath:
     def plex_dir(self) -> str:
         """The folder holding the copy as Plex sees it: the target of a partial scan."""
         return _join(self.rule.plex_root, self.relative[:-1], self.rule.plex_separator)
+
+    def seen_by(self, server: MediaServer) -> str:
+        """The copy as a media server sees it (``plex``, ``jellyfin``, ``emby``)."""
+        root, separator = self.rule.server_root(server)
+        return _join(root, self.relative, separator)
+
+    def folder_seen_by(self, server: MediaServer) -> str:
+        """The folder holding the copy as a media server sees it."""
+        root, separator = self.rule.server_root(server)
+        return _join(root, self.relative[:-1], separator)
 
     @property
     def name(self) -> str:

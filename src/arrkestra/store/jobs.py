@@ -10,12 +10,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from arrkestra.core import jobs as machine
 from arrkestra.core.job_kinds import CopyParams, JobResult
-from arrkestra.core.jobs import Job, JobSpec, JobStatus, JobUpdate, debounced_due
+from arrkestra.core.jobs import (
+    Job,
+    JobSpec,
+    JobStatus,
+    JobUpdate,
+    debounced_due,
+    follow_up_key,
+)
 from arrkestra.core.json_values import finite
 from arrkestra.store.connection import write_transaction
 from arrkestra.store.job_search import text_clause
@@ -157,10 +164,11 @@ def insert_jobs(
     A spec whose (pipeline, key) is held by an active job yields that job, not a new one.
     """
     out = []
-    for spec in specs:
-        row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
-        if row is not None:
-            existing = row_to_job(row)
+    for asked in specs:
+        spec, existing = _active_for(conn, asked)
+        if existing is not None:
+            if spec.gather is not None and existing.status is not JobStatus.RUNNING:
+                existing = _gather(conn, existing, spec)
             if spec.debounce and existing.status is JobStatus.PENDING and existing.attempts == 0:
                 existing = _debounce(conn, existing, spec.delay, now=now)
             out.append((existing, False))
@@ -202,6 +210,30 @@ def insert_many(conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: floa
         for spec in specs
     ]
     return conn.executemany(INSERT_IF_IDLE, rows).rowcount if rows else 0
+
+
+def _active_for(conn: sqlite3.Connection, spec: JobSpec) -> tuple[JobSpec, Job | None]:
+    """The spec to store and the active job holding its key. A debounced spec whose job is
+    running is for the run after it (``follow_up_key``): the running one may have missed it."""
+    row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
+    if row is None:
+        return spec, None
+    existing = row_to_job(row)
+    if not spec.debounce or existing.status is not JobStatus.RUNNING:
+        return spec, existing
+    spec = replace(spec, key=follow_up_key(spec.key, existing.id))
+    row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
+    return spec, None if row is None else row_to_job(row)
+
+
+def _gather(conn: sqlite3.Connection, job: Job, spec: JobSpec) -> Job:
+    """The waiting job with the repeat joined (``JobSpec.gather``)."""
+    assert spec.gather is not None
+    params = spec.gather(job.params, spec.params)
+    if params == job.params:
+        return job
+    conn.execute("UPDATE jobs SET params = ? WHERE id = ?", (_json(params, sort_keys=True), job.id))
+    return _load(conn, job.id)
 
 
 def _debounce(conn: sqlite3.Connection, job: Job, delay: float, *, now: float) -> Job:

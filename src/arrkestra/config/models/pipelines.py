@@ -69,13 +69,16 @@ class CleanupSettings(PipelineSettings):
 
 
 class PathRule(ConfigModel):
-    """One folder mapping: where Sonarr/Radarr, arrkestra, the copy and Plex see it."""
+    """One folder mapping: where Sonarr/Radarr, arrkestra, the copy and the media servers
+    (Plex, Jellyfin, Emby) see it."""
 
     arr_path: ArrPath
     source: Path
     destination: Path
     plex_path: str | None = None
     plex_section: PlexSection | None = None
+    jellyfin_path: str | None = None
+    emby_path: str | None = None
     instances: list[InstanceRef] | None = None
 
     @model_validator(mode="after")
@@ -98,6 +101,8 @@ class PathRule(ConfigModel):
             destination=str(self.destination),
             plex_path=self.plex_path,
             plex_section=self.plex_section,
+            jellyfin_path=self.jellyfin_path,
+            emby_path=self.emby_path,
             instances=tuple(self.instances) if self.instances else None,
         )
 

@@ -34,7 +34,13 @@ from arrkestra.config.models.platform import (
 from arrkestra.config.models.scalars import InstanceName
 from arrkestra.config.models.secrets import secrets_in
 from arrkestra.config.models.sources import Provenance, Source
-from arrkestra.config.models.upstreams import ArrInstance, OverseerrSettings, PlexSettings
+from arrkestra.config.models.upstreams import (
+    ArrInstance,
+    MediaServerSettings,
+    OverseerrSettings,
+    PlexSettings,
+    named_servers,
+)
 from arrkestra.core.errors import ConfigProblem
 from arrkestra.core.instances import InstanceRef
 from arrkestra.core.redact import Redactor, redact_value
@@ -63,6 +69,8 @@ class Settings(ConfigModel):
     radarr: dict[InstanceName, ArrInstance] = Field(default_factory=dict)
     overseerr: OverseerrSettings | None = None
     plex: PlexSettings | None = None
+    jellyfin: dict[InstanceName, MediaServerSettings] = Field(default_factory=dict)
+    emby: dict[InstanceName, MediaServerSettings] = Field(default_factory=dict)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     cleanup: CleanupSettings = Field(default_factory=CleanupSettings)
     mirror: MirrorSettings = Field(default_factory=MirrorSettings)
@@ -83,6 +91,11 @@ class Settings(ConfigModel):
             hint = f"the default receives /webhook/{info.field_name}; keep default: true on one"
             raise config_error("defaults", f"{', '.join(marked)} are all marked default", hint)
         return instances
+
+    @field_validator("jellyfin", "emby", mode="before")
+    @classmethod
+    def _one_or_named(cls, value: object) -> object:
+        return named_servers(value)
 
     @model_validator(mode="after")
     def _cross_sections(self, info: ValidationInfo) -> Self:
@@ -122,6 +135,10 @@ class Settings(ConfigModel):
         """
         configured = self.sonarr if kind == "sonarr" else self.radarr
         return configured or _IMPLIED
+
+    def media_servers(self, kind: Literal["jellyfin", "emby"]) -> dict[str, MediaServerSettings]:
+        """The configured Jellyfin or Emby servers by name (``default`` for a single one)."""
+        return self.jellyfin if kind == "jellyfin" else self.emby
 
     def implied(self, kind: InstanceKind, name: str) -> bool:
         """Whether ``kind.name`` is the implied default rather than a configured instance."""

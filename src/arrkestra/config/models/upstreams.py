@@ -1,4 +1,5 @@
-"""The outside systems arrkestra talks to: named Sonarr/Radarr instances, Overseerr, Plex."""
+"""The outside systems arrkestra talks to: named Sonarr/Radarr instances, Overseerr, Plex,
+Jellyfin and Emby."""
 
 from __future__ import annotations
 
@@ -73,3 +74,21 @@ class PlexSettings(ConfigModel):
     token: OptionalSecret = None
     scan_debounce: Duration = 30.0
     timeout: Duration = Field(default=30.0, gt=0)
+
+
+class MediaServerSettings(ConfigModel):
+    """One Jellyfin or Emby server. ``url`` is the server's root (Emby's ``/emby`` prefix
+    is added by arrkestra, and accepted when the url ends with it already)."""
+
+    url: HttpUrl
+    api_key: OptionalSecret = None
+    scan_debounce: Duration = 30.0
+    timeout: Duration = Field(default=30.0, gt=0)
+
+
+def named_servers(value: object) -> object:
+    """``jellyfin: {url: ..., api_key: ...}`` is the one instance ``default``; a mapping of
+    names to such sections (``jellyfin: {living: {url: ...}}``) names each, as for Sonarr."""
+    if isinstance(value, dict) and "url" in value:
+        return {"default": value}
+    return value

@@ -25,6 +25,13 @@ from arrkestra.core.job_kinds.mirror import (
     load_mirror_result,
 )
 from arrkestra.core.job_kinds.reconcile import RECONCILE, ReconcileParams, ReconcileResult
+from arrkestra.core.job_kinds.server_update import (
+    EMBY_SCAN,
+    JELLYFIN_SCAN,
+    EmbyScanParams,
+    JellyfinScanParams,
+    ServerUpdateResult,
+)
 from arrkestra.core.job_kinds.words import duration, quoted
 from arrkestra.core.jobs import Job, JobStatus, JsonObject
 
@@ -35,6 +42,8 @@ KINDS: Mapping[str, tuple[ParamsLoader, ResultLoader]] = {
     CLEANUP: (CleanupParams.load, CleanupResult.load),
     MIRROR: (load_mirror_params, load_mirror_result),
     PLEX_SCAN: (ScanParams.load, ScanResult.load),
+    JELLYFIN_SCAN: (JellyfinScanParams.load, ServerUpdateResult.load),
+    EMBY_SCAN: (EmbyScanParams.load, ServerUpdateResult.load),
     CATCHUP: (CatchupParams.load, CatchupResult.load),
     RECONCILE: (ReconcileParams.load, ReconcileResult.load),
     DISCOVERY: (CycleParams.load, CycleResult.load),

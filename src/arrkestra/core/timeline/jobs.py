@@ -29,6 +29,7 @@ from arrkestra.core.job_kinds import (
     RenameParams,
     RenameResult,
     ScanResult,
+    ServerUpdateResult,
     summary_of,
 )
 from arrkestra.core.job_kinds.outcomes import about, params_of, result_of
@@ -76,6 +77,8 @@ def judged(result: JobResult, params: JobParams | None) -> Judged:
         return _mirror(result)
     if isinstance(result, ScanResult):
         return "scanned", "ok", None
+    if isinstance(result, ServerUpdateResult):
+        return "told", "ok", None
     return result.outcome.replace("_", " "), "ok", None
 
 

@@ -23,7 +23,7 @@ Per job, as if it had run alone:
   still), the job that started the run waits once the others are finished.
 - the siblings finish together (one transaction), each result naming ``batch_of``; then
   each copied job is announced (coalesced per series by the caller; a sibling cancelled
-  meanwhile is not) and the folder's Plex scan is queued once (debounced per folder).
+  meanwhile is not) and the folder's scans are queued once (debounced per folder).
 
 A sibling whose own checks fail (source gone, symlink escape) is released before the
 run, to fail on its own. When the run fails, the siblings are released (their attempt
@@ -48,7 +48,7 @@ from arrkestra.core.errors import ArrkestraError, PermanentError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path
-from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.deps import Changed, Deps
 from arrkestra.pipelines.mirror.file_copy import (
     FileState,
     announcement,
@@ -367,12 +367,13 @@ def pending(sources: list[str], destination_dir: str, *, ignore_existing: bool) 
 async def publish_copies(
     done: list[tuple[ReadyCopy, CopyResult]], stats: TransferStats, deps: Deps
 ) -> None:
-    """Queue the folder's Plex scan once and announce each copied file."""
+    """Queue the folder's scans (one per server: the folder's files in one job) and
+    announce each copied file."""
     copied = [c for c, result in done if result.outcome == "copied"]
     if not copied:
         return
-    if deps.queue_scan is not None:
-        await deps.queue_scan(copied[0].copy.mapped)  # one folder, one rule: one scan
+    if deps.tell_servers is not None:
+        await deps.tell_servers([Changed(ready.copy.mapped, "Created") for ready in copied])
     for ready in copied:
         copy = ready.copy
         await deps.announce(

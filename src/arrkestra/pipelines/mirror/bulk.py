@@ -17,7 +17,7 @@ releases every sibling: to run alone when the failure is permanent (a file of th
 can cause it), to be batched again when it is transient (I/O, the timeout: the next run
 skips what this one finished). A dry run judges nothing: every job is ``dry_run``.
 
-Each folder that received a file gets its Plex scan queued (debounced, as a live copy's);
+Each folder that received a file gets its scans queued (debounced, as a live copy's);
 files are not announced one by one: the reconcile run sends its own report. Live imports
 never come here: only copies flagged ``bulk``.
 """
@@ -34,7 +34,7 @@ from arrkestra.core.errors import ArrkestraError, PermanentError, TransientError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath
-from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.deps import Changed, Deps
 
 BULK_LIMIT = 10_000  # jobs per rsync run
 
@@ -186,7 +186,7 @@ async def _settle(
     job: Job, members: list[Member], run: FileListRun, copied: list[int | None], deps: Deps
 ) -> None:
     """Finish the siblings that made it, release those that did not (to fail alone), and
-    queue one Plex scan per folder that received a file."""
+    queue the scans of each folder that received a file."""
     done, failed = [], []
     for member, size in zip(members[1:], copied[1:], strict=True):
         if size is None:
@@ -197,8 +197,7 @@ async def _settle(
         note = f"not copied by the bulk run of job {job.id}: {run.stderr or 'no reason given'}"
         await deps.siblings.release(job, failed, note)
     await deps.siblings.finish(job, done)
-    if deps.queue_scan is None or deps.rsync.dry_run:
+    if deps.tell_servers is None or deps.rsync.dry_run:
         return
-    folders = {m.mapped.destination_dir: m for m in members if m.relative in run.transferred}
-    for member in folders.values():
-        await deps.queue_scan(member.mapped)  # debounced per folder
+    changed = [Changed(m.mapped, "Created") for m in members if m.relative in run.transferred]
+    await deps.tell_servers(changed)  # one scan per server and folder

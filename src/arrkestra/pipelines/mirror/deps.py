@@ -9,7 +9,7 @@ the metrics).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from arrkestra.adapters.mounts import MountChecker
 from arrkestra.adapters.rsync import RsyncOptions
 from arrkestra.adapters.rsync_output import Progress
 from arrkestra.core.job_kinds import CopyResult, MirrorResult
+from arrkestra.core.job_kinds.server_update import ChangeType
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, PathRule
 from arrkestra.pipelines.budget import BudgetGuard
@@ -73,12 +74,23 @@ class Transfers(Protocol):
 
 
 @dataclass(frozen=True)
+class Changed:
+    """A file that changed at the destination: what the media servers are told about
+    (``Created`` by a copy, ``Deleted`` by a delete, both by a move)."""
+
+    mapped: MappedPath
+    change: ChangeType
+
+
+@dataclass(frozen=True)
 class Deps:
     rules: tuple[PathRule, ...]
     mounts: MountChecker
     anchor_file: str | None  # mirror.mounts.anchor_file, checked under both roots
     rsync: RsyncOptions
-    queue_scan: Callable[[MappedPath], Awaitable[None]] | None  # None: Plex not configured
+    # Queues each media server's scan of the changed files' folders (debounced per folder
+    # by the caller); None: no media server is configured.
+    tell_servers: Callable[[Sequence[Changed]], Awaitable[None]] | None
     announce: Callable[[Mirrored], Awaitable[None]]  # coalesced per series by the caller
     siblings: Siblings
     transfers: Transfers

@@ -27,7 +27,7 @@ from arrkestra.core.job_kinds import (
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, ensure_inside, map_path, sidecar_names
 from arrkestra.core.sidecars import split_extension
-from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.deps import Changed, Deps
 from arrkestra.pipelines.mirror.file_copy import copy_file
 from arrkestra.pipelines.mirror.roots import require_roots
 
@@ -157,8 +157,8 @@ async def delete_copy(params: DeleteParams, deps: Deps) -> DeleteResult:
     else:
         async with deps.budget.deletion():
             removed = await asyncio.to_thread(remove_files, plan.deleted)
-    if deps.queue_scan is not None:
-        await deps.queue_scan(mapped)  # Plex drops the entry
+    if deps.tell_servers is not None:
+        await deps.tell_servers([Changed(mapped, "Deleted")])  # the servers drop the entry
     return DeleteResult(
         outcome="deleted",
         destination=mapped.destination,
@@ -186,9 +186,7 @@ async def move_copy(job: Job, params: RenameParams, deps: Deps) -> RenameResult 
         would = [[a, b] for a, b in moves]
         return RenameResult(outcome="dry_run", would_move=would, summary=f"{title}: dry run")
     moved = await asyncio.to_thread(apply_moves, moves, new)
-    if deps.queue_scan is not None:
-        await deps.queue_scan(new)
-        if old.destination_dir != new.destination_dir:
-            await deps.queue_scan(old)
+    if deps.tell_servers is not None:
+        await deps.tell_servers([Changed(old, "Deleted"), Changed(new, "Created")])
     summary = f"{title}: renamed {old.name} -> {new.name} at the destination"
     return RenameResult(outcome="renamed", moved=moved, summary=summary)

@@ -4,7 +4,8 @@ The library path is mapped through ``mirror.paths`` (core/paths: no escape, noth
 option-like), both roots have passed their mount check (a stale NFS mount makes only its
 own jobs wait), the folder's real path must stay inside its root (no symlink escapes),
 and rsync copies the media file together with its sidecars. A copy that changed
-something queues a debounced Plex scan (its own job: Plex down never fails the copy)
+something queues each media server's debounced scan (its own job: a server down never
+fails the copy)
 and announces the file; a file already there (the same import delivered twice) is
 neither copied nor announced again.
 
@@ -36,7 +37,7 @@ from arrkestra.core.job_kinds import CopyParams, CopyResult
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath, PathRefused, ensure_inside, sidecar_names
 from arrkestra.core.sidecars import split_extension
-from arrkestra.pipelines.mirror.deps import Deps
+from arrkestra.pipelines.mirror.deps import Changed, Deps
 from arrkestra.pipelines.mirror.messages import Mirrored
 
 RETRY_NOTE = "the copy was already complete: finished by an earlier attempt"
@@ -255,9 +256,9 @@ async def copy_file(
 async def publish_copy(
     params: CopyParams, mapped: MappedPath, stats: TransferStats, deps: Deps
 ) -> None:
-    """A copied file: its folder's Plex scan queued, the file announced."""
-    if deps.queue_scan is not None:
-        await deps.queue_scan(mapped)
+    """A copied file: its folder's scans queued, the file announced."""
+    if deps.tell_servers is not None:
+        await deps.tell_servers([Changed(mapped, "Created")])
     bytes_copied = stats.bytes_transferred
     await deps.announce(
         announcement(params, mapped, bytes_copied=bytes_copied, seconds=stats.seconds)

@@ -7,12 +7,13 @@ window joins the same pending job, so the folder is scanned once, after the last
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arrkestra.adapters.plex import PlexClient
 from arrkestra.core.job_kinds import PLEX_SCAN, ScanParams, ScanResult
 from arrkestra.core.jobs import Job, JobSpec
-from arrkestra.core.paths import MappedPath
+from arrkestra.pipelines.mirror.deps import Changed
 
 NAME = PLEX_SCAN
 
@@ -22,11 +23,16 @@ class Deps:
     plex: PlexClient
 
 
-def scan_job(mapped: MappedPath, *, debounce: float) -> JobSpec:
-    """The scan of a mirrored file's folder, as Plex sees it; scans of one folder within
-    ``debounce`` become one."""
-    params = ScanParams(folder=mapped.plex_dir, section=mapped.rule.plex_section)
-    return params.spec(delay=debounce, debounce=True)
+def scan_specs(changes: Sequence[Changed], *, debounce: float) -> list[JobSpec]:
+    """The scans of the changed files' folders, as Plex sees them, one per folder; scans
+    of one folder within ``debounce`` become one."""
+    folders = {
+        (change.mapped.plex_dir, change.mapped.rule.plex_section): None for change in changes
+    }
+    return [
+        ScanParams(folder=folder, section=section).spec(delay=debounce, debounce=True)
+        for folder, section in folders
+    ]
 
 
 async def run(job: Job, params: ScanParams, deps: Deps) -> ScanResult:

@@ -1,14 +1,15 @@
-"""mirror: imported files are copied to a second server, scanned in Plex, announced
-(sync-webhook's job).
+"""mirror: imported files are copied to a second server, scanned in Plex, Jellyfin or
+Emby, announced (sync-webhook's job).
 
 Runs: the ``mirror`` pipeline (``pipelines/mirror/pipeline.run``: copy with the waiting
-files of the folder, delete, rename), the ``plex_scan`` pipeline when Plex is configured
-(``pipelines/mirror/scan.run``), and every minute the mount check of every root
+files of the folder, delete, rename); a scan pipeline per configured media server kind
+(``plex_scan``, ``jellyfin_scan``, ``emby_scan``, built in one loop by
+``runtime/capabilities/media_servers``, each server with the monitor that resumes scans
+paused by a rejected key); and every minute the mount check of every root
 (``runtime/mount_watch``: a ``mount:<path>`` component on /health, ``arrkestra_mount_up``,
 one notification when a root goes down and one when it is back, and the jobs waiting on
-it woken), the rsync look-up (``runtime/tool_monitor``: missing -> ``rsync: down``, mirror
-paused with one alert, resumed when it is found) and, while Plex rejected the token, the
-Plex probe (``runtime/upstream_monitor``: scans resume once it is accepted).
+it woken) and the rsync look-up (``runtime/tool_monitor``: missing -> ``rsync: down``,
+mirror paused with one alert, resumed when it is found).
 Announcements of one series are coalesced (``notifications.coalesce_window``) and flushed
 at shutdown.
 
@@ -17,28 +18,23 @@ Also the way in for a copy asked for by hand: :func:`plan_manual_path` (a file o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from arrkestra.core.job_kinds import MIRROR, CopyResult, MirrorResult, ScanParams
+from arrkestra.core.job_kinds import MIRROR, CopyResult, MirrorResult
 from arrkestra.pipelines.mirror import manual
 
 if TYPE_CHECKING:
     from arrkestra.adapters.rsync_output import Progress
     from arrkestra.config import Settings
-    from arrkestra.core.paths import MappedPath
-    from arrkestra.pipelines.mirror import scan
     from arrkestra.pipelines.mirror.manual_folder import FolderPlan
-    from arrkestra.runtime.capabilities.contract import Capability, Every, Platform
+    from arrkestra.runtime.capabilities.contract import Capability, Platform
     from arrkestra.runtime.metrics import Metrics
     from arrkestra.runtime.progress import ProgressBoard
-    from arrkestra.runtime.worker import Pipeline
 
 NAME = MIRROR
 MOUNT_CHECK_INTERVAL = 60.0
 TOOL_CHECK_INTERVAL = 60.0  # a missing rsync is looked for again this often
-PLEX_CHECK_INTERVAL = 60.0  # a Plex that rejected the token is probed this often
 
 
 def why_not(settings: Settings) -> str | None:
@@ -55,10 +51,12 @@ def why_not(settings: Settings) -> str | None:
 def does(settings: Settings) -> str:
     """What it will do, for ``check`` and the start-up log (when ``why_not`` is None)."""
     from arrkestra.runtime.capabilities.contract import instance_names
+    from arrkestra.runtime.capabilities.media_servers import server_names
 
     rules = ", ".join(f"{r.arr_path} -> {r.destination}" for r in settings.mirror.paths)
     sources = instance_names(settings, lambda instance: instance.mirror)
-    scans = ", then a Plex scan" if settings.plex is not None else ""
+    named = server_names(settings)
+    scans = f", then scanned in {', '.join(named)}" if named else ""
     return f"files imported by {sources} are copied with rsync ({rules}){scans}"
 
 
@@ -87,6 +85,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     from arrkestra.pipelines.mirror.roots import mount_specs
     from arrkestra.runtime.capabilities.budgets import DELETED_FILES, deletion_budget
     from arrkestra.runtime.capabilities.contract import Capability, Every
+    from arrkestra.runtime.capabilities.media_servers import media_servers, tell_servers
     from arrkestra.runtime.mount_watch import MountWatch
     from arrkestra.runtime.sibling_leases import SiblingLeases
     from arrkestra.runtime.tool_monitor import ToolMonitor
@@ -100,7 +99,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     coalescer: Coalescer[Mirrored] = Coalescer(
         platform.notifier.send, message_for, window=settings.notifications.coalesce_window
     )
-    plex = plex_scans(settings, platform)
+    servers = media_servers(settings, platform)
 
     async def announce(item: Mirrored) -> None:
         coalescer.add(item.group, item)
@@ -125,7 +124,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
         mounts=mounts,
         anchor_file=anchor,
         rsync=rsync,
-        queue_scan=None if plex is None else plex.queue_scan,
+        tell_servers=tell_servers(servers, platform) if servers else None,
         announce=announce,
         siblings=SiblingLeases(platform.db, platform.clock, platform.metrics, settings.queue.lease),
         transfers=TransferLog(platform.progress, platform.metrics),
@@ -169,58 +168,10 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
     )
     return Capability(
         NAME,
-        pipelines=(copies,) if plex is None else (copies, plex.pipeline),
-        health_checks=checks if plex is None else (*checks, plex.health_check),
+        pipelines=(copies, *(server.pipeline for server in servers)),
+        health_checks=(*checks, *(server.health_check for server in servers)),
         closers=(close,),
     )
-
-
-@dataclass(frozen=True)
-class PlexScans:
-    pipeline: Pipeline[ScanParams, scan.Deps]
-    queue_scan: Callable[[MappedPath], Awaitable[None]]  # a copy's folder, debounced
-    health_check: Every  # probes Plex while it holds scans paused (a rejected token)
-
-
-def plex_scans(settings: Settings, platform: Platform) -> PlexScans | None:
-    """The ``plex_scan`` pipeline, how a copy queues its folder's scan, and the Plex
-    monitor that resumes scans paused by a 401 (None: no Plex)."""
-    from arrkestra.adapters.plex import UPSTREAM, PlexClient
-    from arrkestra.pipelines.mirror import scan
-    from arrkestra.runtime.capabilities.contract import Every
-    from arrkestra.runtime.worker import Pipeline
-
-    plex = settings.plex
-    if plex is None:
-        return None
-    client = PlexClient(
-        plex.url,
-        plex.token.get_secret_value() if plex.token else "",
-        client=platform.http_client(timeout=plex.timeout),
-        redactor=platform.redactor,
-        clock=platform.clock.now,
-    )
-
-    async def queue_scan(mapped: MappedPath) -> None:
-        await platform.queue.enqueue(scan.scan_job(mapped, debounce=plex.scan_debounce))
-
-    pipeline = Pipeline(
-        scan.NAME,
-        params=ScanParams.load,
-        run=scan.run,
-        deps=scan.Deps(client),
-        concurrency=1,
-        policy=settings.retry_policy(NAME),
-    )
-    monitor = platform.upstream_monitor(
-        UPSTREAM,
-        (scan.NAME,),
-        client.check_auth,
-        always=False,
-        listed=False,
-    )
-    check = Every("plex.health", PLEX_CHECK_INTERVAL, monitor.poll, run_now=True)
-    return PlexScans(pipeline, queue_scan, check)
 
 
 @dataclass(frozen=True)
