@@ -293,9 +293,13 @@ def test_an_unfinished_or_failed_job_says_its_state_and_why() -> None:
     assert (unknown.outcome, unknown.what) == ("running", "run the future job")
 
 
-def test_scan_folders_are_the_plex_folders_of_the_titles_files() -> None:
+def test_scan_folders_are_each_servers_folders_of_the_titles_files() -> None:
     rule = PathRule(
-        arr_path="/tv", source="/mnt/src/tv", destination="/mnt/dst/TV", plex_path="/data/TV"
+        arr_path="/tv",
+        source="/mnt/src/tv",
+        destination="/mnt/dst/TV",
+        plex_path="/data/TV",
+        jellyfin_path="/media/tv",
     )
     jobs = [
         copy(),
@@ -309,8 +313,12 @@ def test_scan_folders_are_the_plex_folders_of_the_titles_files() -> None:
         job(DeleteParams(instance="sonarr.hd", library_path="/elsewhere/x.mkv").to_json()),
     ]
     assert scan_folders(jobs, [rule]) == (
-        "/data/TV/The Show/Season 01",
+        "/data/TV/The Show/Season 01",  # Plex
         "/data/TV/The Show/Season 02",
+        "/media/tv/The Show/Season 01",  # Jellyfin
+        "/media/tv/The Show/Season 02",
+        "/mnt/dst/TV/The Show/Season 01",  # Emby: no emby_path, the destination
+        "/mnt/dst/TV/The Show/Season 02",
     )
 
 

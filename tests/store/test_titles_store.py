@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from arrkestra.core.discovery import Verdict
-from arrkestra.core.job_kinds import CleanupParams, CopyParams, ScanParams
+from arrkestra.core.job_kinds import (
+    CleanupParams,
+    CopyParams,
+    JellyfinScanParams,
+    MediaChange,
+    ScanParams,
+)
 from arrkestra.core.job_kinds.reconcile import MissedDeletion, ReconcileReport
 from arrkestra.core.shows import Show, ShowStatus
 from arrkestra.core.timeline import TitleIds, kind_of
@@ -159,6 +165,11 @@ def test_related_rows_shows_scans_and_reconcile_runs(conn: sqlite3.Connection) -
     first = copy_job(conn, "Show", season=1)
     scan = ScanParams(folder="/data/TV/Show/Season 01", section=2)
     later = enqueue(conn, scan.spec(), now=T0)[0].id
+    change = MediaChange(path="/media/tv/Show/Season 01/e1.mkv", type="Created")
+    told = JellyfinScanParams(
+        server="jellyfin.default", folder="/media/tv/Show/Season 01", changes=[change]
+    )
+    jellyfin = enqueue(conn, told.spec(), now=T0)[0].id
     enqueue(conn, ScanParams(folder="/data/TV/Other/Season 01").spec(), now=T0)
     ours = Show(tvmaze_id=1, title="Show (US)", updated=1, tvdb_id=77)
     same_name = Show(tvmaze_id=2, title="Show", updated=1, tvdb_id=78)
@@ -173,11 +184,12 @@ def test_related_rows_shows_scans_and_reconcile_runs(conn: sqlite3.Connection) -
     ):
         runs.append(finished_run(conn, report))
     ids = TitleIds(tvdb=frozenset({77}))
-    folders = ["/data/TV/Show/Season 01"]
+    folders = ["/data/TV/Show/Season 01", "/media/tv/Show/Season 01"]  # as Plex, as Jellyfin
     found = titles.related_rows(
         conn, "series", "Show", ids, folders, after=first, scans=10, runs=10
     )
-    assert [job.id for job in found.scans] == [later]  # not the one queued before its files
+    # not the one queued before its files; Jellyfin's update of the folder too
+    assert [job.id for job in found.scans] == [jellyfin, later]
     assert before < first
     assert sorted(s.tvmaze_id for s in found.shows) == [1, 2]  # candidates: by id and by name
     assert [run.id for run in found.runs] == [runs[1], runs[0]]

@@ -3,12 +3,13 @@
 A title is its text as Sonarr/Radarr send it plus its kind (``core/timeline``): the jobs
 whose params name it (``title``; their kind from ``media_type``/``instance``), the webhooks
 whose ``series.title`` or ``movie.title`` it is, discovery's shows of that name or of a
-TVDB id its webhooks carried, the Plex scans of its folders and the reconcile runs that
-mention it. The search over every title is ``store/title_search``.
+TVDB id its webhooks carried, the scans of its folders (Plex, Jellyfin, Emby) and the
+reconcile runs that mention it. The search over every title is ``store/title_search``.
 
-Every lookup reads an index of migration ``0008_title_indexes``, queried with the very
-expressions it was built on (below, from the job kinds' ``json_path``): change one and
-SQLite reads every row instead. Each list is the latest ``limit`` rows, newest first.
+Every lookup reads an index of migration ``0008_title_indexes`` (the scans: ``0012``),
+queried with the very expressions it was built on (below, from the job kinds'
+``json_path``): change one and SQLite reads every row instead. Each list is the latest
+``limit`` rows, newest first.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from arrkestra.core.errors import PermanentError
-from arrkestra.core.job_kinds import CopyParams, ScanParams
+from arrkestra.core.job_kinds import (
+    EMBY_SCAN,
+    JELLYFIN_SCAN,
+    PLEX_SCAN,
+    CopyParams,
+    ScanParams,
+)
 from arrkestra.core.job_kinds.reconcile import ReconcileReport
 from arrkestra.core.jobs import Job
 from arrkestra.core.timeline import EventFacts, Kind, RunFacts, ShowFacts, TitleIds
@@ -31,6 +38,7 @@ JOB_TITLE = f"json_extract(params, '{CopyParams.json_path('title')}')"
 JOB_INSTANCE = f"json_extract(params, '{CopyParams.json_path('instance')}')"
 JOB_MEDIA_TYPE = f"json_extract(params, '{CopyParams.json_path('media_type')}')"
 SCAN_FOLDER = f"json_extract(params, '{ScanParams.json_path('folder')}')"
+SCAN_PIPELINES = f"('{PLEX_SCAN}', '{JELLYFIN_SCAN}', '{EMBY_SCAN}')"  # as in migration 0012
 BODY = "CASE WHEN json_valid(body) THEN body END"
 """An event's body as SQLite's JSON functions may read it: an older version stored some
 bodies SQLite's JSON refuses (``NaN``, nesting past its limit); ``json_extract`` would raise
@@ -170,11 +178,12 @@ def shows_named(conn: sqlite3.Connection, title: str, ids: TitleIds) -> list[Sho
 def scans_of(
     conn: sqlite3.Connection, folders: Sequence[str], *, after: int, limit: int
 ) -> list[Job]:
-    """The latest Plex scans of these folders queued after job ``after`` (newest first)."""
+    """The latest scans of these folders (Plex, Jellyfin, Emby: the folders as each server
+    sees them) queued after job ``after`` (newest first)."""
     if not folders:
         return []
     sql = _latest(
-        f"SELECT id FROM jobs INDEXED BY jobs_scan_folder WHERE pipeline = 'plex_scan' "
+        f"SELECT id FROM jobs INDEXED BY jobs_scan_folder WHERE pipeline IN {SCAN_PIPELINES} "
         f"AND {SCAN_FOLDER} IN ({marks(folders)}) AND id > ?"
     )
     return [row_to_job(r) for r in conn.execute(sql, (*folders, after, limit)).fetchall()]

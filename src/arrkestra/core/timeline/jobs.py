@@ -9,8 +9,9 @@ Announcements: the mirror announces each copied file (coalesced per series) when
 step says "announced" when notifications are on (bulk copies queued by reconcile are not
 announced one by one: the run reports them).
 
-Plex scans name a folder, not a title: :func:`scan_folders` maps the title's files
-through ``mirror.paths`` to the folders Plex sees, which is what each copy's scan asked for.
+Scans name a folder, not a title: :func:`scan_folders` maps the title's files through
+``mirror.paths`` to the folders each media server sees, which is what each copy's scans
+asked for.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from arrkestra.core.job_kinds import (
 )
 from arrkestra.core.job_kinds.outcomes import about, params_of, result_of
 from arrkestra.core.jobs import Job, JobStatus
-from arrkestra.core.paths import PathRefused, PathRule, map_path
+from arrkestra.core.paths import MediaServer, PathRefused, PathRule, map_path
 from arrkestra.core.timeline.entry import Entry, Tone
 
 MAX_FOLDERS = 50
+MEDIA_SERVERS: tuple[MediaServer, ...] = ("plex", "jellyfin", "emby")
 Judged = tuple[str, Tone, str | None]  # badge, tone, reason
 
 
@@ -146,13 +148,15 @@ def _folders(params: JobParams) -> list[tuple[str, str]]:
 
 
 def scan_folders(jobs: Iterable[Job], rules: Sequence[PathRule]) -> tuple[str, ...]:
-    """The folders (as Plex sees them) the scans of these mirror jobs were queued for."""
+    """The folders the scans of these mirror jobs were queued for, as each media server
+    (Plex, Jellyfin, Emby) sees them."""
     found: set[str] = set()
     for job in jobs:
         params = params_of(job)
         for instance, path in _folders(params) if params is not None else []:
             try:
-                found.add(map_path(path, rules, instance=instance).plex_dir)
+                mapped = map_path(path, rules, instance=instance)
             except PathRefused:
                 continue
+            found.update(mapped.folder_seen_by(server) for server in MEDIA_SERVERS)
     return tuple(sorted(found)[:MAX_FOLDERS])
