@@ -1,0 +1,153 @@
+"""File verification: does the copy at the destination match the file at the source?
+
+Used by the mirror pipeline after rsync (``mirror.verify``) and by ``arrkestra verify``,
+which audits existing copies. :func:`verify_files` takes (source, destination) pairs and
+answers one :class:`Verdict` per pair: ``problem`` is ``None`` when the copy matches, else
+a sentence for a person ("missing at the destination", "2,000 bytes at the destination,
+4,000 at the source", "content differs (BLAKE2b)"). Outcomes are return values: a source
+that vanished, a missing or unreadable destination is a verdict, never an exception. The
+caller decides what a problem means (a failed attempt, a line in a report).
+
+Decisions, measured on this machine (2-core AMD EPYC VM, ext4 on virtio, 400 MB random
+files, medians of 5; "cold" = the files evicted from the page cache with
+``posix_fadvise(DONTNEED)`` first):
+
+- Sizes first, for both methods: ``os.stat`` of both sides, and a size mismatch is the
+  verdict without reading a byte. ``size`` stops there.
+- ``checksum`` hashes with BLAKE2b-512, hashlib's default ``blake2b()``: its hex digest is
+  the one ``b2sum`` prints (:func:`digest`), so a person can check a verdict by hand.
+  Measured: blake2b 650-720 MB/s warm, 600-720 cold, the same as coreutils ``b2sum``
+  (0.6 s for 400 MB); a 32-byte digest is no faster (620-720 MB/s, noise). sha256 ran at
+  1,270-1,370 MB/s, but only because this CPU has SHA extensions (many NAS CPUs have
+  not), and the issue names BLAKE2b or xxHash. xxHash would need a new dependency
+  (no ``xxhash`` package is installed), so it is not used. Hashing is CPU-bound here: a
+  local disk outruns one core.
+- Streamed with :func:`hashlib.file_digest` (its 256 KiB buffer, read with ``readinto``):
+  a hand-written ``readinto`` loop measured the same at 64 KiB and 1 MiB chunks (670 and
+  650 MB/s warm) and slower at 8 MiB (630 warm, 490 cold), so there is no loop of our own.
+  Memory stays at one buffer per side whatever the file size.
+- The two sides of a pair are hashed at the same time, in two threads (hashlib releases
+  the GIL while hashing large buffers): 400 MB + 400 MB took 1.25 s one after the other
+  and 0.65 s together (cold: 1.55 s and 0.69 s), so checking a copy costs one pass of the
+  slower side, not two.
+- Pairs are checked one after another. 8 pairs of 50 MB files, 1 / 2 / 4 pairs at once:
+  0.69 / 0.63 / 0.64 s warm, 1.11 / 1.09 / 0.76 s cold: with two threads per pair both
+  cores are already busy, and on a NAS more readers at once make a spinning disk seek.
+- A file that changes while it is hashed is not detected here: the mirror verifies right
+  after its own rsync, and an audit of a file being rewritten reports what it read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["CONTENT_DIFFERS", "Verdict", "VerifyMethod", "digest", "verify_files", "verify_pair"]
+
+VerifyMethod = Literal["size", "checksum"]
+CONTENT_DIFFERS = "content differs (BLAKE2b)"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    source: str
+    destination: str
+    problem: str | None  # None: the copy matches; else a sentence for a person
+    bytes_read: int = 0  # both sides together: 0 for ``size``, 2 x size for a hashed pair
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+class _Unreadable(Exception):
+    """A side could not be stat'ed or read: the message is the verdict's problem."""
+
+
+def digest(path: str) -> str:
+    """The BLAKE2b-512 hex digest of the file at ``path`` (what ``b2sum`` prints), streamed."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, hashlib.blake2b).hexdigest()
+
+
+async def verify_files(
+    pairs: Sequence[tuple[str, str]],
+    method: VerifyMethod,
+    on_verdict: Callable[[Verdict], None] | None = None,
+) -> list[Verdict]:
+    """One verdict per (source, destination) pair, in order; pairs one after another.
+
+    ``on_verdict`` (optional) is called on the event loop with each verdict as it is made,
+    for a caller that reports progress.
+    """
+    verdicts = []
+    for source, destination in pairs:
+        verdict = await verify_pair(source, destination, method)
+        if on_verdict is not None:
+            on_verdict(verdict)
+        verdicts.append(verdict)
+    return verdicts
+
+
+async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Verdict:
+    """Compare one copy with its source: sizes, then (``checksum``) both sides hashed at once."""
+    try:
+        sizes = await asyncio.to_thread(_sizes, source, destination)
+    except _Unreadable as problem:
+        return Verdict(source, destination, str(problem))
+    source_size, destination_size = sizes
+    if source_size != destination_size:
+        problem = f"{destination_size:,} bytes at the destination, {source_size:,} at the source"
+        return Verdict(source, destination, problem)
+    if method == "size":
+        return Verdict(source, destination, None)
+    return await _compare_content(source, destination, source_size)
+
+
+async def _compare_content(source: str, destination: str, size: int) -> Verdict:
+    source_hash, destination_hash = await asyncio.gather(
+        asyncio.to_thread(_side_digest, source, "source"),
+        asyncio.to_thread(_side_digest, destination, "destination"),
+        return_exceptions=True,
+    )
+    for outcome in (source_hash, destination_hash):
+        if isinstance(outcome, _Unreadable):
+            return Verdict(source, destination, str(outcome))
+        if isinstance(outcome, BaseException):
+            raise outcome
+    problem = None if source_hash == destination_hash else CONTENT_DIFFERS
+    return Verdict(source, destination, problem, bytes_read=2 * size)
+
+
+def _sizes(source: str, destination: str) -> tuple[int, int]:
+    return _side_size(source, "source"), _side_size(destination, "destination")
+
+
+def _side_size(path: str, side: str) -> int:
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise _Unreadable(_gone(side)) from None
+    except OSError as error:
+        raise _Unreadable(f"unreadable at the {side} ({error.strerror or error})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise _Unreadable(f"not a regular file at the {side}")
+    return status.st_size
+
+
+def _side_digest(path: str, side: str) -> str:
+    try:
+        return digest(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise _Unreadable(_gone(side)) from None
+    except OSError as error:
+        raise _Unreadable(f"unreadable at the {side} ({error.strerror or error})") from None
+
+
+def _gone(side: str) -> str:
+    return "gone at the source" if side == "source" else "missing at the destination"
