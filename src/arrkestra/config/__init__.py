@@ -49,6 +49,9 @@ from arrkestra.config.models.settings import PIPELINES, InstanceKind, PipelineNa
 from arrkestra.config.models.units import parse_duration, parse_size
 from arrkestra.config.models.upstreams import (
     ArrInstance,
+    EmbySettings,
+    JellyfinSettings,
+    MediaServerSettings,
     OverseerrSettings,
     PlexSettings,
     WebhookAuth,
@@ -68,8 +71,11 @@ __all__ = [
     "DiscoveryRule",
     "DiscoverySettings",
     "DiscoveryTarget",
+    "EmbySettings",
     "InstanceKind",
+    "JellyfinSettings",
     "LoggingSettings",
+    "MediaServerSettings",
     "MirrorSettings",
     "MountSettings",
     "NotificationSettings",

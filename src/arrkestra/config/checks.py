@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 from arrkestra.config.models.settings import PIPELINES, Settings
 from arrkestra.core.errors import ConfigProblem
+from arrkestra.core.job_kinds.server_update import ServerKind
+
+MEDIA_BROWSER_KINDS: tuple[ServerKind, ...] = ("jellyfin", "emby")
 
 
 def config_warnings(settings: Settings) -> list[ConfigProblem]:
@@ -86,16 +89,38 @@ def _pipelines_without_upstream(settings: Settings) -> list[ConfigProblem]:
                 "add mirror.paths rules, or mirror.enabled: false",
             )
         )
-    uses_plex = any(r.plex_path or r.plex_section is not None for r in settings.mirror.paths)
-    if uses_plex and settings.plex is None:
-        problems.append(
-            ConfigProblem(
-                "plex",
-                "mirror.paths name Plex paths or sections but plex is not configured: no scans",
-                "set plex.url and plex.token (or PLEX_URL and PLEX_TOKEN)",
+    return problems + _servers_not_configured(settings)
+
+
+def _servers_not_configured(settings: Settings) -> list[ConfigProblem]:
+    """A rule saying where a media server sees its files, with that server not configured:
+    nothing will tell it about them."""
+    rules = settings.mirror.paths
+    servers = (
+        (
+            "plex",
+            settings.plex is not None,
+            any(r.plex_path or r.plex_section is not None for r in rules),
+            "mirror.paths name Plex paths or sections but plex is not configured: no scans",
+            "set plex.url and plex.token (or PLEX_URL and PLEX_TOKEN)",
+        ),
+        *(
+            (
+                kind,
+                bool(settings.media_servers(kind)),
+                any(getattr(r, f"{kind}_path") for r in rules),
+                f"mirror.paths name {kind}_path but {kind} is not configured: nothing tells "
+                f"{kind.capitalize()} about the copies",
+                f"set {kind}.url and {kind}.api_key, or remove {kind}_path",
             )
-        )
-    return problems
+            for kind in MEDIA_BROWSER_KINDS
+        ),
+    )
+    return [
+        ConfigProblem(name, message, hint)
+        for name, configured, named, message, hint in servers
+        if named and not configured
+    ]
 
 
 def _retries(settings: Settings) -> list[ConfigProblem]:

@@ -81,9 +81,12 @@ class Alerts:
         )
 
     async def auth_restored(self, upstream: str, pipeline: str) -> None:
+        """``upstream`` takes the credentials again: resume ``pipeline`` if *its* rejected
+        key paused it. A pipeline several upstreams feed (``jellyfin_scan``: every Jellyfin
+        server) stays paused while another one's rejection holds it."""
         self._notifier.reset(f"auth:{upstream}")
         reason = (await self._queue.paused()).get(pipeline, {}).get("reason", "")
-        if str(reason).startswith(AUTH_PAUSE_PREFIX):
+        if str(reason).startswith(f"{AUTH_PAUSE_PREFIX}{upstream}:"):
             await self._queue.resume(pipeline)
             log.info("%s accepts the credentials again: %s resumed", upstream, pipeline)
 

@@ -36,6 +36,8 @@ from arrkestra.config.models.secrets import secrets_in
 from arrkestra.config.models.sources import Provenance, Source
 from arrkestra.config.models.upstreams import (
     ArrInstance,
+    EmbySettings,
+    JellyfinSettings,
     MediaServerSettings,
     OverseerrSettings,
     PlexSettings,
@@ -69,8 +71,8 @@ class Settings(ConfigModel):
     radarr: dict[InstanceName, ArrInstance] = Field(default_factory=dict)
     overseerr: OverseerrSettings | None = None
     plex: PlexSettings | None = None
-    jellyfin: dict[InstanceName, MediaServerSettings] = Field(default_factory=dict)
-    emby: dict[InstanceName, MediaServerSettings] = Field(default_factory=dict)
+    jellyfin: dict[InstanceName, JellyfinSettings] = Field(default_factory=dict)
+    emby: dict[InstanceName, EmbySettings] = Field(default_factory=dict)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     cleanup: CleanupSettings = Field(default_factory=CleanupSettings)
     mirror: MirrorSettings = Field(default_factory=MirrorSettings)
@@ -136,7 +138,7 @@ class Settings(ConfigModel):
         configured = self.sonarr if kind == "sonarr" else self.radarr
         return configured or _IMPLIED
 
-    def media_servers(self, kind: Literal["jellyfin", "emby"]) -> dict[str, MediaServerSettings]:
+    def media_servers(self, kind: Literal["jellyfin", "emby"]) -> Mapping[str, MediaServerSettings]:
         """The configured Jellyfin or Emby servers by name (``default`` for a single one)."""
         return self.jellyfin if kind == "jellyfin" else self.emby
 

@@ -3,9 +3,10 @@ Jellyfin and Emby."""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from arrkestra.config.models.base import ConfigModel, config_error
 from arrkestra.config.models.scalars import HeaderName, HttpUrl, OptionalSecret
@@ -78,12 +79,63 @@ class PlexSettings(ConfigModel):
 
 class MediaServerSettings(ConfigModel):
     """One Jellyfin or Emby server. ``url`` is the server's root (Emby's ``/emby`` prefix
-    is added by arrkestra, and accepted when the url ends with it already)."""
+    is added by arrkestra, and accepted when the url ends with it already).
+
+    Both servers refuse every library call without an API key, so ``api_key`` is
+    required: a server without one could only ever fail. Its hint (``key_hint``) says
+    where the server's dashboard makes one; ``check --online`` shows the same words.
+    """
+
+    product: ClassVar[str] = "Jellyfin or Emby"
+    example: ClassVar[str] = "http://host:8096"
+    key_hint: ClassVar[str] = "create one in the server's dashboard, under API Keys"
 
     url: HttpUrl
-    api_key: OptionalSecret = None
+    api_key: OptionalSecret = Field(default=None, validate_default=True)
     scan_debounce: Duration = 30.0
     timeout: Duration = Field(default=30.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _server_root(cls, url: str) -> str:
+        """The address a browser shows (``http://host:8096/web/#/home``) is the web app,
+        not the API's root: every call under it would answer with the app's page."""
+        path = urlsplit(url).path.rstrip("/")
+        if path.rsplit("/", 1)[-1].lower() in WEB_APP_PAGES or urlsplit(url).fragment:
+            hint = f"use the server's root, e.g. {cls.example} (no /web, no #...)"
+            raise config_error("url", f"is {cls.product}'s web app page, not its root", hint)
+        return url
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_required(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None:
+            message = f"an API key is required: {cls.product} answers nothing without one"
+            env = "${" + cls.product.upper().replace(" ", "_") + "_API_KEY}"
+            hint = f"{cls.key_hint}; then set api_key (e.g. api_key: {env})"
+            raise config_error("api_key", message, hint)
+        return key
+
+
+WEB_APP_PAGES = frozenset({"web", "index.html", "home.html"})
+
+
+class JellyfinSettings(MediaServerSettings):
+    product: ClassVar[str] = "Jellyfin"
+    example: ClassVar[str] = "http://jellyfin:8096"
+    key_hint: ClassVar[str] = (
+        "in Jellyfin open Dashboard -> API Keys (under Advanced), press + and name it "
+        "arrkestra, then copy the key"
+    )
+
+
+class EmbySettings(MediaServerSettings):
+    product: ClassVar[str] = "Emby"
+    example: ClassVar[str] = "http://emby:8096"
+    key_hint: ClassVar[str] = (
+        "in Emby open Settings (the cog) -> Advanced -> API Keys, press New API Key and "
+        "name it arrkestra, then copy the key"
+    )
 
 
 def named_servers(value: object) -> object:

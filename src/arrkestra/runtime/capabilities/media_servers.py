@@ -11,6 +11,16 @@ Pipelines are per kind (``plex_scan``, ``jellyfin_scan``, ``emby_scan``): pausin
 property of a pipeline, so a rejected key pauses the scans of its kind only; Plex and
 the copies go on. Named Jellyfin or Emby instances share their kind's pipeline, each job
 naming its server (``jellyfin.living``) and each server probed on its own.
+
+/health: each Jellyfin and Emby server is a component from start-up (``jellyfin.default``,
+``emby.living``: ``unknown``, "not contacted yet", which degrades nothing), and its state
+is what the last contact found: an update accepted -> ``ok``; one that could not be
+delivered (refused, timed out, 5xx) -> ``down``; a rejected key -> ``auth_failed`` (by
+``runtime/alerts``, which pauses the kind's pipeline and says so once). Nothing calls an
+idle server: the monitor probes it only while it is not ``ok`` (every ``CHECK_INTERVAL``),
+and when it answers again the waiting updates run at once. A pause names the server whose
+key was rejected, and only that server's probe resumes it. Plex keeps its older shape: on
+/health only while a rejected token holds its scans.
 """
 
 from __future__ import annotations
@@ -19,11 +29,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from arrkestra.core.job_kinds.server_update import PARAMS, ServerKind
+from arrkestra.core.errors import TransientError
+from arrkestra.core.job_kinds.server_update import PARAMS, ServerKind, ServerUpdateParams
+from arrkestra.runtime.health import ComponentState, HealthRegistry
 
 if TYPE_CHECKING:
     from arrkestra.config import Settings
-    from arrkestra.core.jobs import JobSpec
+    from arrkestra.core.job_kinds import JobResult
+    from arrkestra.core.jobs import Job, JobSpec
+    from arrkestra.pipelines.mirror import server_update
     from arrkestra.pipelines.mirror.deps import Changed
     from arrkestra.runtime.capabilities.contract import Every, Platform
     from arrkestra.runtime.worker import Pipeline
@@ -131,6 +145,7 @@ def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> M
             upstream=server,
         )
         clients[server] = client
+        platform.health.set(server, ComponentState.UNKNOWN, NOT_CONTACTED)  # a pause: restored
         monitors.append(
             platform.upstream_monitor(
                 server, (params.pipeline,), client.check_auth, always=False, listed=False
@@ -139,7 +154,7 @@ def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> M
     pipeline = Pipeline(
         params.pipeline,
         params=params.load,
-        run=server_update.run,
+        run=reported_to(platform.health, server_update.run),
         deps=server_update.Deps(clients),
         concurrency=1,
         policy=settings.retry_policy("mirror"),
@@ -160,3 +175,25 @@ def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> M
 
     check = Every(f"{kind}.health", CHECK_INTERVAL, poll, run_now=True)
     return MediaServer(kind, pipeline, specs, check)
+
+
+NOT_CONTACTED = "not contacted yet: it is called when a copy, delete or move changes its files"
+UpdateRun = Callable[["Job", "ServerUpdateParams", "server_update.Deps"], Awaitable["JobResult"]]
+
+
+def reported_to(health: HealthRegistry, run: UpdateRun) -> UpdateRun:
+    """``run``, with each server's /health component set from what its update found:
+    delivered -> ``ok``, not delivered (``TransientError``) -> ``down`` (its monitor then
+    probes it, and runs the waiting updates once it answers). A rejected key is set by
+    ``Alerts.auth_failed``, a permanent refusal is the dead job's own alert."""
+
+    async def observed(job: Job, params: ServerUpdateParams, deps: server_update.Deps) -> JobResult:
+        try:
+            result = await run(job, params, deps)
+        except TransientError as exc:
+            health.set(params.server, ComponentState.DOWN, str(exc))
+            raise
+        health.set(params.server, ComponentState.OK)
+        return result
+
+    return observed
