@@ -98,8 +98,8 @@ async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Ve
     """Compare one copy with its source: sizes, then (``checksum``) both sides hashed at once."""
     try:
         sizes = await asyncio.to_thread(_sizes, source, destination)
-    except _Unreadable as problem:
-        return Verdict(source, destination, str(problem))
+    except _Unreadable as unreadable:
+        return Verdict(source, destination, str(unreadable))
     source_size, destination_size = sizes
     if source_size != destination_size:
         problem = f"{destination_size:,} bytes at the destination, {source_size:,} at the source"
