@@ -65,8 +65,11 @@ class Verdict:
         return self.problem is None
 
 
-class _Unreadable(Exception):
-    """A side could not be stat'ed or read: the message is the verdict's problem."""
+@dataclass(frozen=True)
+class _Problem:
+    """A side that could not be stat'ed or read: ``text`` is the verdict's problem."""
+
+    text: str
 
 
 def digest(path: str) -> str:
@@ -96,11 +99,11 @@ async def verify_files(
 
 async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Verdict:
     """Compare one copy with its source: sizes, then (``checksum``) both sides hashed at once."""
-    try:
-        sizes = await asyncio.to_thread(_sizes, source, destination)
-    except _Unreadable as unreadable:
-        return Verdict(source, destination, str(unreadable))
-    source_size, destination_size = sizes
+    source_size, destination_size = await asyncio.to_thread(_sizes, source, destination)
+    for side in (source_size, destination_size):
+        if isinstance(side, _Problem):
+            return Verdict(source, destination, side.text)
+    assert isinstance(source_size, int) and isinstance(destination_size, int)
     if source_size != destination_size:
         problem = f"{destination_size:,} bytes at the destination, {source_size:,} at the source"
         return Verdict(source, destination, problem)
@@ -113,41 +116,36 @@ async def _compare_content(source: str, destination: str, size: int) -> Verdict:
     source_hash, destination_hash = await asyncio.gather(
         asyncio.to_thread(_side_digest, source, "source"),
         asyncio.to_thread(_side_digest, destination, "destination"),
-        return_exceptions=True,
     )
-    for outcome in (source_hash, destination_hash):
-        if isinstance(outcome, _Unreadable):
-            return Verdict(source, destination, str(outcome))
-        if isinstance(outcome, BaseException):
-            raise outcome
+    for side in (source_hash, destination_hash):
+        if isinstance(side, _Problem):
+            return Verdict(source, destination, side.text)
     problem = None if source_hash == destination_hash else CONTENT_DIFFERS
     return Verdict(source, destination, problem, bytes_read=2 * size)
 
 
-def _sizes(source: str, destination: str) -> tuple[int, int]:
+def _sizes(source: str, destination: str) -> tuple[int | _Problem, int | _Problem]:
     return _side_size(source, "source"), _side_size(destination, "destination")
 
 
-def _side_size(path: str, side: str) -> int:
+def _side_size(path: str, side: str) -> int | _Problem:
     try:
         status = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise _Unreadable(_gone(side)) from None
     except OSError as error:
-        raise _Unreadable(f"unreadable at the {side} ({error.strerror or error})") from None
+        return _unreadable(error, side)
     if not stat.S_ISREG(status.st_mode):
-        raise _Unreadable(f"not a regular file at the {side}")
+        return _Problem(f"not a regular file at the {side}")
     return status.st_size
 
 
-def _side_digest(path: str, side: str) -> str:
+def _side_digest(path: str, side: str) -> str | _Problem:
     try:
         return digest(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise _Unreadable(_gone(side)) from None
     except OSError as error:
-        raise _Unreadable(f"unreadable at the {side} ({error.strerror or error})") from None
+        return _unreadable(error, side)
 
 
-def _gone(side: str) -> str:
-    return "gone at the source" if side == "source" else "missing at the destination"
+def _unreadable(error: OSError, side: str) -> _Problem:
+    if isinstance(error, FileNotFoundError | NotADirectoryError):
+        return _Problem("gone at the source" if side == "source" else "missing at the destination")
+    return _Problem(f"unreadable at the {side} ({error.strerror or error})")
