@@ -87,7 +87,7 @@ def check(
         typer.Option(
             "--online",
             help="Also check what the configuration reaches: upstreams, mirror roots, Plex "
-            "sections, notification URLs.",
+            "sections, Jellyfin and Emby libraries, notification URLs.",
         ),
     ] = False,
     notify: Annotated[

@@ -4,7 +4,8 @@ daemon would use it, with the one thing to do about each failure.
 Top to bottom, as :func:`run` does it: each upstream (``upstreams``: reachable, credential
 accepted, version), required only when a configured capability calls it (``needs``);
 discovery's Sonarr targets (root folder, profiles, tags) as a cycle validates them; each
-mirror rule's roots and the Plex section it scans (``mirror_paths``); each notification URL,
+mirror rule's roots, the Plex section it scans and the Jellyfin and Emby libraries that
+hold it (``mirror_paths``); each notification URL,
 and with ``--notify`` a test message through each (``notifications``). The answer is
 one :class:`~report.Report`: rows for the table, and whether something needed failed
 (exit 1). Nothing is changed anywhere, except a test file created and removed in each
@@ -19,13 +20,18 @@ import time
 import httpx
 
 from arrkestra.adapters.http import make_client
+from arrkestra.adapters.media_browser import MediaBrowserClient
 from arrkestra.adapters.plex import PlexClient
 from arrkestra.config import Settings
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines.discovery_sonarr import targets_of
 from arrkestra.runtime.capabilities import discovery, mirror
 from arrkestra.runtime.online_check import upstreams
-from arrkestra.runtime.online_check.mirror_paths import check_plex_sections, check_roots
+from arrkestra.runtime.online_check.mirror_paths import (
+    check_libraries,
+    check_plex_sections,
+    check_roots,
+)
 from arrkestra.runtime.online_check.needs import needs
 from arrkestra.runtime.online_check.notifications import check_notifications
 from arrkestra.runtime.online_check.report import Report, Result, Row
@@ -39,26 +45,29 @@ async def run(settings: Settings, *, notify: bool = False) -> Report:
     """Check everything; ``notify`` also sends a test message through each URL."""
     redactor = settings.redactor()
     async with make_client(timeout=upstreams.PROBE_LIMIT) as http:
-        plex = _plex_client(settings, http, redactor)
-        rows = await _upstream_rows(settings, http, plex, redactor)
+        clients = upstreams.Clients(
+            _plex_client(settings, http, redactor), _media_browsers(settings, http, redactor)
+        )
+        rows = await _upstream_rows(settings, http, clients, redactor)
         ok = {row.check for row in rows if row.result is Result.OK}
         if discovery.why_not(settings) is None:
             rows.append(await _discovery_targets(settings, ok, redactor))
         if mirror.why_not(settings) is None:
             rows += await check_roots(settings, redactor)
-            if plex is not None:
-                rows += await _plex_sections(settings, plex, "plex" in ok, redactor)
+            if clients.plex is not None:
+                rows += await _plex_sections(settings, clients.plex, "plex" in ok, redactor)
+            rows += await check_libraries(settings, clients.media_browser, ok, redactor)
     rows += await check_notifications(settings, send=notify, redactor=redactor)
     return Report(tuple(rows))
 
 
 async def _upstream_rows(
-    settings: Settings, http: httpx.AsyncClient, plex: PlexClient | None, redactor: Redactor
+    settings: Settings, http: httpx.AsyncClient, clients: upstreams.Clients, redactor: Redactor
 ) -> list[Row]:
     """A row per configured upstream, probed at once; required by what ``needs`` says."""
     used = needs(settings)
     checks = [
-        upstreams.check(u, used.get(u.name, ()), http=http, plex=plex, redactor=redactor)
+        upstreams.check(u, used.get(u.name, ()), http=http, clients=clients, redactor=redactor)
         for u in upstreams.upstreams(settings)
     ]
     return list(await asyncio.gather(*checks))
@@ -89,6 +98,23 @@ def _plex_client(
         redactor=redactor,
         clock=time.monotonic,
     )
+
+
+def _media_browsers(
+    settings: Settings, http: httpx.AsyncClient, redactor: Redactor
+) -> dict[str, MediaBrowserClient]:
+    """One client per Jellyfin and Emby server, for its probe and its libraries."""
+    return {
+        f"{kind}.{name}": MediaBrowserClient(
+            kind,
+            server.url,
+            server.api_key.get_secret_value() if server.api_key else "",
+            client=http,
+            redactor=redactor,
+            upstream=f"{kind}.{name}",
+        )
+        for kind, name, server in upstreams.media_servers(settings)
+    }
 
 
 async def _discovery_targets(settings: Settings, ok: set[str], redactor: Redactor) -> Row:

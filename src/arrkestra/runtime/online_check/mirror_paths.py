@@ -6,21 +6,27 @@ file created and removed), so the check sees what a copy would see, within
 ``mirror.mounts.check_timeout`` even on a stale NFS mount. Plex: a rule's
 ``plex_section`` (an id, or a title) must be a section Plex has whose folders hold the
 rule's root as Plex sees it (``plex_path``, else ``destination``); a rule without one
-needs some section that holds it, or its scans find none.
+needs some section that holds it, or its scans find none. Jellyfin and Emby: each server's
+libraries (``GET /Library/VirtualFolders``) must hold each rule's root as that server sees
+it (``jellyfin_path`` / ``emby_path``, else ``destination``), or the server is told about
+paths it does not watch and ignores them.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Set
 
+from arrkestra.adapters.media_browser import Library, MediaBrowserClient, library_holding
 from arrkestra.adapters.mounts import MountChecker, MountState
 from arrkestra.adapters.plex import PlexClient, Section, section_holds
 from arrkestra.config import Settings
 from arrkestra.core.errors import ArrkestraError
+from arrkestra.core.job_kinds.server_update import ServerKind
 from arrkestra.core.paths import PathRule
 from arrkestra.core.redact import Redactor
 from arrkestra.pipelines.mirror.roots import mount_specs
-from arrkestra.runtime.online_check.report import Result, Row
+from arrkestra.runtime.online_check.report import NOTHING, Result, Row
 from arrkestra.runtime.online_check.upstreams import PROBE_LIMIT
 
 INSIDE_CONTAINER = (
@@ -148,3 +154,55 @@ def _name(section: Section) -> str:
 
 def _folders(sections: list[Section]) -> str:
     return ", ".join(loc for s in sections for loc in s.locations) or "Plex has no folders"
+
+
+# -- Jellyfin and Emby libraries -------------------------------------------------------------
+
+
+async def check_libraries(
+    settings: Settings,
+    clients: Mapping[str, MediaBrowserClient],
+    answered: Set[str],
+    redactor: Redactor,
+) -> list[Row]:
+    """For each Jellyfin and Emby server (``answered``: its row was ok), a row per rule:
+    the library holding the rule's root as that server sees it, or what to write."""
+    rows = []
+    for server, client in clients.items():
+        if server not in answered:
+            detail = f"not checked: {server} did not answer as it should (the {server} row)"
+            rows.append(Row(f"{server} libraries", NOTHING, Result.SKIPPED, detail))
+            continue
+        try:
+            libraries = await asyncio.wait_for(client.libraries(), PROBE_LIMIT)
+        except (ArrkestraError, TimeoutError) as exc:
+            problem = redactor(str(exc)) or f"no answer within {PROBE_LIMIT:g}s"
+            detail = f"cannot read them: {problem}"
+            rows.append(Row(f"{server} libraries", NOTHING, Result.FAIL, detail))
+            continue
+        for index, rule in enumerate(settings.mirror.path_rules()):
+            row = _library_row(index, rule, server, client.kind, libraries)
+            rows.append(Row(row.check, redactor(row.target), row.result, redactor(row.detail)))
+    return rows
+
+
+def _library_row(
+    index: int, rule: PathRule, server: str, kind: ServerKind, libraries: list[Library]
+) -> Row:
+    check = f"mirror.paths[{index}].{kind}_path"
+    root, _ = rule.server_root(kind)
+    found = library_holding(libraries, root)
+    if found is not None:
+        return Row(check, root, Result.OK, f"{server}: in library '{found.name}'")
+    product = kind.capitalize()
+    folders = ", ".join(loc for library in libraries for loc in library.locations)
+    have = f"its folders: {folders}" if folders else f"{product} has no library folders"
+    if getattr(rule, f"{kind}_path") is None:
+        hint = (
+            f"set {kind}_path to the destination as {product} sees it (inside Docker, "
+            f"the path on the right-hand side of {product}'s volume)"
+        )
+    else:
+        hint = f"{kind}_path must be the destination as {product} sees it, inside a library"
+    detail = f"{server}: no library holds it ({have}): {hint}"
+    return Row(check, root, Result.FAIL, detail)

@@ -4,8 +4,11 @@ One probe per upstream, the way its API says it is asked: Sonarr/Radarr
 ``GET /api/v3/system/status`` with ``X-Api-Key`` (version, and which app answers);
 Overseerr/Jellyseerr the public ``GET /api/v1/status`` (version), then
 ``GET /api/v1/auth/me`` (the key); Plex ``GET /identity`` (version), then the library
-sections (the token; XML answers too, through the Plex client); TVMaze
-``GET /updates/shows?since=day`` (there whatever the catalogue holds).
+sections (the token; XML answers too, through the Plex client); Jellyfin and Emby
+``GET /System/Info`` through their client (name and version; it needs the key, and the
+client falls back to the older header), asked once more as a plain GET when it fails, to
+say what is wrong; TVMaze ``GET /updates/shows?since=day`` (there whatever the catalogue
+holds).
 
 A failure becomes what was found and the one thing to do about it, in the words of the
 upstream's own settings page (:func:`trouble`). The whole probe, every request of it,
@@ -22,9 +25,11 @@ from typing import Any
 import httpx
 
 from arrkestra.adapters.http_probe import Failure, Problem, get_json
+from arrkestra.adapters.media_browser import MediaBrowserClient, api_root
 from arrkestra.adapters.plex import PlexClient
-from arrkestra.config import Settings
+from arrkestra.config import EmbySettings, JellyfinSettings, MediaServerSettings, Settings
 from arrkestra.core.errors import ArrkestraError, UpstreamAuthError
+from arrkestra.core.job_kinds.server_update import ServerKind
 from arrkestra.core.redact import Redactor
 from arrkestra.runtime.online_check.report import NOTHING, Result, Row, failing
 
@@ -73,6 +78,19 @@ PRODUCTS = {
         "authentication token')",
         "Plex's address has no path (http://host:32400)",
     ),
+    "jellyfin": Product(
+        "Jellyfin",
+        JellyfinSettings.example,
+        JellyfinSettings.key_hint,
+        "use the server's root (http://host:8096), with its base URL if a reverse proxy "
+        "serves it under one (http://host/jellyfin)",
+    ),
+    "emby": Product(
+        "Emby",
+        EmbySettings.example,
+        EmbySettings.key_hint,
+        "use the server's root (http://host:8096): arrkestra adds Emby's /emby itself",
+    ),
     "tvmaze": Product(
         "TVMaze",
         "https://api.tvmaze.com",
@@ -96,6 +114,15 @@ class Upstream:
     @property
     def product(self) -> Product:
         return PRODUCTS[self.kind]
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The clients a probe uses beyond a plain GET (they are reused by the later checks:
+    Plex's sections, Jellyfin's and Emby's libraries)."""
+
+    plex: PlexClient | None
+    media_browser: Mapping[str, MediaBrowserClient]  # by server: jellyfin.default ...
 
 
 @dataclass(frozen=True)
@@ -124,6 +151,10 @@ def upstreams(settings: Settings) -> list[Upstream]:
     if (p := settings.plex) is not None:
         token = p.token.get_secret_value() if p.token else None
         found.append(Upstream("plex", "plex", p.url, token, "plex.token", p.timeout))
+    for kind, name, server in media_servers(settings):
+        key = server.api_key.get_secret_value() if server.api_key else None
+        path = f"{kind}.{name}.api_key"
+        found.append(Upstream(f"{kind}.{name}", kind, server.url, key, path, server.timeout))
     if settings.discovery.enabled:
         tv = settings.discovery.tvmaze
         key = tv.api_key.get_secret_value() if tv.api_key else None
@@ -132,12 +163,22 @@ def upstreams(settings: Settings) -> list[Upstream]:
     return found
 
 
+def media_servers(settings: Settings) -> list[tuple[ServerKind, str, MediaServerSettings]]:
+    """Every Jellyfin and Emby server: its kind, its name and its settings."""
+    kinds: tuple[ServerKind, ...] = ("jellyfin", "emby")
+    return [
+        (kind, name, server)
+        for kind in kinds
+        for name, server in settings.media_servers(kind).items()
+    ]
+
+
 async def check(
     upstream: Upstream,
     used_by: tuple[str, ...],
     *,
     http: httpx.AsyncClient,
-    plex: PlexClient | None,
+    clients: Clients,
     redactor: Redactor,
 ) -> Row:
     """The upstream's row: ``FAIL`` only when something configured uses it."""
@@ -149,7 +190,7 @@ async def check(
     limit = min(upstream.timeout, PROBE_LIMIT)
     try:
         session = _Session(upstream, http, redactor, limit)
-        answer = await asyncio.wait_for(_probe(session, plex), limit)
+        answer = await asyncio.wait_for(_probe(session, clients), limit)
     except TimeoutError:
         answer = trouble(upstream, Failure(Problem.TIMEOUT, f"no whole answer within {limit:g}s"))
     if isinstance(answer, Reached):
@@ -205,15 +246,17 @@ class _Session:
         )
 
 
-async def _probe(session: _Session, plex: PlexClient | None) -> Reached | Trouble:
+async def _probe(session: _Session, clients: Clients) -> Reached | Trouble:
     kind = session.upstream.kind
     if kind in ("sonarr", "radarr"):
         return await _arr(session)
     if kind == "overseerr":
         return await _overseerr(session)
     if kind == "plex":
-        assert plex is not None
-        return await _plex(session, plex)
+        assert clients.plex is not None
+        return await _plex(session, clients.plex)
+    if kind in ("jellyfin", "emby"):
+        return await _media_browser(session, clients.media_browser[session.upstream.name])
     return await _tvmaze(session)
 
 
@@ -257,6 +300,31 @@ async def _plex(session: _Session, plex: PlexClient) -> Reached | Trouble:
         return Trouble("error reading the library sections", session.redactor(str(exc)))
     version = _field(_field(identity, "MediaContainer"), "version")
     return Reached(f"reachable, token accepted: Plex Media Server {version or '?'}")
+
+
+async def _media_browser(session: _Session, client: MediaBrowserClient) -> Reached | Trouble:
+    """``/System/Info`` through the client (its header fallback included); when that
+    fails for another reason than the key, a plain GET of it says what is wrong."""
+    upstream = session.upstream
+    product = upstream.product.name
+    try:
+        info = await client.system_info()
+    except UpstreamAuthError as exc:
+        status = _status_of(session.redactor(str(exc)))
+        return trouble(upstream, Failure(Problem.AUTH, status))
+    except ArrkestraError as exc:
+        assert upstream.url is not None
+        prefix = api_root(client.kind, upstream.url).removeprefix(upstream.url.rstrip("/"))
+        found = await session.get(prefix + "/System/Info", {"Accept": "application/json"})
+        if isinstance(found, Failure) and found.problem is not Problem.AUTH:
+            return trouble(upstream, found)
+        return Trouble("error reading /System/Info", session.redactor(str(exc)))
+    if info.product and product.lower() not in info.product.lower():
+        other = "emby" if client.kind == "jellyfin" else "jellyfin"
+        hint = f"configure it under {other}: (or point {upstream.name}.url at {product})"
+        return Trouble(f"this is {info.product}, not {product}", hint)
+    name = f"{info.product or product} {info.version}"
+    return Reached(f"reachable, key accepted: {name} '{session.redactor(info.name)}'")
 
 
 async def _tvmaze(session: _Session) -> Reached | Trouble:
