@@ -105,7 +105,8 @@ async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Ve
             return Verdict(source, destination, side.text)
     assert isinstance(source_size, int) and isinstance(destination_size, int)
     if source_size != destination_size:
-        problem = f"{destination_size:,} bytes at the destination, {source_size:,} at the source"
+        there, here = _bytes(destination_size), f"{source_size:,}"
+        problem = f"{there} at the destination, {here} at the source"
         return Verdict(source, destination, problem)
     if method == "size":
         return Verdict(source, destination, None)
@@ -143,6 +144,10 @@ def _side_digest(path: str, side: str) -> str | _Problem:
         return digest(path)
     except OSError as error:
         return _unreadable(error, side)
+
+
+def _bytes(count: int) -> str:
+    return f"{count:,} byte" if count == 1 else f"{count:,} bytes"
 
 
 def _unreadable(error: OSError, side: str) -> _Problem:

@@ -117,12 +117,15 @@ class TreeUnavailable(TransientError):
         self.root = root
 
 
-def scan_tree(root: str | Path, excludes: ExcludeMatcher) -> dict[str, int]:
+def scan_tree(root: str | Path, excludes: ExcludeMatcher, *, below: str = "") -> dict[str, int]:
     """``{relative POSIX path: size}`` of every regular file under ``root`` that
-    ``excludes`` keeps; excluded folders are not entered. Raises :class:`TreeUnavailable`."""
+    ``excludes`` keeps; excluded folders are not entered. Raises :class:`TreeUnavailable`.
+
+    ``below`` (a relative POSIX folder, e.g. ``Show/Season 01``) lists only that subtree,
+    its paths still relative to ``root``, so the excludes apply as they do to the whole."""
     listing: dict[str, int] = {}
     with _Tree(os.fspath(root)) as tree:
-        pending = [""]
+        pending = [below.strip("/") + "/" if below.strip("/") else ""]
         while pending:
             folder = pending.pop()
             files, folders = tree.read(folder, excludes)

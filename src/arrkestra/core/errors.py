@@ -54,6 +54,8 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │                                              on /health; the next cycle tries again
     ├── SyncRefused                 pipelines/mirror/manual  a manual sync that cannot be
     │                                              queued -> 400/409, exit 2
+    ├── VerifyRefused               pipelines/mirror/copy_audit  a verify asked for a path no
+    │                                              rule maps, or not in the source -> exit 2
     ├── CatchupRefused              runtime/capabilities/catchup  a catch-up asked for by hand
     │                                              that cannot be queued -> 404/409, exit 2
     ├── ReconcileRefused            runtime/capabilities/reconcile  a reconcile asked for by
