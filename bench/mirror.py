@@ -19,7 +19,14 @@ rsync creating the file in the mirror (the file's birth time, kept by the rename
 taken. Job timestamps are read from the daemon's SQLite file, read-only, after the run.
 No Plex and no notifications are configured: those are separate jobs and messages.
 
+Verified copies: the media phases (movies, season) run again on a second daemon with
+``mirror.verify: checksum`` (each copy's files hashed on both sides after rsync, before the
+job succeeds), against a baseline of the same plain ``rsync -a`` followed by ``b2sum`` of
+every source file, then of every copy (a one-off audit by hand, which reads twice). The
+first daemon keeps the default ``mirror.verify`` (``size``), so its table is as before.
+
 Usage: python bench/mirror.py [--media-mb 300] [--small-files 20000] [--concurrency N]
+                              [--verify-rounds N]
 """
 
 from __future__ import annotations
@@ -79,6 +86,20 @@ class Run:
     seconds: float
     files: dict[int, str]  # job id -> its media file, relative to the mirror root
     cpu: tuple[float, float]  # CPU seconds of the daemon itself, and of its rsyncs
+    verified: dict[str, int] = field(default_factory=dict)  # result.verified -> jobs
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one daemon's copies and the baseline's go (folders under the bench's tmp)."""
+
+    mirror: str = "arrkestra"
+    baseline: str = "rsync"
+    verify: str | None = None  # mirror.verify; None: the default, and no b2sum afterwards
+    home: str = ""  # the daemon's config, log and database ("": the bench's tmp itself)
+
+
+VERIFIED = Target("arrkestra-verify", "rsync-verify", "checksum", "daemon-verify")
 
 
 # -- the library ------------------------------------------------------------------------
@@ -193,31 +214,37 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_daemon(tmp: Path, port: int, concurrency: int | None) -> subprocess.Popen[bytes]:
+def start_daemon(
+    tmp: Path, port: int, concurrency: int | None, target: Target = Target()
+) -> subprocess.Popen[bytes]:
     mirror: dict[str, Any] = {
         "paths": [
             {
                 "arr_path": f"/{library}",
                 "source": str(tmp / "src" / library),
-                "destination": str(tmp / "arrkestra" / library),
+                "destination": str(tmp / target.mirror / library),
             }
             for library in ("movies", "tv")
         ]
     }
     for library in ("movies", "tv"):  # both roots must exist: they are mount-checked
         (tmp / "src" / library).mkdir(parents=True, exist_ok=True)
-        (tmp / "arrkestra" / library).mkdir(parents=True, exist_ok=True)
+        (tmp / target.mirror / library).mkdir(parents=True, exist_ok=True)
     if concurrency is not None:
         mirror["concurrency"] = concurrency
+    if target.verify is not None:
+        mirror["verify"] = target.verify
+    home = tmp / target.home
+    home.mkdir(exist_ok=True)
     config = {
         "server": {"rate_limit": None, "access_log": False},
         "logging": {"level": "warning"},
-        "storage": {"path": str(tmp / "data")},
+        "storage": {"path": str(home / "data")},
         "sonarr": {"hd": {"url": "http://sonarr:8989", "webhook": {"secret": SECRET}}},
         "radarr": {"hd": {"url": "http://radarr:7878", "webhook": {"secret": SECRET}}},
         "mirror": mirror,
     }
-    return daemon.start_daemon(tmp, port, config)
+    return daemon.start_daemon(home, port, config)
 
 
 class Jobs:
@@ -301,7 +328,11 @@ def through_arrkestra(
     end = max(float(r["finished_at"]) for r in rows.values())
     cpu_after = cpu_seconds(daemon)
     cpu = (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
-    return Run(end - start, files, cpu)
+    verified: dict[str, int] = {}
+    for r in rows.values():
+        how = str(json.loads(r["result"]).get("verified"))
+        verified[how] = verified.get(how, 0) + 1
+    return Run(end - start, files, cpu, verified)
 
 
 def through_rsync(src: Path, destination: Path, phase: Phase) -> float:
@@ -315,6 +346,30 @@ def through_rsync(src: Path, destination: Path, phase: Phase) -> float:
         (destination / parent).mkdir(parents=True, exist_ok=True)
         subprocess.run(["rsync", "-a", *sources, f"{destination / parent}/"], check=True)
     return time.perf_counter() - start
+
+
+def through_rsync_and_b2sum(src: Path, destination: Path, phase: Phase) -> tuple[float, float]:
+    """The verified-copy baseline: plain ``rsync -a``, then ``b2sum`` of every source file,
+    then of every copy, and the two lists compared; (seconds in all, seconds of b2sum)."""
+    copied = through_rsync(src, destination, phase)
+    files = sorted(
+        str(path.relative_to(src))
+        for source in phase.sources
+        for path in (src / source).rglob("*")
+        if path.is_file()
+    )
+    start = time.perf_counter()
+    sums = b2sum(src, files), b2sum(destination, files)
+    hashed = time.perf_counter() - start
+    if sums[0] != sums[1]:
+        sys.exit(f"b2sum: the baseline copy of {phase.name} differs from its source")
+    return copied + hashed, hashed
+
+
+def b2sum(root: Path, files: list[str]) -> list[str]:
+    argv = ["b2sum", "--", *files]
+    out = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=True).stdout
+    return [line.split(maxsplit=1)[0] for line in out.splitlines()]
 
 
 def rsync_per_file(src: Path, destination: Path, files: list[str], concurrency: int) -> float:
@@ -436,6 +491,8 @@ class Row:
     jobs: int = 0
     per_job: PerJob | None = None  # of the last round
     per_file_rate: float | None = None  # files/s of one plain rsync per file
+    hashing: list[float] = field(default_factory=list)  # seconds of b2sum in the baseline
+    verified: dict[str, int] = field(default_factory=dict)  # of the last round
 
     @property
     def ratios(self) -> list[float]:
@@ -464,24 +521,60 @@ def clear(root: Path, phase: Phase) -> None:
 
 
 def measure(
-    client: httpx.Client, jobs: Jobs, phase: Phase, tmp: Path, daemon: int, round_no: int, row: Row
+    client: httpx.Client,
+    jobs: Jobs,
+    phase: Phase,
+    tmp: Path,
+    daemon: int,
+    round_no: int,
+    row: Row,
+    target: Target = Target(),
 ) -> None:
     """One round of a phase; the two runs take turns going first."""
-    clear(tmp / "rsync", phase)
-    clear(tmp / "arrkestra", phase)
+    clear(tmp / target.baseline, phase)
+    clear(tmp / target.mirror, phase)
     runs = ["rsync", "arrkestra"] if round_no % 2 == 0 else ["arrkestra", "rsync"]
     for which in runs:
-        if which == "rsync":
-            row.rsync.append(through_rsync(tmp / "src", tmp / "rsync", phase))
+        if which == "rsync" and target.verify:
+            seconds, hashed = through_rsync_and_b2sum(tmp / "src", tmp / target.baseline, phase)
+            row.rsync.append(seconds)
+            row.hashing.append(hashed)
+        elif which == "rsync":
+            row.rsync.append(through_rsync(tmp / "src", tmp / target.baseline, phase))
         else:
             run = through_arrkestra(client, jobs, phase, daemon, round_no)
             row.arrkestra.append(run.seconds)
-            row.jobs, row.per_job = len(run.files), per_job(jobs, run, tmp / "arrkestra")
+            row.jobs, row.per_job = len(run.files), per_job(jobs, run, tmp / target.mirror)
+            row.verified = run.verified
+    baseline = f"rsync -a {row.rsync[-1]:.2f}s"
+    if target.verify:
+        baseline = f"rsync -a + b2sum {row.rsync[-1]:.2f}s (b2sum {row.hashing[-1]:.2f}s)"
     print(
-        f"{phase.name}, round {round_no + 1}: rsync -a {row.rsync[-1]:.2f}s, "
-        f"arrkestra {row.arrkestra[-1]:.2f}s",
+        f"{phase.name}, round {round_no + 1}: {baseline}, arrkestra {row.arrkestra[-1]:.2f}s",
         flush=True,
     )
+
+
+def verified_rows(tmp: Path, phases: list[Phase], args: argparse.Namespace) -> list[Row]:
+    """The media phases again, on a daemon of their own with ``mirror.verify: checksum``."""
+    media = [p for p in phases if not p.name.startswith("small files")]
+    if not media or args.verify_rounds < 1:
+        return []
+    port = free_port()
+    daemon = start_daemon(tmp, port, args.concurrency, VERIFIED)
+    rows: list[Row] = []
+    try:
+        jobs = Jobs(tmp / VERIFIED.home / "data" / "arrkestra.db")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for phase in media:
+                rows.append(Row(replace(phase, name=f"{phase.name}, verify")))
+                for round_no in range(args.verify_rounds):
+                    measure(client, jobs, phase, tmp, daemon.pid, round_no, rows[-1], VERIFIED)
+        jobs.close()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=120)
+    return rows
 
 
 def main(args: argparse.Namespace) -> None:
@@ -525,7 +618,13 @@ def main(args: argparse.Namespace) -> None:
                 (tmp / "arrkestra" / file).unlink()
                 (tmp / "arrkestra" / file).parent.rmdir()
         differences = tree_differences(tmp / "arrkestra", tmp / "rsync")
+        verified = verified_rows(tmp, phases, args)
+        verified_differences = (
+            tree_differences(tmp / VERIFIED.mirror, tmp / VERIFIED.baseline) if verified else []
+        )
     report(rows, claimed, writing, differences, args)
+    if verified:
+        report_verified(verified, verified_differences, args)
 
 
 def report(
@@ -612,6 +711,45 @@ def report(
             )
 
 
+def report_verified(rows: list[Row], differences: list[str], args: argparse.Namespace) -> None:
+    print()
+    print(
+        "verified copies: arrkestra with mirror.verify=checksum (rsync, then both sides "
+        f"hashed, mirror.concurrency={args.concurrency or 2})"
+    )
+    print(
+        "vs one plain `rsync -a` of the same folders, then `b2sum` of the sources and of the copies"
+    )
+    print(
+        f"{'phase':<42} {'files':>6} {'MiB':>6} {'arrkestra s':>11} {'MiB/s':>7} "
+        f"{'rsync+b2sum s':>13} {'b2sum s':>7} {'MiB/s':>7} {'ratio':>6}"
+    )
+    for row in rows:
+        mib, ours, theirs = row.phase.bytes / MIB, mean(row.arrkestra), mean(row.rsync)
+        print(
+            f"{row.phase.name:<42} {row.phase.files:>6} {mib:>6.0f} {ours:>11.2f} "
+            f"{mib / ours:>7.1f} {theirs:>13.2f} {mean(row.hashing):>7.2f} "
+            f"{mib / theirs:>7.1f} {theirs / ours:>6.2f}"
+        )
+    print("times are means of the rounds; the two runs take turns going first; ratio per round:")
+    for row in rows:
+        ratios = ", ".join(
+            f"{r:.2f} ({'baseline' if i % 2 == 0 else 'arrkestra'} first)"
+            for i, r in enumerate(row.ratios)
+        )
+        print(f"  {row.phase.name:<40} {ratios}")
+    print(
+        "ratio = arrkestra throughput / (rsync -a + b2sum of both sides) throughput (target >= 1.0)"
+    )
+    for row in rows:
+        how = ", ".join(f"{count} {name}" for name, count in sorted(row.verified.items()))
+        print(f"  {row.phase.name}: jobs' result.verified in the last round: {how}")
+    if differences:
+        print(f"MIRROR AND BASELINE DIFFER in {len(differences)} file(s): {differences[:5]}")
+    else:
+        print("the verified mirror and the baseline hold the same files with the same sizes")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -626,6 +764,9 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=4, help="rounds of movies, season (4)")
     parser.add_argument("--small-rounds", type=int, default=1, help="rounds of small files (1)")
     parser.add_argument("--concurrency", type=int, help="mirror.concurrency (default: 2)")
+    parser.add_argument(
+        "--verify-rounds", type=int, default=4, help="rounds with verify=checksum (4; 0: none)"
+    )
     parser.add_argument(
         "--per-file-sample", type=int, default=1000, help="small files copied by one rsync each"
     )
