@@ -3,8 +3,9 @@
 A partial scan is ``GET /library/sections/{key}/refresh?path=<folder>`` with the folder as
 *Plex* sees it (see specs/plex.md). The section comes from the mirror rule when it names
 one; otherwise it is the section whose ``Location`` is the longest whole-component prefix
-of the folder (``/media/movies-4k/X`` is not under ``/media/movies``), found from
-``GET /library/sections``, which is cached for ``sections_ttl`` seconds.
+of the folder (``/media/movies-4k/X`` is not under ``/media/movies``: the rule Jellyfin and
+Emby share, ``core/library_locations``), found from ``GET /library/sections``, which is
+cached for ``sections_ttl`` seconds.
 
 The token travels only in the ``X-Plex-Token`` header, never in a URL, and every message
 goes through the redactor. Status codes become the error taxonomy; no retries happen here
@@ -21,7 +22,6 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 import httpx
@@ -29,13 +29,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from arrkestra.adapters.http import raise_for_upstream_status
 from arrkestra.core.errors import PermanentError, TransientError
+from arrkestra.core.library_locations import holding, location_parts
 from arrkestra.core.redact import Redactor
 
 __all__ = ["PlexClient", "Section", "section_holds"]
 
 UPSTREAM = "plex"
 DETAIL_LIMIT = 200
-_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")  # D:\Media, \\nas\share
 
 log = logging.getLogger(__name__)
 
@@ -91,40 +91,12 @@ def _decode(content: bytes) -> Any:
     return {"MediaContainer": container}
 
 
-# -- paths -----------------------------------------------------------------------------------
-
-
-def _parts(path: str) -> tuple[str, ...] | None:
-    """Path components for prefix matching; None for a relative path or one with ``..``."""
-    if _WINDOWS_PATH.match(path):
-        windows = PureWindowsPath(path)
-        if not windows.is_absolute() or ".." in windows.parts:
-            return None
-        return tuple(part.lower() for part in windows.parts)  # Windows paths ignore case
-    posix = PurePosixPath(path)
-    if not posix.is_absolute() or ".." in posix.parts:
-        return None
-    return posix.parts
-
-
-def _holding(sections: list[Section], folder: str) -> Section | None:
-    """The section with the longest location containing ``folder``; the first on a tie."""
-    target = _parts(folder)
-    if target is None:
-        return None
-    best: Section | None = None
-    best_length = -1
-    for section in sections:
-        for location in section.locations:
-            parts = _parts(location)
-            if parts and len(parts) > best_length and target[: len(parts)] == parts:
-                best, best_length = section, len(parts)
-    return best
+# -- sections --------------------------------------------------------------------------------
 
 
 def section_holds(section: Section, folder: str) -> bool:
     """Whether one of ``section``'s locations contains ``folder`` (whole components)."""
-    return _holding([section], folder) is not None
+    return holding([section], folder) is not None
 
 
 def _is_title(section: str) -> bool:
@@ -201,13 +173,13 @@ class PlexClient:
         A folder no cached section holds re-reads the sections once: a library may have
         been added since the cache was filled.
         """
-        if _parts(folder) is None:
+        if location_parts(folder) is None:
             return None
         sections, fetched = await self._sections(force=False)
-        found = _holding(sections, folder)
+        found = holding(sections, folder)
         if found is None and not fetched:
             sections, _ = await self._sections(force=True)
-            found = _holding(sections, folder)
+            found = holding(sections, folder)
         return found
 
     async def _key_of_title(self, title: str, folder: str) -> str:
@@ -217,14 +189,14 @@ class PlexClient:
         named = [s for s in await self.sections() if s.title.strip().casefold() == wanted]
         if not named:
             raise PermanentError(self._text(f"Plex has no library section titled {title!r}"))
-        return (_holding(named, folder) or named[0]).key
+        return (holding(named, folder) or named[0]).key
 
     async def scan(self, folder: str, *, section: str | int | None = None) -> str:
         """Ask Plex to scan ``folder``; returns the key of the section scanned.
 
         Plex answers at once and scans in the background, so success means "queued".
         """
-        if _parts(folder) is None:
+        if location_parts(folder) is None:
             raise PermanentError(f"cannot scan {folder!r}: not an absolute, normalized path")
         if isinstance(section, str) and _is_title(section):
             key = await self._key_of_title(str(section), folder)
