@@ -32,6 +32,10 @@ Decisions:
   copy on alone, beside the restarted daemon's copy of the same file. Timeout and
   cancellation stop the whole process group: SIGTERM (+ SIGCONT, so a stopped rsync acts
   on it), SIGKILL after ``kill_grace``.
+- ``checksum`` adds ``--checksum``: files of the same size are compared by content
+  (read whole, on both sides) instead of size and modification time. Only for a copy
+  whose earlier copy failed its verification (``pipelines/mirror/verification``): a
+  corrupted copy with the source's size and time is invisible to the quick check.
 - The destination folder is created (``mkdir -p``) by :func:`os.makedirs` in a thread
   rather than by ``--mkpath``, which needs rsync >= 3.2.3. A dry run creates nothing.
 - Paths must be absolute and normalised; ``--`` ends the options and ``-s``
@@ -110,6 +114,7 @@ class RsyncOptions:
     resume_partial: bool = False  # --partial-dir + --no-whole-file (see the module doc)
     kill_grace: float = 10.0  # seconds between SIGTERM and SIGKILL
     bwlimit: str | None = None  # rsync's --bwlimit value (validated by the config)
+    checksum: bool = False  # --checksum: compare content, not size and time (see the module doc)
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ def build_argv(transfer: Transfer, options: RsyncOptions) -> list[str]:
         argv.append("--dry-run")
     if options.bwlimit:
         argv.append(f"--bwlimit={options.bwlimit}")
+    if options.checksum:
+        argv.append("--checksum")
     return [*argv, "--", *sources, destination + "/"]
 
 

@@ -16,7 +16,8 @@ created as needed) in one process. Decisions:
   caller checks each file that was neither named nor present afterwards and fails only its
   job. Every other non-zero code fails the run (``EXIT_CODES``).
 - Same options as a live copy otherwise: ``--whole-file``, the excludes, ``--bwlimit``,
-  ``--ignore-existing`` unless the files replace the destination's (different sizes).
+  ``--ignore-existing`` unless the files replace the destination's (different sizes),
+  ``--checksum`` when the options ask for it.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def build_argv(
         argv.append("--dry-run")
     if options.bwlimit:
         argv.append(f"--bwlimit={options.bwlimit}")
+    if options.checksum:
+        argv.append("--checksum")
     return [*argv, "--", source + "/", destination + "/"]
 
 

@@ -10,6 +10,9 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │   ├── TransientError          core/errors    timeout, connection error, 5xx, 429, stale
     │   │   │                                      mount, rsync I/O -> retry with backoff,
     │   │   │                                      honouring retry_after (Retry-After)
+    │   │   ├── CopyNotVerified     pipelines/mirror/verification  a copy that does not
+    │   │   │                                      match its source -> not announced,
+    │   │   │                                      retried (checksum: with rsync --checksum)
     │   │   └── TreeUnavailable     adapters/tree_scan  a root that cannot be listed whole ->
     │   │                                          reconcile leaves that root out, says so
     │   ├── UpstreamAuthError       core/errors    401/403 -> the pipeline pauses, its jobs wait

@@ -5,7 +5,7 @@ and cleanup, mirror, catchup and reconcile. Discovery has its own module.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -125,6 +125,8 @@ class MirrorSettings(PipelineSettings):
     timeout: Duration = Field(default=parse_duration("4h"), gt=0)
     excludes: list[str] = Field(default_factory=lambda: ["#recycle", "@eaDir", ".DS_Store"])
     ignore_existing: bool = True
+    # How a copy is checked before it is announced (pipelines/mirror/verification).
+    verify: Literal["size", "checksum", "none"] = "size"
     bwlimit: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)?[KMGkmg]?$")
     propagate_deletes: bool = False
     propagate_renames: bool = False

@@ -216,14 +216,20 @@ class CopyResult(JobResult):
     note: str | None = None  # a retry found it complete; a rename copied instead
     batch: BatchTotals | None = None
     batch_of: int | None = None  # copied in the run another job led
+    # How the copy was checked against its source after rsync (``mirror.verify``); None:
+    # not checked (``verify: none``, a dry run, a result from before the field).
+    verified: Literal["size", "checksum"] | None = None
 
     def in_words(self, about: str) -> str:
-        """``mirrored "Amélie (2001)" 1.2 GiB in 8 s``; a skip or a dry run says so."""
+        """``mirrored "Amélie (2001)" 1.2 GiB in 8 s``; a skip or a dry run says so, and a
+        copy verified by checksum (the size check is the default: not worth a word)."""
         if self.outcome == "already_present":
             return f"skipped {about}: already at the destination"
         if self.outcome == "dry_run":
             return f"dry run: would mirror {about} ({counted(len(self.files), 'file')})"
         said = f"mirrored {about} {size(self.bytes_transferred)} in {duration(self.seconds)}"
+        if self.verified == "checksum":
+            said += ", checksum verified"
         if self.batch_of is not None:
             said += f" (in the run of job {self.batch_of})"
         elif self.batch is not None and self.batch.jobs > 1:

@@ -7,7 +7,7 @@ spend seconds just starting and stopping rsync. When a copy job starts, its runt
 also leases the other due, ``pending`` copy jobs of the same instance and source folder
 with the same ``replace_existing`` (up to ``deps.batch_limit``, through
 :class:`~arrkestra.pipelines.mirror.deps.Siblings`), and one rsync copies every file with
-its sidecars.
+its sidecars (``batch_plan`` lists the folder and works out each copy before the run).
 
 Per job, as if it had run alone:
 
@@ -21,6 +21,11 @@ Per job, as if it had run alone:
 - a file that changed during the run (still being written, see ``file_copy``) is not
   counted: a sibling is released (it runs again alone, then waits for the file to hold
   still), the job that started the run waits once the others are finished.
+- a copy that does not match its source after the run (``mirror.verify``, see
+  ``verification``) is not counted either: a sibling is released with a note (it runs
+  alone, copying again), the job that started the run fails as if alone, once the others
+  are finished. A job whose attempt needs ``--checksum`` (a checksum retry) neither leads
+  nor joins a batch: it runs alone.
 - the siblings finish together (one transaction), each result naming ``batch_of``; then
   each copied job is announced (coalesced per series by the caller; a sibling cancelled
   meanwhile is not) and the folder's scans are queued once (debounced per folder).
@@ -38,70 +43,39 @@ batched again. Live progress stays on the job that started the run.
 from __future__ import annotations
 
 import asyncio
-import os
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from arrkestra.adapters.file_verify import VerifyMethod
 from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
 from arrkestra.core.errors import ArrkestraError, PermanentError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
-from arrkestra.core.paths import MappedPath, PathRule, ensure_inside, map_path
+from arrkestra.core.paths import MappedPath, PathRule, map_path
+from arrkestra.pipelines.mirror.batch_plan import (
+    ARGV_BUDGET,
+    LeftOut,
+    MappedCopy,
+    ReadyCopy,
+    changed_during_run,
+    prepare,
+)
 from arrkestra.pipelines.mirror.deps import Changed, Deps
 from arrkestra.pipelines.mirror.file_copy import (
-    FileState,
     announcement,
-    check_destination,
-    check_sidecars,
-    collect_sources,
     copy_file,
     copy_result,
-    file_states,
-    incomplete_copies,
-    sidecars_in,
     still_writing,
 )
+from arrkestra.pipelines.mirror.verification import (
+    destination_pairs,
+    may_share_run,
+    method_of,
+    needs_checksum,
+    unverified,
+)
 
-ARGV_BUDGET = 512 * 1024  # bytes of source paths on one rsync command line
 PATHS_PER_FILE = 3  # a media file and, usually, two sidecars: the estimate before listing
-
-
-@dataclass(frozen=True)
-class MappedCopy:
-    """A copy job of the batch with its file mapped through ``mirror.paths``."""
-
-    job: Job
-    params: CopyParams
-    mapped: MappedPath
-
-
-@dataclass(frozen=True)
-class ReadyCopy:
-    """A copy whose sources were listed, with what was left to copy before the run."""
-
-    copy: MappedCopy
-    sources: list[str]
-    pending_files: int
-    pending_bytes: int
-    states: tuple[FileState | None, ...]  # its sources' size and mtime before the run
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The copies of a run, and whether it goes without ``--ignore-existing``."""
-
-    copies: list[ReadyCopy | LeftOut]
-    replace: bool
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    """A sibling that cannot go in this run: released before it starts."""
-
-    job: Job
-    error: BaseException
-    note: str | None  # None: it may go with a later batch (it did not fit this one)
 
 
 def as_sibling(job: Job, main: MappedCopy, rules: Sequence[PathRule]) -> MappedCopy | None:
@@ -136,6 +110,8 @@ def sibling_filter(
 
     def accept(job: Job) -> bool:
         nonlocal used
+        if not may_share_run(job, deps):  # it copies again with --checksum, alone
+            return False
         sibling = as_sibling(job, main, deps.rules)
         if sibling is None:
             return False
@@ -155,7 +131,8 @@ async def copy_with_siblings(
     """Copy the job's file, and with it the waiting files of its folder (see the module doc)."""
     main = MappedCopy(job, params, mapped)
     accept, taken = sibling_filter(main, deps)
-    claimed = await deps.siblings.claim(job, params.folder_key_prefix, accept, deps.batch_limit)
+    limit = 0 if needs_checksum(job, deps) else deps.batch_limit  # --checksum: alone
+    claimed = await deps.siblings.claim(job, params.folder_key_prefix, accept, limit)
     ran_before = job.attempts > 1 or job.id in claimed.resumed
     if not claimed.jobs:
         return await copy_file(job, params, mapped, deps, ran_before=ran_before)
@@ -212,10 +189,9 @@ class BatchRun:
         ready = [c for c in listed if isinstance(c, ReadyCopy)]
         self.touched_main = ran_before or ready[0].pending_files > 0
         stats = await self.transfer(ready, replace=prepared.replace)
-        moved = await asyncio.to_thread(changed_during_run, ready)
-        await self.release_changed([c for c in ready[1:] if c.copy.job.id in moved])
-        kept = [c for c in ready if c.copy.job.id not in moved]
-        results = {c.copy.job.id: self.result_of(c, stats) for c in kept}
+        kept, own_error = await self.set_aside(ready)
+        verified = method_of(deps)
+        results = {c.copy.job.id: self.result_of(c, stats, verified) for c in kept}
         siblings = [
             (c.copy.job, results[c.copy.job.id].model_copy(update={"batch_of": main.job.id}))
             for c in kept
@@ -223,15 +199,15 @@ class BatchRun:
         ]
         self.held.clear()
         finished = await deps.siblings.finish(main.job, siblings) if siblings else set()
-        if main.job.id not in moved:
+        if own_error is None:
             finished.add(main.job.id)
         # Announced once finished: not a job cancelled meanwhile. Its scan is the folder's:
         # were the daemon to die before queueing it, the main job's rerun queues it.
         done = [(c, results[c.copy.job.id]) for c in kept if c.copy.job.id in finished]
         await publish_copies(done, stats, deps)
-        if main.job.id in moved:
+        if own_error is not None:
             self.own_failure = True
-            raise still_writing(main.mapped.name, main.job, deps.now())
+            raise own_error
         totals = BatchTotals(
             jobs=len(ready),
             files_transferred=stats.files_transferred,
@@ -239,20 +215,51 @@ class BatchRun:
         )
         return results[main.job.id].model_copy(update={"batch": totals})
 
-    async def release_changed(self, changed: list[ReadyCopy]) -> None:
-        """Siblings whose file changed during the run: not counted, released to run alone
-        (where they wait for the file to hold still)."""
-        for ready in changed:
-            self.held.pop(ready.copy.job.id, None)
-            note = f"released: {ready.copy.mapped.name} changed while it was copied"
-            await self.deps.siblings.release(self.main.job, [ready.copy.job], note)
+    async def set_aside(
+        self, ready: list[ReadyCopy]
+    ) -> tuple[list[ReadyCopy], ArrkestraError | None]:
+        """After the run: the copies that count (their files held still and match their
+        sources), and the main job's own error when its file did not. A sibling that did
+        not is released with a note: it runs alone (then waits for its file to hold
+        still, or copies it again)."""
+        moved = await asyncio.to_thread(changed_during_run, ready)
+        still = [c for c in ready if c.copy.job.id not in moved]
+        destination = self.main.mapped.destination_dir
+        excludes = self.deps.rsync.excludes
+        copies = {
+            c.copy.job.id: (c.copy.mapped.name, destination_pairs(c.sources, destination, excludes))
+            for c in still
+        }
+        failed = await unverified(copies, method_of(self.deps))
+        for c in ready[1:]:
+            job = c.copy.job
+            if job.id in moved:
+                note = f"released: {c.copy.mapped.name} changed while it was copied"
+            elif job.id in failed:
+                note = f"released: {failed[job.id]}"
+            else:
+                continue
+            self.held.pop(job.id, None)
+            await self.deps.siblings.release(self.main.job, [job], note)
+        main = self.main.job
+        own_error: ArrkestraError | None = failed.get(main.id)
+        if main.id in moved:
+            own_error = still_writing(self.main.mapped.name, main, self.deps.now())
+        return [c for c in still if c.copy.job.id not in failed], own_error
 
-    def result_of(self, ready: ReadyCopy, stats: TransferStats) -> CopyResult:
+    def result_of(
+        self, ready: ReadyCopy, stats: TransferStats, verified: VerifyMethod | None
+    ) -> CopyResult:
         copy = ready.copy
         pending = (ready.pending_files, ready.pending_bytes)
-        ran_before = self.ran_before(copy.job)
         return copy_result(
-            copy.params, copy.mapped, ready.sources, stats, pending=pending, ran_before=ran_before
+            copy.params,
+            copy.mapped,
+            ready.sources,
+            stats,
+            pending=pending,
+            ran_before=self.ran_before(copy.job),
+            verified=verified,
         )
 
     async def leave_out(self, left: list[LeftOut]) -> None:
@@ -271,97 +278,6 @@ class BatchRun:
             self.deps.rsync,
             on_progress=lambda update: transfers.progress(main_id, update),
         )
-
-
-def prepare(copies: list[MappedCopy], deps: Deps) -> Prepared:
-    """Blocking: each copy's sources (one listing of the folder) and what is left to copy.
-
-    The first copy is the main job's. Copies whose sources do not fit the command line
-    are left out too (released: they go in a later run). With ``ignore_existing``, a copy
-    of another size at the destination makes the run replace (see the module doc).
-    """
-    main = copies[0].mapped
-    entries = sorted(os.listdir(main.source_dir))
-    check_destination(main)
-    real_dir = os.path.realpath(main.source_dir)
-    ensure_inside(real_dir, os.path.realpath(main.rule.source_root), allow_root=True)
-    listed: list[tuple[MappedCopy, list[str]] | LeftOut] = []
-    used = 0
-    for copy in copies:
-        try:
-            sources = sources_of(copy.mapped, entries)
-        except (ArrkestraError, OSError) as exc:
-            note = f"released: cannot be copied with job {copies[0].job.id}: {exc}"
-            listed.append(LeftOut(copy.job, exc, note))
-            continue
-        cost = sum(len(s) + 1 for s in sources)
-        if listed and used + cost > ARGV_BUDGET:
-            listed.append(LeftOut(copy.job, PermanentError("over the argv budget"), None))
-            continue
-        used += cost
-        listed.append((copy, sources))
-    replace = copies[0].params.replace_existing
-    if deps.rsync.ignore_existing and not replace:
-        every = [s for item in listed if not isinstance(item, LeftOut) for s in item[1]]
-        replace = bool(incomplete_copies(every, main.destination_dir))
-    ignore = deps.rsync.ignore_existing and not replace
-    out: list[ReadyCopy | LeftOut] = []
-    for item in listed:
-        if isinstance(item, LeftOut):
-            out.append(item)
-            continue
-        copy, sources = item
-        try:
-            states = file_states(sources)
-            files, size = pending(sources, main.destination_dir, ignore_existing=ignore)
-        except OSError as exc:
-            note = f"released: cannot be copied with job {copies[0].job.id}: {exc}"
-            out.append(LeftOut(copy.job, exc, note))
-            continue
-        out.append(ReadyCopy(copy, sources, files, size, states))
-    return Prepared(out, replace)
-
-
-def changed_during_run(ready: list[ReadyCopy]) -> set[int]:
-    """Blocking: the jobs whose sources changed size or mtime since ``prepare``."""
-    return {c.copy.job.id for c in ready if file_states(c.sources) != c.states}
-
-
-def sources_of(mapped: MappedPath, entries: list[str]) -> list[str]:
-    """Blocking: ``collect_sources`` for a file of a folder checked already (its real path
-    is inside the root): a regular file there needs no check of its own; anything else
-    (a symlink, gone) gets the full checks and their errors.
-    """
-    try:
-        mode = os.lstat(mapped.source).st_mode
-    except OSError:
-        mode = 0
-    if not stat.S_ISREG(mode):
-        return collect_sources(mapped, entries)
-    sidecars = sidecars_in(mapped.name, entries)
-    check_sidecars(mapped, sidecars)
-    names = [mapped.name, *sidecars]
-    return [os.path.join(mapped.source_dir, name) for name in names]
-
-
-def pending(sources: list[str], destination_dir: str, *, ignore_existing: bool) -> tuple[int, int]:
-    """Blocking: (files, bytes) of ``sources`` rsync will copy: not complete at the
-    destination (present, with ``ignore_existing``; else same size and mtime)."""
-    files = size = 0
-    for source in sources:
-        have = os.stat(source)
-        try:
-            there = os.stat(os.path.join(destination_dir, os.path.basename(source)))
-        except FileNotFoundError:
-            there = None
-        if there is not None and (
-            ignore_existing
-            or (there.st_size == have.st_size and there.st_mtime_ns == have.st_mtime_ns)
-        ):
-            continue
-        files += 1
-        size += have.st_size
-    return files, size
 
 
 async def publish_copies(

@@ -17,7 +17,11 @@ releases every sibling: to run alone when the failure is permanent (a file of th
 can cause it), to be batched again when it is transient (I/O, the timeout: the next run
 skips what this one finished). A dry run judges nothing: every job is ``dry_run``.
 
-Each folder that received a file gets its scans queued (debounced, as a live copy's);
+Then each member's copy is verified (``mirror.verify``, ``verification``): a sibling
+whose copy does not match its source is released with a note (it copies again alone), the
+leading job fails (and retries); a job whose attempt needs ``--checksum`` runs alone.
+
+Each folder that received a verified file gets its scans queued (debounced, as a live copy's);
 files are not announced one by one: the reconcile run sends its own report. Live imports
 never come here: only copies flagged ``bulk``.
 """
@@ -29,12 +33,21 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
+from arrkestra.adapters.rsync import RsyncOptions
 from arrkestra.adapters.rsync_file_list import FileListRun, copy_listed
 from arrkestra.core.errors import ArrkestraError, PermanentError, TransientError
 from arrkestra.core.job_kinds import BatchTotals, CopyParams, CopyResult, load_mirror_params
 from arrkestra.core.jobs import Job
 from arrkestra.core.paths import MappedPath
 from arrkestra.pipelines.mirror.deps import Changed, Deps
+from arrkestra.pipelines.mirror.verification import (
+    CopyNotVerified,
+    may_share_run,
+    method_of,
+    needs_checksum,
+    rsync_options,
+    unverified,
+)
 
 BULK_LIMIT = 10_000  # jobs per rsync run
 
@@ -105,8 +118,9 @@ def _judge(members: list[Member], run: FileListRun, deps: Deps, replace: bool) -
     return out
 
 
-def _result(member: Member, copied: int, run: FileListRun, lead: Job, dry_run: bool) -> CopyResult:
+def _result(member: Member, copied: int, run: FileListRun, lead: Job, deps: Deps) -> CopyResult:
     sent = member.relative in run.transferred
+    dry_run = deps.rsync.dry_run
     outcome: Literal["dry_run", "copied", "already_present"] = (
         "dry_run" if dry_run else "copied" if sent else "already_present"
     )
@@ -120,14 +134,18 @@ def _result(member: Member, copied: int, run: FileListRun, lead: Job, dry_run: b
         bytes_transferred=copied,
         seconds=0.0 if member.job.id != lead.id else run.seconds,
         batch_of=None if member.job.id == lead.id else lead.id,
+        verified=method_of(deps),
     )
 
 
-async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps) -> CopyResult:
-    lead = Member(job, params, mapped)
+async def _claim(lead: Member, deps: Deps) -> tuple[list[Member], list[Job]]:
+    """The run's members (the lead first) and the siblings leased with it."""
+    job, params = lead.job, lead.params
     taken: dict[int, Member] = {}
 
     def accept(candidate: Job) -> bool:
+        if not may_share_run(candidate, deps):  # it copies again with --checksum, alone
+            return False
         member = _member(candidate, lead)
         if member is not None:
             taken[candidate.id] = member
@@ -137,14 +155,21 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
         CopyParams.json_path("bulk"): 1,
         CopyParams.json_path("replace_existing"): int(params.replace_existing),
     }
-    prefix = key_prefix(params, mapped)
-    claimed = await deps.siblings.claim(job, prefix, accept, BULK_LIMIT - 1, same_kind)
-    members = [lead, *(taken[j.id] for j in claimed.jobs)]
+    prefix = key_prefix(params, lead.mapped)
+    limit = 0 if needs_checksum(job, deps) else BULK_LIMIT - 1  # --checksum: alone
+    claimed = await deps.siblings.claim(job, prefix, accept, limit, same_kind)
+    return [lead, *(taken[j.id] for j in claimed.jobs)], claimed.jobs
+
+
+async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps) -> CopyResult:
+    members, siblings = await _claim(Member(job, params, mapped), deps)
+    options = rsync_options(job, deps)
     try:
-        run, copied = await _copy(members, deps, replace=params.replace_existing)
-        await _settle(job, members, run, copied, deps)
+        run, copied = await _copy(members, deps, options, params.replace_existing)
+        failed = await _unverified(members, copied, deps)
+        await _settle(job, members, run, copied, failed, deps)
     except asyncio.CancelledError:
-        await deps.siblings.release(job, claimed.jobs, None)  # may be batched again
+        await deps.siblings.release(job, siblings, None)  # may be batched again
         raise
     except Exception as exc:
         # A file of the list (unreadable, a permission) can fail the whole run: the others
@@ -154,7 +179,7 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
             if isinstance(exc, TransientError)
             else f"the bulk run of job {job.id} failed: {exc}"
         )
-        await deps.siblings.release(job, claimed.jobs, alone)
+        await deps.siblings.release(job, siblings, alone)
         raise
     if copied[0] is None:
         if not await asyncio.to_thread(os.path.lexists, mapped.source):  # gone since compared
@@ -162,7 +187,9 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
         raise TransientError(
             f"rsync did not copy {mapped.source}: {run.stderr or 'no reason given'}"
         )
-    result = _result(lead, copied[0], run, job, deps.rsync.dry_run)
+    if job.id in failed:
+        raise failed[job.id]
+    result = _result(members[0], copied[0], run, job, deps)
     totals = BatchTotals(
         jobs=len(members),
         files_transferred=len(run.transferred),
@@ -172,32 +199,59 @@ async def copy_bulk(job: Job, params: CopyParams, mapped: MappedPath, deps: Deps
 
 
 async def _copy(
-    members: list[Member], deps: Deps, *, replace: bool
+    members: list[Member], deps: Deps, options: RsyncOptions, replace: bool
 ) -> tuple[FileListRun, list[int | None]]:
+    """One rsync over the members' list (``--checksum`` goes without ``--ignore-existing``)."""
     rule = members[0].mapped.rule
     relatives = [m.relative for m in members]
+    replace = replace or options.checksum
     run = await copy_listed(
-        rule.source_root, rule.destination_root, relatives, deps.rsync, replace=replace
+        rule.source_root, rule.destination_root, relatives, options, replace=replace
     )
     return run, await asyncio.to_thread(_judge, members, run, deps, replace)
 
 
+async def _unverified(
+    members: list[Member], copied: list[int | None], deps: Deps
+) -> dict[int, CopyNotVerified]:
+    """The members rsync copied (or found complete) whose copy does not match its source."""
+    copies = {
+        m.job.id: (m.mapped.name, [(m.mapped.source, m.mapped.destination)])
+        for m, size in zip(members, copied, strict=True)
+        if size is not None
+    }
+    return await unverified(copies, method_of(deps))
+
+
 async def _settle(
-    job: Job, members: list[Member], run: FileListRun, copied: list[int | None], deps: Deps
+    job: Job,
+    members: list[Member],
+    run: FileListRun,
+    copied: list[int | None],
+    unmatched: dict[int, CopyNotVerified],
+    deps: Deps,
 ) -> None:
-    """Finish the siblings that made it, release those that did not (to fail alone), and
-    queue the scans of each folder that received a file."""
+    """Finish the siblings that made it, release those that did not (to fail alone) or
+    whose copy does not match its source (to copy again alone), and queue the scans of
+    each folder that received a verified file."""
     done, failed = [], []
     for member, size in zip(members[1:], copied[1:], strict=True):
         if size is None:
             failed.append(member.job)
+        elif member.job.id in unmatched:
+            note = f"released: {unmatched[member.job.id]}"
+            await deps.siblings.release(job, [member.job], note)
         else:
-            done.append((member.job, _result(member, size, run, job, deps.rsync.dry_run)))
+            done.append((member.job, _result(member, size, run, job, deps)))
     if failed:
         note = f"not copied by the bulk run of job {job.id}: {run.stderr or 'no reason given'}"
         await deps.siblings.release(job, failed, note)
     await deps.siblings.finish(job, done)
     if deps.tell_servers is None or deps.rsync.dry_run:
         return
-    changed = [Changed(m.mapped, "Created") for m in members if m.relative in run.transferred]
+    changed = [
+        Changed(m.mapped, "Created")
+        for m in members
+        if m.relative in run.transferred and m.job.id not in unmatched
+    ]
     await deps.tell_servers(changed)  # one scan per server and folder

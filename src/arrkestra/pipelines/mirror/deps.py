@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from arrkestra.adapters.mounts import MountChecker
 from arrkestra.adapters.rsync import RsyncOptions
@@ -95,5 +95,7 @@ class Deps:
     siblings: Siblings
     transfers: Transfers
     budget: BudgetGuard | None = None  # caps deletions at the destination
+    # mirror.verify: how a copy is checked before it counts (``verification``); None: not
+    verify: Literal["size", "checksum"] | None = "size"
     batch_limit: int = BATCH_LIMIT
     now: Callable[[], float] = time.time  # the queue's clock (job ages)

@@ -3,11 +3,12 @@
 The library path is mapped through ``mirror.paths`` (core/paths: no escape, nothing
 option-like), both roots have passed their mount check (a stale NFS mount makes only its
 own jobs wait), the folder's real path must stay inside its root (no symlink escapes),
-and rsync copies the media file together with its sidecars. A copy that changed
-something queues each media server's debounced scan (its own job: a server down never
-fails the copy)
-and announces the file; a file already there (the same import delivered twice) is
-neither copied nor announced again.
+and rsync copies the media file together with its sidecars. The copy is then verified
+(``mirror.verify``, ``verification``: a copy that does not match its source fails the
+attempt, announced nothing). A copy that changed something queues each media server's
+debounced scan (its own job: a server down never fails the copy) and announces the file;
+a file already there (the same import delivered twice) is neither copied nor announced
+again.
 
 Stable files only. Each source's size and modification time are read before rsync and
 again after it: a file that changed meanwhile (still being written) is not counted or
@@ -31,6 +32,7 @@ import bisect
 import os
 from collections.abc import Sequence
 
+from arrkestra.adapters.file_verify import VerifyMethod
 from arrkestra.adapters.rsync import Transfer, TransferStats, run_transfer
 from arrkestra.core.errors import DeferredError, PermanentError, TransientError
 from arrkestra.core.job_kinds import CopyParams, CopyResult
@@ -39,6 +41,11 @@ from arrkestra.core.paths import MappedPath, PathRefused, ensure_inside, sidecar
 from arrkestra.core.sidecars import split_extension
 from arrkestra.pipelines.mirror.deps import Changed, Deps
 from arrkestra.pipelines.mirror.messages import Mirrored
+from arrkestra.pipelines.mirror.verification import (
+    destination_pairs,
+    require_verified,
+    rsync_options,
+)
 
 RETRY_NOTE = "the copy was already complete: finished by an earlier attempt"
 STILL_WRITING_DELAY = 15.0  # seconds before a file that changed during its copy is tried again
@@ -188,6 +195,7 @@ def copy_result(
     *,
     pending: tuple[int, int],
     ran_before: bool,
+    verified: VerifyMethod | None = None,
 ) -> CopyResult:
     """One job's result: its own files and bytes (``pending``: what it had left to copy
     before the run), the run's duration.
@@ -217,6 +225,7 @@ def copy_result(
         seconds=round(stats.seconds, 3),
         summary=describe(params),
         note=note,
+        verified=verified,
     )
 
 
@@ -226,20 +235,24 @@ async def copy_file(
     """One file and its sidecars, one rsync run (its roots are checked already).
 
     ``ran_before``: a retry, or the attempt before this one was released. A file that
-    changed during the run raises :func:`still_writing` (see the module doc).
+    changed during the run raises :func:`still_writing` (see the module doc); a copy that
+    does not match its source, ``CopyNotVerified`` (``verification``).
     """
     sources = await asyncio.to_thread(collect_sources, mapped)
     await asyncio.to_thread(check_destination, mapped)
-    replace = params.replace_existing
+    options = rsync_options(job, deps)  # --checksum to copy again what failed its checksum
+    replace = params.replace_existing or options.checksum
     if deps.rsync.ignore_existing and not replace:
         replace = bool(await asyncio.to_thread(incomplete_copies, sources, mapped.destination_dir))
     before = await asyncio.to_thread(file_states, sources)
     transfer = Transfer(tuple(sources), mapped.destination_dir, replace)
     stats = await run_transfer(
-        transfer, deps.rsync, on_progress=lambda update: deps.transfers.progress(job.id, update)
+        transfer, options, on_progress=lambda update: deps.transfers.progress(job.id, update)
     )
     if await asyncio.to_thread(file_states, sources) != before:
         raise still_writing(mapped.name, job, deps.now())
+    pairs = destination_pairs(sources, mapped.destination_dir, deps.rsync.excludes)
+    verified = await require_verified(mapped.name, pairs, deps)
     result = copy_result(
         params,
         mapped,
@@ -247,6 +260,7 @@ async def copy_file(
         stats,
         pending=(stats.files_transferred, stats.bytes_transferred),
         ran_before=ran_before,
+        verified=verified,
     )
     if result.outcome == "copied":
         await publish_copy(params, mapped, stats, deps)

@@ -136,6 +136,7 @@ def build(settings: Settings, platform: Platform) -> Capability[None]:
             listed=DELETED_FILES,
         ),
         now=platform.clock.now,
+        verify=None if config.verify == "none" else config.verify,
     )
     copies = Pipeline(
         NAME,
