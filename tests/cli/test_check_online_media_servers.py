@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from tests.cli.test_check_online import check, mirror_of, roots, row, rule
+from tests.cli.test_check_online import check, mirror_of, roots, row, rule, runner
+from tests.conftest import base_config, write_config
 
+from arrkestra.cli import app
 from arrkestra.testing.fake_media_browser import FakeMediaBrowser
 from arrkestra.testing.loopback import LoopbackServer
 
@@ -126,7 +128,7 @@ def test_a_wrong_key_says_where_to_make_one_and_skips_the_libraries(
     assert " FAIL " in jellyfin and "auth failed (HTTP 401)" in jellyfin
     assert "Dashboard -> API Keys" in jellyfin and "jellyfin.default.api_key" in jellyfin
     emby = row(answer.output, "emby.default")
-    assert "Settings (the cog) -> Advanced -> API Keys" in emby
+    assert "Server Dashboard -> Advanced (under Expert) -> Security" in emby
     skipped = row(answer.output, "jellyfin.default libraries")
     assert " skipped " in skipped and "did not answer as it should" in skipped
     assert_no_key(answer.output)
@@ -168,3 +170,22 @@ def test_a_server_of_the_other_kind_is_named(tmp_path: Path) -> None:
     assert answer.exit_code == 1, answer.output
     line = row(answer.output, "jellyfin.default")
     assert "this is Emby Server, not Jellyfin" in line and "configure it under emby:" in line
+
+
+def test_the_offline_check_names_the_servers_a_copy_is_announced_to(tmp_path: Path) -> None:
+    source, destination = roots(tmp_path)
+    config = write_config(
+        tmp_path,
+        base_config(
+            tmp_path,
+            sonarr={"hd": {}},
+            jellyfin={"url": "http://jellyfin:8096", "api_key": JELLYFIN_KEY},
+            emby={"living": {"url": "http://emby:8096", "api_key": EMBY_KEY}},
+            mirror=mirror_of(rule(source, destination)),
+        ),
+    )
+    answer = runner.invoke(app, ["check", "-c", str(config)])
+    assert answer.exit_code == 0, answer.output
+    (mirror,) = [line for line in answer.output.splitlines() if line.strip().startswith("mirror:")]
+    assert "jellyfin.default, emby.living" in mirror
+    assert_no_key(answer.output)

@@ -133,8 +133,8 @@ class EmbySettings(MediaServerSettings):
     product: ClassVar[str] = "Emby"
     example: ClassVar[str] = "http://emby:8096"
     key_hint: ClassVar[str] = (
-        "in Emby open Settings (the cog) -> Advanced -> API Keys, press New API Key and "
-        "name it arrkestra, then copy the key"
+        "in Emby open the Server Dashboard -> Advanced (under Expert) -> Security, press + "
+        "(New API Key) and name it arrkestra, then copy the key"
     )
 
 
