@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from arrkestra.core.jobs import DEBOUNCE_HOLD, JobSpec
+from arrkestra.core import jobs as machine
+from arrkestra.core.jobs import DEBOUNCE_HOLD, Job, JobSpec, JobUpdate
+from arrkestra.core.retry import RetryPolicy
 from arrkestra.store import jobs as job_store
 from arrkestra.store.connection import connect
 from arrkestra.store.migrations import migrate
@@ -18,6 +21,9 @@ def conn(tmp_path: Path) -> sqlite3.Connection:
     connection = connect(tmp_path / "a.db")
     migrate(connection)
     return connection
+
+
+POLICY = RetryPolicy(max_attempts=None, max_age=86400.0)
 
 
 def scan(**kwargs: object) -> JobSpec:
@@ -97,3 +103,48 @@ def test_a_repeat_for_a_running_job_gathers_into_its_follow_up(conn: sqlite3.Con
     job_store.enqueue(conn, update("/c"), now=32.0)
     assert created and job_store.get_job(conn, first.id).params == {"paths": ["/a"]}
     assert job_store.get_job(conn, follow.id).params == {"paths": ["/b", "/c"]}
+
+
+def succeed(conn: sqlite3.Connection, job_id: int, now: float) -> None:
+    job_store.transition(conn, job_id, lambda job: machine.succeed(job, now=now, result={}))
+
+
+def test_after_the_run_a_change_joins_the_waiting_follow_up(conn: sqlite3.Connection) -> None:
+    """One folder never has two jobs waiting: the follow-up outlives the run it followed."""
+    first, _ = job_store.enqueue(conn, update("/a"), now=0.0)
+    job_store.claim_next(conn, ["jellyfin_scan"], now=30.0, owner="w", lease=60.0)
+    follow, _ = job_store.enqueue(conn, update("/b"), now=31.0)
+    succeed(conn, first.id, now=32.0)
+    again, created = job_store.enqueue(conn, update("/c"), now=33.0)
+    assert not created and again.id == follow.id
+    assert job_store.get_job(conn, follow.id).params == {"paths": ["/b", "/c"]}
+    # the follow-up runs; a change meanwhile is a job under the folder's own key again
+    job_store.claim_next(conn, ["jellyfin_scan"], now=70.0, owner="w", lease=60.0)
+    later, created = job_store.enqueue(conn, update("/d"), now=71.0)
+    assert created and later.key == "f"
+    joined, created = job_store.enqueue(conn, update("/e"), now=72.0)
+    assert not created and joined.id == later.id
+
+
+def test_a_change_gathered_into_a_failed_job_restarts_its_age(conn: sqlite3.Connection) -> None:
+    first, _ = job_store.enqueue(conn, update("/a"), now=0.0)
+    job_store.claim_next(conn, ["jellyfin_scan"], now=30.0, owner="w", lease=60.0)
+
+    def fail(job: Job) -> JobUpdate:
+        kind = machine.FailureKind.TRANSIENT
+        return machine.fail(
+            job, now=31.0, kind=kind, error="down", policy=POLICY, rand=random.random
+        )
+
+    job_store.transition(conn, first.id, fail)
+    assert job_store.get_job(conn, first.id).age_origin == 0.0
+    job_store.enqueue(conn, update("/b"), now=5000.0)
+    gathered = job_store.get_job(conn, first.id)
+    assert gathered.params == {"paths": ["/a", "/b"]} and gathered.age_origin == 5000.0
+    job_store.enqueue(conn, update("/b"), now=6000.0)  # nothing new: the age stays
+    assert job_store.get_job(conn, first.id).age_origin == 5000.0
+
+
+def test_many_at_once_refuses_debounced_specs(conn: sqlite3.Connection) -> None:
+    with pytest.raises(ValueError, match="debounced"):
+        job_store.insert_many(conn, [scan(debounce=True)], now=0.0)

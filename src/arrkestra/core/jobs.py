@@ -96,11 +96,11 @@ class JobSpec:
 DEBOUNCE_HOLD = 10
 
 
-def follow_up_key(key: str, running_id: int) -> str:
+def follow_up_key(key: str) -> str:
     """The key of the job a debounced repeat queues while the job it repeats is running:
-    that run may have read the folder before the change, so one more run follows it (the
-    same for every repeat during that run)."""
-    return f"{key}#after{running_id}"
+    that run may have read the folder before the change, so one more run follows it.
+    Later repeats join that follow-up while it waits (``store/jobs.insert_jobs``)."""
+    return f"{key}#next"
 
 
 def debounced_due(created_at: float, due: float, delay: float, *, now: float) -> float:

@@ -168,7 +168,7 @@ def insert_jobs(
         spec, existing = _active_for(conn, asked)
         if existing is not None:
             if spec.gather is not None and existing.status is not JobStatus.RUNNING:
-                existing = _gather(conn, existing, spec)
+                existing = _gather(conn, existing, spec, now=now)
             if spec.debounce and existing.status is JobStatus.PENDING and existing.attempts == 0:
                 existing = _debounce(conn, existing, spec.delay, now=now)
             out.append((existing, False))
@@ -197,7 +197,10 @@ def insert_many(conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: floa
     """Enqueue many jobs inside the caller's write transaction, in one statement
     (``executemany``); how many were new. A spec whose key an active job holds adds
     nothing, as with :func:`insert_jobs`, which also returns the jobs (and debounces):
-    this is for thousands of specs whose jobs the caller does not need back."""
+    this is for thousands of specs whose jobs the caller does not need back; not for
+    debounced or gathering specs (their repeats change the waiting job)."""
+    if any(spec.debounce or spec.gather is not None for spec in specs):
+        raise ValueError("insert_many takes no debounced or gathering job: use insert_jobs")
     rows = [
         (
             spec.pipeline,
@@ -213,26 +216,44 @@ def insert_many(conn: sqlite3.Connection, specs: Sequence[JobSpec], *, now: floa
 
 
 def _active_for(conn: sqlite3.Connection, spec: JobSpec) -> tuple[JobSpec, Job | None]:
-    """The spec to store and the active job holding its key. A debounced spec whose job is
-    running is for the run after it (``follow_up_key``): the running one may have missed it."""
-    row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
-    if row is None:
-        return spec, None
-    existing = row_to_job(row)
-    if not spec.debounce or existing.status is not JobStatus.RUNNING:
-        return spec, existing
-    spec = replace(spec, key=follow_up_key(spec.key, existing.id))
-    row = conn.execute(SELECT_ACTIVE_BY_KEY, (spec.pipeline, spec.key)).fetchone()
-    return spec, None if row is None else row_to_job(row)
+    """The spec to store and the active job it joins (None: a new job).
+
+    A debounced spec has two keys: its own and its follow-up's (``follow_up_key``), for a
+    change that arrives while the job runs (the run may have read the folder before it).
+    It joins whichever of the two waits, the follow-up first (it holds the later changes);
+    with none waiting it is a new job under its own key, or under the follow-up's while a
+    job of its own key runs. So one folder has at most one job waiting, whatever the runs.
+    """
+    own = _active(conn, spec.pipeline, spec.key)
+    if not spec.debounce:
+        return spec, own
+    follow = replace(spec, key=follow_up_key(spec.key))
+    after = _active(conn, spec.pipeline, follow.key)
+    if after is not None and after.status is not JobStatus.RUNNING:
+        return follow, after
+    if own is None or own.status is not JobStatus.RUNNING:
+        return spec, own
+    return follow, after  # ours runs: the follow-up (both running: join it, as any repeat)
 
 
-def _gather(conn: sqlite3.Connection, job: Job, spec: JobSpec) -> Job:
-    """The waiting job with the repeat joined (``JobSpec.gather``)."""
+def _active(conn: sqlite3.Connection, pipeline: str, key: str) -> Job | None:
+    row = conn.execute(SELECT_ACTIVE_BY_KEY, (pipeline, key)).fetchone()
+    return None if row is None else row_to_job(row)
+
+
+def _gather(conn: sqlite3.Connection, job: Job, spec: JobSpec, *, now: float) -> Job:
+    """The waiting job with the repeat joined (``JobSpec.gather``). A job that failed
+    before gets new work: its ``max_age`` counts again from now (``aged_from``), so a
+    change that arrives late in an outage has the whole of it, as a job of its own would."""
     assert spec.gather is not None
     params = spec.gather(job.params, spec.params)
     if params == job.params:
         return job
-    conn.execute("UPDATE jobs SET params = ? WHERE id = ?", (_json(params, sort_keys=True), job.id))
+    aged_from = now if job.attempts > 0 else job.aged_from
+    conn.execute(
+        "UPDATE jobs SET params = ?, aged_from = ? WHERE id = ?",
+        (_json(params, sort_keys=True), aged_from, job.id),
+    )
     return _load(conn, job.id)
 
 
