@@ -26,9 +26,10 @@ Per job, as if it had run alone:
   alone, copying again), the job that started the run fails as if alone, once the others
   are finished. A job whose attempt needs ``--checksum`` (a checksum retry) neither leads
   nor joins a batch: it runs alone.
-- the siblings finish together (one transaction), each result naming ``batch_of``; then
-  each copied job is announced (coalesced per series by the caller; a sibling cancelled
-  meanwhile is not) and the folder's scans are queued once (debounced per folder).
+- the folder's scans are queued (one job per server and folder, debounced), then the
+  siblings finish together (one transaction), each result naming ``batch_of``; then each
+  copied job is announced (coalesced per series by the caller; a sibling cancelled
+  meanwhile is not).
 
 A sibling whose own checks fail (source gone, symlink escape) is released before the
 run, to fail on its own. When the run fails, the siblings are released (their attempt
@@ -198,13 +199,15 @@ class BatchRun:
             if c.copy.job.id != main.job.id
         ]
         self.held.clear()
+        # The servers are told before the siblings finish: were the daemon to die in
+        # between, the siblings run again and tell them again (never: nobody tells them).
+        await tell_servers_of([(c, results[c.copy.job.id]) for c in kept], deps)
         finished = await deps.siblings.finish(main.job, siblings) if siblings else set()
         if own_error is None:
             finished.add(main.job.id)
-        # Announced once finished: not a job cancelled meanwhile. Its scan is the folder's:
-        # were the daemon to die before queueing it, the main job's rerun queues it.
+        # Announced once finished: not a job cancelled meanwhile.
         done = [(c, results[c.copy.job.id]) for c in kept if c.copy.job.id in finished]
-        await publish_copies(done, stats, deps)
+        await announce_copies(done, stats, deps)
         if own_error is not None:
             self.own_failure = True
             raise own_error
@@ -280,17 +283,20 @@ class BatchRun:
         )
 
 
-async def publish_copies(
+async def tell_servers_of(done: list[tuple[ReadyCopy, CopyResult]], deps: Deps) -> None:
+    """Queue the folder's scans for the copied files (one job per server and folder)."""
+    copied = [c for c, result in done if result.outcome == "copied"]
+    if copied and deps.tell_servers is not None:
+        await deps.tell_servers([Changed(ready.copy.mapped, "Created") for ready in copied])
+
+
+async def announce_copies(
     done: list[tuple[ReadyCopy, CopyResult]], stats: TransferStats, deps: Deps
 ) -> None:
-    """Queue the folder's scans (one per server: the folder's files in one job) and
-    announce each copied file."""
-    copied = [c for c, result in done if result.outcome == "copied"]
-    if not copied:
-        return
-    if deps.tell_servers is not None:
-        await deps.tell_servers([Changed(ready.copy.mapped, "Created") for ready in copied])
-    for ready in copied:
+    """Announce each copied file (coalesced per series by the caller)."""
+    for ready, result in done:
+        if result.outcome != "copied":
+            continue
         copy = ready.copy
         await deps.announce(
             announcement(

@@ -231,9 +231,9 @@ async def _settle(
     unmatched: dict[int, CopyNotVerified],
     deps: Deps,
 ) -> None:
-    """Finish the siblings that made it, release those that did not (to fail alone) or
-    whose copy does not match its source (to copy again alone), and queue the scans of
-    each folder that received a verified file."""
+    """Release the siblings that did not make it (to fail alone) or whose copy does not
+    match its source (to copy again alone), queue the scans of each folder that received a
+    verified file, then finish the siblings that made it."""
     done, failed = [], []
     for member, size in zip(members[1:], copied[1:], strict=True):
         if size is None:
@@ -246,12 +246,12 @@ async def _settle(
     if failed:
         note = f"not copied by the bulk run of job {job.id}: {run.stderr or 'no reason given'}"
         await deps.siblings.release(job, failed, note)
+    if deps.tell_servers is not None and not deps.rsync.dry_run:
+        changed = [
+            Changed(m.mapped, "Created")
+            for m in members
+            if m.relative in run.transferred and m.job.id not in unmatched
+        ]
+        # one scan per server and folder; before the siblings finish, as in ``batch``
+        await deps.tell_servers(changed)
     await deps.siblings.finish(job, done)
-    if deps.tell_servers is None or deps.rsync.dry_run:
-        return
-    changed = [
-        Changed(m.mapped, "Created")
-        for m in members
-        if m.relative in run.transferred and m.job.id not in unmatched
-    ]
-    await deps.tell_servers(changed)  # one scan per server and folder
