@@ -146,3 +146,38 @@ def test_digest_is_blake2b_512_as_b2sum_prints_it(tmp_path: Path) -> None:
             ["b2sum", str(path)], check=True, capture_output=True, text=True
         ).stdout
         assert printed.split()[0] == digest(str(path))
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_a_linked_sidecar_matches_a_link_with_the_same_target(
+    tmp_path: Path, method: VerifyMethod
+) -> None:
+    """rsync --archive copies a link as a link: its target need not resolve at the
+    destination (a relative link to a folder that is not mirrored)."""
+    (tmp_path / "src" / "subs").mkdir(parents=True)
+    (tmp_path / "src" / "subs" / "a.srt").write_bytes(b"subtitles")
+    (tmp_path / "dst").mkdir()
+    source, destination = tmp_path / "src" / "a.en.srt", tmp_path / "dst" / "a.en.srt"
+    source.symlink_to("subs/a.srt")
+    destination.symlink_to("subs/a.srt")  # dangles there: nothing to follow
+    assert (await _one((str(source), str(destination)), method)).ok
+    destination.unlink()
+    destination.symlink_to("elsewhere.srt")
+    verdict = await _one((str(source), str(destination)), method)
+    assert (
+        verdict.problem == "a link to elsewhere.srt at the destination, to subs/a.srt at the source"
+    )
+    destination.unlink()
+    destination.write_bytes(b"subtitles")
+    verdict = await _one((str(source), str(destination)), method)
+    assert verdict.problem == "a file at the destination, a link to subs/a.srt at the source"
+
+
+async def test_the_destination_is_hashed_from_its_storage_not_the_page_cache(
+    tmp_path: Path,
+) -> None:
+    """Dropping the cached pages changes nothing a reader sees: the digest is the file's."""
+    data = os.urandom(1 << 20)
+    pair = _pair(tmp_path, data, data)
+    assert (await _one(pair, "checksum")).ok
+    assert digest(pair[1], uncached=True) == hashlib.blake2b(data).hexdigest()

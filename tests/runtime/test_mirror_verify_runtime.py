@@ -279,3 +279,23 @@ async def test_a_sidecar_the_excludes_keep_back_is_not_missed(
         done = await job_detail(r, job_id)
     assert outcomes(done) == ["succeeded"] and done["result"]["verified"] == "size"
     assert identical(source, copy) and not copy.with_suffix(".nfo").exists()
+
+
+async def test_a_sidecar_linked_to_a_folder_not_mirrored_is_verified_as_a_link(
+    running_app: AppFactory, tmp_path: Path, upstreams: Any
+) -> None:
+    """rsync copies the link as a link; its target dangles at the destination, and that is
+    the copy it should be (following it would call it missing for ever)."""
+    source, copy = paths(tmp_path, 1)
+    write(source, 1000)
+    subtitles = source.parent.parent / "Subs" / "e1.srt"  # beside the season: not copied
+    write(subtitles, 10)
+    source.with_suffix(".en.srt").symlink_to("../Subs/e1.srt")
+    (tmp_path / "dst" / "TV").mkdir(parents=True)
+    async with running_app(background=False, **sections_for(tmp_path, upstreams)) as r:
+        job_id = await one_copy(r, 1)
+        await r.services.worker.run_until_idle()
+        done = await job_detail(r, job_id)
+    assert outcomes(done) == ["succeeded"] and done["result"]["verified"] == "size"
+    link = copy.with_suffix(".en.srt")
+    assert link.is_symlink() and not link.exists()  # the link, dangling as rsync left it

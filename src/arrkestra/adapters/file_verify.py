@@ -33,6 +33,14 @@ files, medians of 5; "cold" = the files evicted from the page cache with
 - Pairs are checked one after another. 8 pairs of 50 MB files, 1 / 2 / 4 pairs at once:
   0.69 / 0.63 / 0.64 s warm, 1.11 / 1.09 / 0.76 s cold: with two threads per pair both
   cores are already busy, and on a NAS more readers at once make a spinning disk seek.
+- The destination is read from its storage, not from this host's page cache: rsync just
+  wrote it, and over NFS or SMB the cached pages are what this host sent, not what the
+  second NAS holds, so hashing them would prove nothing. Its pages are flushed (``fsync``)
+  and dropped (``posix_fadvise(DONTNEED)``) before it is hashed: the "cold" figures above,
+  plus the flush of what rsync left unwritten, which the disk owed anyway.
+- Symlinks are compared as links (their targets), never followed: rsync ``--archive``
+  copies a sidecar that is a link as a link, and its target may not resolve at the
+  destination (a relative link to a folder that is not mirrored).
 - A file that changes while it is hashed is not detected here: the mirror verifies right
   after its own rsync, and an audit of a file being rewritten reports what it read.
 """
@@ -72,10 +80,27 @@ class _Problem:
     text: str
 
 
-def digest(path: str) -> str:
-    """The BLAKE2b-512 hex digest of the file at ``path`` (what ``b2sum`` prints), streamed."""
+def digest(path: str, *, uncached: bool = False) -> str:
+    """The BLAKE2b-512 hex digest of the file at ``path`` (what ``b2sum`` prints), streamed.
+
+    ``uncached``: read what the storage holds, not this host's page cache (see the module
+    doc): the file's written pages are flushed and its cached pages dropped first.
+    """
     with open(path, "rb") as file:
+        if uncached:
+            _drop_cached_pages(file.fileno())
         return hashlib.file_digest(file, hashlib.blake2b).hexdigest()
+
+
+def _drop_cached_pages(fd: int) -> None:
+    """Flush the file's dirty pages (``fsync``) and drop its cached ones, so the next read
+    comes from the disk, or over NFS/SMB from the server. Best effort: a file system that
+    refuses either (or a platform without ``posix_fadvise``) is read as it is."""
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    except (OSError, AttributeError):
+        return
 
 
 async def verify_files(
@@ -98,7 +123,12 @@ async def verify_files(
 
 
 async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Verdict:
-    """Compare one copy with its source: sizes, then (``checksum``) both sides hashed at once."""
+    """Compare one copy with its source: sizes, then (``checksum``) both sides hashed at once.
+    A source that is a symlink (a sidecar linked inside the source root: rsync copies the
+    link) matches a destination that is a link with the same target."""
+    linked = await asyncio.to_thread(_compare_links, source, destination)
+    if linked is not None:
+        return linked
     source_size, destination_size = await asyncio.to_thread(_sizes, source, destination)
     for side in (source_size, destination_size):
         if isinstance(side, _Problem):
@@ -116,13 +146,39 @@ async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Ve
 async def _compare_content(source: str, destination: str, size: int) -> Verdict:
     source_hash, destination_hash = await asyncio.gather(
         asyncio.to_thread(_side_digest, source, "source"),
-        asyncio.to_thread(_side_digest, destination, "destination"),
+        asyncio.to_thread(_side_digest, destination, "destination", uncached=True),
     )
     for side in (source_hash, destination_hash):
         if isinstance(side, _Problem):
             return Verdict(source, destination, side.text)
     problem = None if source_hash == destination_hash else CONTENT_DIFFERS
     return Verdict(source, destination, problem, bytes_read=2 * size)
+
+
+def _compare_links(source: str, destination: str) -> Verdict | None:
+    """The verdict when either side is a symlink; None when neither is (compare the files)."""
+    targets = []
+    for path, side in ((source, "source"), (destination, "destination")):
+        try:
+            targets.append(os.readlink(path) if os.path.islink(path) else None)
+        except OSError as error:
+            return Verdict(source, destination, _unreadable(error, side).text)
+    here, there = targets
+    if here is None and there is None:
+        return None
+    if here == there:
+        return Verdict(source, destination, None)
+    if there is None:
+        return Verdict(
+            source, destination, f"a file at the destination, a link to {here} at the source"
+        )
+    if here is None:
+        return Verdict(
+            source, destination, f"a link to {there} at the destination, a file at the source"
+        )
+    return Verdict(
+        source, destination, f"a link to {there} at the destination, to {here} at the source"
+    )
 
 
 def _sizes(source: str, destination: str) -> tuple[int | _Problem, int | _Problem]:
@@ -139,9 +195,9 @@ def _side_size(path: str, side: str) -> int | _Problem:
     return status.st_size
 
 
-def _side_digest(path: str, side: str) -> str | _Problem:
+def _side_digest(path: str, side: str, *, uncached: bool = False) -> str | _Problem:
     try:
-        return digest(path)
+        return digest(path, uncached=uncached)
     except OSError as error:
         return _unreadable(error, side)
 
