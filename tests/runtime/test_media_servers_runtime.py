@@ -354,3 +354,32 @@ async def test_a_server_down_retries_its_updates_without_holding_copies_or_plex(
     assert sent == [u["Path"] for u in updates(EMBY_ROOT, "Created", 1, 2)]
     assert health["emby.living"] == "ok"
     assert not fakes.alerts("failed")  # no job died
+
+
+async def test_a_server_refusing_updates_backs_off_without_probes(
+    running_app: AppFactory, tmp_path: Path, fakes: Fakes
+) -> None:
+    """A 500 to the update while the server answers: degraded, the job's own backoff; no
+    probe makes it due every minute (the probe would pass and prove nothing)."""
+    make_source(tmp_path, 1)
+    fakes.jellyfin.updates_fail_with = 500
+    clock = ManualClock()
+    sections = sections_for(tmp_path, fakes, retry={"base": "1h", "cap": "1h"})
+    async with running_app(background=False, clock=clock, **sections) as r:
+        await copy_and_tell(r, clock, season_pack(1))
+        (failed,) = await jobs_of(r, "jellyfin_scan")
+        assert failed["status"] == "failed" and "HTTP 500" in failed["last_error"]
+        assert (await components(r))["jellyfin.default"] == "degraded"
+        calls = len(fakes.jellyfin.calls)
+        await r.services.scheduler.run("jellyfin.health")
+        assert len(fakes.jellyfin.calls) == calls  # not probed
+        (still,) = await jobs_of(r, "jellyfin_scan")
+        assert still["next_attempt_at"] == failed["next_attempt_at"]  # not made due
+
+        fakes.jellyfin.updates_fail_with = None
+        clock.advance(3601.0)  # past the backoff (at most the 1 h cap)
+        await r.services.worker.run_until_idle()
+        (done,) = await jobs_of(r, "jellyfin_scan")
+        health = await components(r)
+    assert done["status"] == "succeeded" and health["jellyfin.default"] == "ok"
+    assert requests(fakes.jellyfin) == [updates(JELLYFIN_ROOT, "Created", 1)]

@@ -35,8 +35,8 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from arrkestra.adapters.http import raise_for_upstream_status
-from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.adapters.http import raise_for_upstream_status, retry_after_seconds
+from arrkestra.core.errors import PermanentError, TransientError, Unreachable, UpstreamAuthError
 from arrkestra.core.job_kinds.server_update import MediaChange, ServerKind
 from arrkestra.core.library_locations import holding
 from arrkestra.core.redact import Redactor
@@ -230,11 +230,11 @@ class MediaBrowserClient:
         except httpx.InvalidURL as exc:
             raise PermanentError(self._text(f"{self.upstream}: invalid URL {url}: {exc}")) from None
         except httpx.TimeoutException:
-            raise TransientError(self._text(f"{self.upstream} {method} {url}: timed out")) from None
+            raise Unreachable(self._text(f"{self.upstream} {method} {url}: timed out")) from None
         except httpx.HTTPError as exc:
             reason = str(exc) or type(exc).__name__
             text = f"{self.upstream} {method} {url}: unreachable ({reason})"
-            raise TransientError(self._text(text)) from None
+            raise Unreachable(self._text(text)) from None
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
         if 200 <= response.status_code < 300:
@@ -242,6 +242,8 @@ class MediaBrowserClient:
         message = self._describe(method, path, response)
         if response.status_code == 404:
             raise PermanentError(f"{message} ({self._url_hint()})")
+        if response.status_code == 503:  # starting, or a proxy with nothing behind it
+            raise Unreachable(message, retry_after=retry_after_seconds(response))
         raise_for_upstream_status(
             response,
             message,

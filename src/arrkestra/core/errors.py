@@ -10,6 +10,8 @@ Every error class arrkestra defines, where it lives, and what happens when it is
     │   ├── TransientError          core/errors    timeout, connection error, 5xx, 429, stale
     │   │   │                                      mount, rsync I/O -> retry with backoff,
     │   │   │                                      honouring retry_after (Retry-After)
+    │   │   ├── Unreachable         core/errors    no answer (refused, timed out, 503) ->
+    │   │   │                                      retried; the upstream is down on /health
     │   │   ├── CopyNotVerified     pipelines/mirror/verification  a copy that does not
     │   │   │                                      match its source -> not announced,
     │   │   │                                      retried (checksum: with rsync --checksum)
@@ -115,6 +117,11 @@ class TransientError(ArrkestraError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unreachable(TransientError):
+    """The upstream did not answer (refused, timed out, 503 while it starts): retried as
+    any transient error, and its /health component is ``down`` until it answers."""
 
 
 class UpstreamAuthError(ArrkestraError):

@@ -65,7 +65,8 @@ class UpstreamMonitor:
         held = self._held_reasons(await self._queue.paused())
         current = self._health.components.get(self.name)
         previous = None if current is None else current.state
-        settled = (None, ComponentState.OK, ComponentState.UNKNOWN)
+        # degraded: it answers, refusing some requests (their jobs back off): nothing to probe
+        settled = (None, ComponentState.OK, ComponentState.UNKNOWN, ComponentState.DEGRADED)
         if not (self._always or held or previous not in settled):
             return None
         try:

@@ -139,6 +139,7 @@ class FakeMediaBrowser:
         self.down = False  # every request answers 503, as a starting server does
         self.retry_after = 30  # the Retry-After of that 503, in seconds
         self.fail_with: int | None = None  # every request answers this status
+        self.updates_fail_with: int | None = None  # POST /Library/Media/Updated alone does
         self.delay = 0.0  # seconds before answering anything
 
     def add_library(self, name: str, collection_type: str, locations: Iterable[str]) -> None:
@@ -210,6 +211,9 @@ class FakeMediaBrowser:
         return folders
 
     async def _media_updated(self, request: Request) -> Response:
+        if self.updates_fail_with is not None:
+            failed = "Error processing request."
+            return PlainTextResponse(failed, status_code=self.updates_fail_with)
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         json_like = media_type.startswith("application/") and media_type.endswith("+json")
         if media_type not in JSON_MEDIA_TYPES and not json_like:

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from arrkestra.core.errors import TransientError
+from arrkestra.core.errors import PermanentError, TransientError, Unreachable
 from arrkestra.core.job_kinds.server_update import PARAMS, ServerKind, ServerUpdateParams
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 
@@ -156,7 +156,7 @@ def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> M
         params=params.load,
         run=reported_to(platform.health, server_update.run),
         deps=server_update.Deps(clients),
-        concurrency=1,
+        concurrency=len(instances),  # a server that times out holds up none of the others
         policy=settings.retry_policy("mirror"),
     )
 
@@ -183,15 +183,20 @@ UpdateRun = Callable[["Job", "ServerUpdateParams", "server_update.Deps"], Awaita
 
 def reported_to(health: HealthRegistry, run: UpdateRun) -> UpdateRun:
     """``run``, with each server's /health component set from what its update found:
-    delivered -> ``ok``, not delivered (``TransientError``) -> ``down`` (its monitor then
-    probes it, and runs the waiting updates once it answers). A rejected key is set by
-    ``Alerts.auth_failed``, a permanent refusal is the dead job's own alert."""
+    delivered -> ``ok``; no answer (``Unreachable``) -> ``down``, and its monitor probes it
+    and runs the waiting updates once it answers; an answer refusing the update (a 500, a
+    400) -> ``degraded``, the job backing off as any failure does (a probe passing would
+    prove nothing about this request, so none is made). A rejected key is set by
+    ``Alerts.auth_failed``."""
 
     async def observed(job: Job, params: ServerUpdateParams, deps: server_update.Deps) -> JobResult:
         try:
             result = await run(job, params, deps)
-        except TransientError as exc:
+        except Unreachable as exc:
             health.set(params.server, ComponentState.DOWN, str(exc))
+            raise
+        except (TransientError, PermanentError) as exc:
+            health.set(params.server, ComponentState.DEGRADED, str(exc))
             raise
         health.set(params.server, ComponentState.OK)
         return result
