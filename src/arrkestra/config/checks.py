@@ -11,9 +11,7 @@ from collections.abc import Callable
 
 from arrkestra.config.models.settings import PIPELINES, Settings
 from arrkestra.core.errors import ConfigProblem
-from arrkestra.core.job_kinds.server_update import ServerKind
-
-MEDIA_BROWSER_KINDS: tuple[ServerKind, ...] = ("jellyfin", "emby")
+from arrkestra.core.job_kinds.server_update import SERVER_KINDS
 
 
 def config_warnings(settings: Settings) -> list[ConfigProblem]:
@@ -113,7 +111,7 @@ def _servers_not_configured(settings: Settings) -> list[ConfigProblem]:
                 f"{kind.capitalize()} about the copies",
                 f"set {kind}.url and {kind}.api_key, or remove {kind}_path",
             )
-            for kind in MEDIA_BROWSER_KINDS
+            for kind in SERVER_KINDS
         ),
     )
     return [

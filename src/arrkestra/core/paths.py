@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from arrkestra.core.errors import PermanentError
 from arrkestra.core.filenames import (
@@ -53,6 +53,7 @@ __all__ = [
 Style = Literal["posix", "windows"]
 MediaServer = Literal["plex", "jellyfin", "emby"]
 """The media servers a rule can say it is seen by (``<server>_path``)."""
+MEDIA_SERVERS: tuple[MediaServer, ...] = get_args(MediaServer)
 
 _DRIVE = re.compile(r"[A-Za-z]:(?:[\\/]|$)")
 _UNC = re.compile(r"[\\/]{2}[^\\/]")
@@ -181,11 +182,9 @@ class PathRule:
         source = _root_text(*_rule_root("source", self.source))
         destination = _root_text(*_rule_root("destination", self.destination))
         servers = {}
-        for server, path in (
-            ("plex", self.plex_path),
-            ("jellyfin", self.jellyfin_path),
-            ("emby", self.emby_path),
-        ):
+        paths = {"plex": self.plex_path, "jellyfin": self.jellyfin_path, "emby": self.emby_path}
+        for server in MEDIA_SERVERS:
+            path = paths[server]
             servers[server] = destination
             if path is not None:
                 key = f"{server}_path"

@@ -45,6 +45,7 @@ from arrkestra.config.models.upstreams import (
 )
 from arrkestra.core.errors import ConfigProblem
 from arrkestra.core.instances import InstanceRef
+from arrkestra.core.job_kinds.server_update import ServerKind
 from arrkestra.core.redact import Redactor, redact_value
 from arrkestra.core.retry import RetryPolicy
 
@@ -138,7 +139,7 @@ class Settings(ConfigModel):
         configured = self.sonarr if kind == "sonarr" else self.radarr
         return configured or _IMPLIED
 
-    def media_servers(self, kind: Literal["jellyfin", "emby"]) -> Mapping[str, MediaServerSettings]:
+    def media_servers(self, kind: ServerKind) -> Mapping[str, MediaServerSettings]:
         """The configured Jellyfin or Emby servers by name (``default`` for a single one)."""
         return self.jellyfin if kind == "jellyfin" else self.emby
 

@@ -15,7 +15,7 @@ it would do for each of those paths anyway, and the request stays small.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -27,6 +27,7 @@ from arrkestra.core.jobs import JobSpec, JsonObject
 JELLYFIN_SCAN = "jellyfin_scan"
 EMBY_SCAN = "emby_scan"
 ServerKind = Literal["jellyfin", "emby"]
+SERVER_KINDS: tuple[ServerKind, ...] = get_args(ServerKind)
 ChangeType = Literal["Created", "Modified", "Deleted"]
 CHANGES_LIMIT = 100
 """Paths one request names; past it the folder itself is named (see the module doc)."""

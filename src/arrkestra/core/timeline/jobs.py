@@ -35,11 +35,10 @@ from arrkestra.core.job_kinds import (
 )
 from arrkestra.core.job_kinds.outcomes import about, params_of, result_of
 from arrkestra.core.jobs import Job, JobStatus
-from arrkestra.core.paths import MediaServer, PathRefused, PathRule, map_path
+from arrkestra.core.paths import MEDIA_SERVERS, PathRefused, PathRule, map_path
 from arrkestra.core.timeline.entry import Entry, Tone
 
 MAX_FOLDERS = 50
-MEDIA_SERVERS: tuple[MediaServer, ...] = ("plex", "jellyfin", "emby")
 Judged = tuple[str, Tone, str | None]  # badge, tone, reason
 
 

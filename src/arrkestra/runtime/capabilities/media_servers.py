@@ -1,8 +1,9 @@
 """The media servers a mirrored file is announced to: Plex, Jellyfin and Emby, in one loop.
 
-Every server is a :class:`MediaServer`: the pipeline that runs its scans, how a change at
-the destination becomes its jobs (``specs``) and the health check that probes it while
-a rejected key holds its scans paused (``runtime/upstream_monitor``). :func:`media_servers`
+Every kind of server is a :class:`ScanTarget` (autoscan's word): the pipeline that runs
+its scans, how a change at the destination becomes its jobs (``specs``) and the health
+check that probes it while a rejected key holds its scans paused
+(``runtime/upstream_monitor``). :func:`media_servers`
 builds them all, top to bottom, from the config; the mirror capability hands each
 copy's, delete's and move's changes to every one of them (:func:`tell_servers`) and their
 pipelines to the worker. Adding a kind of server is one more branch of that loop.
@@ -14,13 +15,14 @@ naming its server (``jellyfin.living``) and each server probed on its own.
 
 /health: each Jellyfin and Emby server is a component from start-up (``jellyfin.default``,
 ``emby.living``: ``unknown``, "not contacted yet", which degrades nothing), and its state
-is what the last contact found: an update accepted -> ``ok``; one that could not be
-delivered (refused, timed out, 5xx) -> ``down``; a rejected key -> ``auth_failed`` (by
-``runtime/alerts``, which pauses the kind's pipeline and says so once). Nothing calls an
-idle server: the monitor probes it only while it is not ``ok`` (every ``CHECK_INTERVAL``),
-and when it answers again the waiting updates run at once. A pause names the server whose
-key was rejected, and only that server's probe resumes it. Plex keeps its older shape: on
-/health only while a rejected token holds its scans.
+is what the last contact found: an update accepted -> ``ok``; no answer (refused, timed
+out, 503: ``Unreachable``) -> ``down``; an answer refusing the update (500, 400) ->
+``degraded``; a rejected key -> ``auth_failed`` (by ``runtime/alerts``, which pauses the
+kind's pipeline and says so once). Nothing calls an idle server: the monitor probes it only
+while it is ``down`` or ``auth_failed`` (every ``CHECK_INTERVAL``), and when it answers
+again the waiting updates run at once; a degraded server's jobs back off on their own. A
+pause names the server whose key was rejected, and only that server's probe resumes it.
+Plex keeps its older shape: on /health only while a rejected token holds its scans.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from arrkestra.core.errors import PermanentError, TransientError, Unreachable
-from arrkestra.core.job_kinds.server_update import PARAMS, ServerKind, ServerUpdateParams
+from arrkestra.core.job_kinds.server_update import (
+    PARAMS,
+    SERVER_KINDS,
+    ServerKind,
+    ServerUpdateParams,
+)
 from arrkestra.runtime.health import ComponentState, HealthRegistry
 
 if TYPE_CHECKING:
@@ -43,11 +50,10 @@ if TYPE_CHECKING:
     from arrkestra.runtime.worker import Pipeline
 
 CHECK_INTERVAL = 60.0  # a server that rejected the key is probed this often
-SERVER_KINDS: tuple[ServerKind, ...] = ("jellyfin", "emby")
 
 
 @dataclass(frozen=True)
-class MediaServer:
+class ScanTarget:
     name: str  # plex, jellyfin (its instances: jellyfin.default, jellyfin.living ...)
     pipeline: Pipeline[Any, Any]
     specs: Callable[[Sequence[Changed]], list[JobSpec]]  # the scans the changes call for
@@ -62,7 +68,7 @@ def server_names(settings: Settings) -> list[str]:
     return names
 
 
-def media_servers(settings: Settings, platform: Platform) -> list[MediaServer]:
+def media_servers(settings: Settings, platform: Platform) -> list[ScanTarget]:
     """Every configured media server, in one loop: Plex, then each kind of MediaBrowser
     server (Jellyfin, Emby) with all its instances."""
     servers = [] if settings.plex is None else [plex(settings, platform)]
@@ -73,7 +79,7 @@ def media_servers(settings: Settings, platform: Platform) -> list[MediaServer]:
 
 
 def tell_servers(
-    servers: Sequence[MediaServer], platform: Platform
+    servers: Sequence[ScanTarget], platform: Platform
 ) -> Callable[[Sequence[Changed]], Awaitable[None]]:
     """How the mirror pipeline queues every server's scans of some changed files: each
     server's jobs for them, queued together (debounced per folder by the store)."""
@@ -86,7 +92,7 @@ def tell_servers(
     return tell
 
 
-def plex(settings: Settings, platform: Platform) -> MediaServer:
+def plex(settings: Settings, platform: Platform) -> ScanTarget:
     """The ``plex_scan`` pipeline: a folder's targeted scan (``pipelines/mirror/scan``)."""
     from arrkestra.adapters.plex import UPSTREAM, PlexClient
     from arrkestra.core.job_kinds import ScanParams
@@ -119,10 +125,10 @@ def plex(settings: Settings, platform: Platform) -> MediaServer:
         return scan.scan_specs(changes, debounce=config.scan_debounce)
 
     check = Every("plex.health", CHECK_INTERVAL, monitor.poll, run_now=True)
-    return MediaServer("plex", pipeline, specs, check)
+    return ScanTarget("plex", pipeline, specs, check)
 
 
-def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> MediaServer:
+def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> ScanTarget:
     """The ``jellyfin_scan`` or ``emby_scan`` pipeline for every instance of ``kind``:
     each folder's changed paths told to each server (``pipelines/mirror/server_update``)."""
     from arrkestra.adapters.media_browser import MediaBrowserClient
@@ -174,7 +180,7 @@ def media_browser(kind: ServerKind, settings: Settings, platform: Platform) -> M
             await monitor.poll()
 
     check = Every(f"{kind}.health", CHECK_INTERVAL, poll, run_now=True)
-    return MediaServer(kind, pipeline, specs, check)
+    return ScanTarget(kind, pipeline, specs, check)
 
 
 NOT_CONTACTED = "not contacted yet: it is called when a copy, delete or move changes its files"

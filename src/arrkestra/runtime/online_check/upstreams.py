@@ -29,7 +29,7 @@ from arrkestra.adapters.media_browser import MediaBrowserClient, api_root
 from arrkestra.adapters.plex import PlexClient
 from arrkestra.config import EmbySettings, JellyfinSettings, MediaServerSettings, Settings
 from arrkestra.core.errors import ArrkestraError, UpstreamAuthError
-from arrkestra.core.job_kinds.server_update import ServerKind
+from arrkestra.core.job_kinds.server_update import SERVER_KINDS, ServerKind
 from arrkestra.core.redact import Redactor
 from arrkestra.runtime.online_check.report import NOTHING, Result, Row, failing
 
@@ -165,10 +165,9 @@ def upstreams(settings: Settings) -> list[Upstream]:
 
 def media_servers(settings: Settings) -> list[tuple[ServerKind, str, MediaServerSettings]]:
     """Every Jellyfin and Emby server: its kind, its name and its settings."""
-    kinds: tuple[ServerKind, ...] = ("jellyfin", "emby")
     return [
         (kind, name, server)
-        for kind in kinds
+        for kind in SERVER_KINDS
         for name, server in settings.media_servers(kind).items()
     ]
 
@@ -255,7 +254,7 @@ async def _probe(session: _Session, clients: Clients) -> Reached | Trouble:
     if kind == "plex":
         assert clients.plex is not None
         return await _plex(session, clients.plex)
-    if kind in ("jellyfin", "emby"):
+    if kind in SERVER_KINDS:
         return await _media_browser(session, clients.media_browser[session.upstream.name])
     return await _tvmaze(session)
 
