@@ -24,7 +24,7 @@ from arrkestra.adapters.overseerr import OverseerrClient
 from arrkestra.adapters.plex import PlexClient
 from arrkestra.adapters.sonarr import SonarrClient
 from arrkestra.adapters.tvmaze import TvmazeClient
-from arrkestra.core.errors import ArrkestraError, TransientError, UpstreamAuthError
+from arrkestra.core.errors import ArrkestraError, TransientError, Unreachable, UpstreamAuthError
 from arrkestra.core.redact import Redactor
 from arrkestra.testing.fake_chaos import Chaos, ChaosServer
 
@@ -73,9 +73,9 @@ EXPECTED: dict[Chaos, type[ArrkestraError]] = {
     Chaos.UNAUTHORIZED: UpstreamAuthError,
     Chaos.HTML: TransientError,
     Chaos.GARBAGE: TransientError,
-    Chaos.RESET: TransientError,
-    Chaos.HANG: TransientError,
-    Chaos.TRICKLE: TransientError,
+    Chaos.RESET: Unreachable,  # no answer: the upstream is down
+    Chaos.HANG: Unreachable,
+    Chaos.TRICKLE: Unreachable,
 }
 BODY_IGNORED = {"plex scan"}  # a 200 is "scan queued" whatever its body says
 

@@ -411,5 +411,5 @@ async def test_a_server_that_caps_take_is_still_read_to_the_end() -> None:
 
 
 async def test_an_invalid_base_url_is_permanent(rig: OverseerrRig) -> None:
-    with pytest.raises(PermanentError, match="invalid Overseerr URL"):
+    with pytest.raises(PermanentError, match="invalid URL"):
         await rig.client(base_url="http://[::1").status()

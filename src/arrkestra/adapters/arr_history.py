@@ -37,7 +37,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from arrkestra.adapters.http import raise_for_upstream_status
+from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.history import (
     EVENT_TYPES,
@@ -295,14 +295,8 @@ class ArrHistoryClient:
         url = self._api + path
         try:
             return await self._client.get(url, params=params, headers=self._headers)
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            raise PermanentError(self._text(f"invalid {self._name} URL {url}: {exc}")) from None
-        except httpx.TimeoutException:
-            raise TransientError(self._text(f"{self._name} GET {url}: timed out")) from None
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            text = f"{self._name} GET {url}: unreachable ({reason})"
-            raise TransientError(self._text(text)) from None
+        except NO_ANSWER as exc:
+            raise no_answer(exc, f"{self._name} GET {url}", self._text) from None
 
     def _checked(self, path: str, response: httpx.Response) -> httpx.Response:
         if not 200 <= response.status_code < 300:

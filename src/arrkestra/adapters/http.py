@@ -27,7 +27,13 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 
 from arrkestra import __version__
-from arrkestra.core.errors import PermanentError, TransientError, UpstreamAuthError
+from arrkestra.core.errors import (
+    ArrkestraError,
+    PermanentError,
+    TransientError,
+    Unreachable,
+    UpstreamAuthError,
+)
 from arrkestra.core.redact import Redactor
 
 USER_AGENT = f"arrkestra/{__version__}"
@@ -201,3 +207,21 @@ def raise_for_upstream_status(
     if status >= 500 or status in TRANSIENT_4XX:
         raise TransientError(message, retry_after=retry_after_seconds(response))
     raise PermanentError(message)
+
+
+NO_ANSWER = (httpx.HTTPError, httpx.InvalidURL)
+"""What httpx raises when a request got no answer: ``except NO_ANSWER as exc`` then
+``raise no_answer(exc, ...) from None`` (``InvalidURL`` is not an ``HTTPError``)."""
+
+
+def no_answer(exc: Exception, request: str, redact: Callable[[str], str]) -> ArrkestraError:
+    """A request that got no answer, as the error taxonomy has it: a URL httpx cannot use is
+    permanent (``PermanentError``: fix the config), a timeout or a connection that failed is
+    ``Unreachable`` (retried; the upstream is down). ``request`` names it for a person
+    (``Overseerr GET http://...``) and is redacted with the reason."""
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return PermanentError(redact(f"{request}: invalid URL ({exc})"))
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(redact(f"{request}: timed out"))
+    reason = str(exc) or type(exc).__name__
+    return Unreachable(redact(f"{request}: unreachable ({reason})"))

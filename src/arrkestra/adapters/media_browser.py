@@ -35,7 +35,12 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from arrkestra.adapters.http import raise_for_upstream_status, retry_after_seconds
+from arrkestra.adapters.http import (
+    NO_ANSWER,
+    no_answer,
+    raise_for_upstream_status,
+    retry_after_seconds,
+)
 from arrkestra.core.errors import PermanentError, TransientError, Unreachable, UpstreamAuthError
 from arrkestra.core.job_kinds.server_update import MediaChange, ServerKind
 from arrkestra.core.library_locations import holding
@@ -227,14 +232,8 @@ class MediaBrowserClient:
         headers = {"Accept": "application/json", **self._auth[style]}
         try:
             return await self._client.request(method, url, json=body, headers=headers)
-        except httpx.InvalidURL as exc:
-            raise PermanentError(self._text(f"{self.upstream}: invalid URL {url}: {exc}")) from None
-        except httpx.TimeoutException:
-            raise Unreachable(self._text(f"{self.upstream} {method} {url}: timed out")) from None
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            text = f"{self.upstream} {method} {url}: unreachable ({reason})"
-            raise Unreachable(self._text(text)) from None
+        except NO_ANSWER as exc:
+            raise no_answer(exc, f"{self.upstream} {method} {url}", self._text) from None
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
         if 200 <= response.status_code < 300:

@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from arrkestra.adapters.http import raise_for_upstream_status
+from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
 from arrkestra.adapters.overseerr_models import (
     MEDIA_STATUS,
     REQUEST_STATUS,
@@ -304,14 +304,8 @@ class OverseerrClient:
         url = self._api + path
         try:
             return await self._client.request(method, url, params=params, headers=self._headers)
-        except httpx.InvalidURL as exc:
-            raise PermanentError(self._text(f"invalid Overseerr URL {url}: {exc}")) from None
-        except httpx.TimeoutException:
-            raise TransientError(self._text(f"Overseerr {method} {url}: timed out")) from None
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            text = f"Overseerr {method} {url}: unreachable ({reason})"
-            raise TransientError(self._text(text)) from None
+        except NO_ANSWER as exc:
+            raise no_answer(exc, f"Overseerr {method} {url}", self._text) from None
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
         if 200 <= response.status_code < 300:

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from arrkestra.adapters.http import raise_for_upstream_status
+from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.library_locations import holding, location_parts
 from arrkestra.core.redact import Redactor
@@ -267,11 +267,8 @@ class PlexClient:
         url = self._base + path
         try:
             return await self._client.get(url, params=params, headers=self._headers)
-        except httpx.TimeoutException:
-            raise TransientError(self._text(f"Plex GET {url}: timed out")) from None
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            raise TransientError(self._text(f"Plex GET {url}: unreachable ({reason})")) from None
+        except NO_ANSWER as exc:
+            raise no_answer(exc, f"Plex GET {url}", self._text) from None
 
     def _raise_for_status(self, path: str, response: httpx.Response) -> None:
         status = response.status_code

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from arrkestra.adapters.http import raise_for_upstream_status
+from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
 from arrkestra.adapters.sonarr_models import (
     CREATED,
     DETAIL_LIMIT,
@@ -288,14 +288,8 @@ class SonarrClient:
             return await self._client.request(
                 method, url, params=params, json=json, headers=self._headers
             )
-        except httpx.InvalidURL as exc:
-            raise PermanentError(self._text(f"invalid {self._name} URL {url}: {exc}")) from None
-        except httpx.TimeoutException:
-            raise TransientError(self._text(f"{self._name} {method} {url}: timed out")) from None
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            text = f"{self._name} {method} {url}: unreachable ({reason})"
-            raise TransientError(self._text(text)) from None
+        except NO_ANSWER as exc:
+            raise no_answer(exc, f"{self._name} {method} {url}", self._text) from None
 
     def _checked(self, method: str, path: str, response: httpx.Response) -> httpx.Response:
         if not 200 <= response.status_code < 300:

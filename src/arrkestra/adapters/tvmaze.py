@@ -28,7 +28,12 @@ from typing import Literal, get_args
 
 import httpx
 
-from arrkestra.adapters.http import raise_for_upstream_status, retry_after_seconds
+from arrkestra.adapters.http import (
+    NO_ANSWER,
+    no_answer,
+    raise_for_upstream_status,
+    retry_after_seconds,
+)
 from arrkestra.adapters.tvmaze_models import BodyError, parse_page, parse_show, parse_updates
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.redact import Redactor
@@ -229,17 +234,9 @@ class TvmazeClient:
                 response = await self._client.get(
                     url, params=params, auth=self._auth, headers={"Accept": "application/json"}
                 )
-            except httpx.InvalidURL as exc:
+            except NO_ANSWER as exc:
                 self._report(endpoint, 0)
-                raise PermanentError(self._text(f"invalid TVMaze URL {url}: {exc}")) from None
-            except httpx.TimeoutException:
-                self._report(endpoint, 0)
-                raise TransientError(self._text(f"TVMaze GET {url}: timed out")) from None
-            except httpx.HTTPError as exc:
-                self._report(endpoint, 0)
-                reason = str(exc) or type(exc).__name__
-                text = f"TVMaze GET {url}: unreachable ({reason})"
-                raise TransientError(self._text(text)) from None
+                raise no_answer(exc, f"TVMaze GET {url}", self._text) from None
         self._report(endpoint, response.status_code)
         return response
 
