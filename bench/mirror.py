@@ -579,6 +579,8 @@ def verified_rows(tmp: Path, phases: list[Phase], args: argparse.Namespace) -> l
 
 def main(args: argparse.Namespace) -> None:
     base = Path(args.workdir) if args.workdir else None
+    if base is not None:
+        base.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="arrkestra-bench-", dir=base) as name:
         tmp = Path(name)
         made = time.perf_counter()
