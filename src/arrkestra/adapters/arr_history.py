@@ -37,7 +37,12 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
+from arrkestra.adapters.http import (
+    NO_ANSWER,
+    no_answer,
+    raise_for_upstream_status,
+    validation_problem,
+)
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.history import (
     EVENT_TYPES,
@@ -354,9 +359,7 @@ def _reaches(records: list[Any], since: datetime) -> bool:
 
 
 def _problem(exc: ValidationError, index: int | None = None) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return f"{'' if index is None else f'[{index}].'}{where}: {first['msg']}"
+    return f"{'' if index is None else f'[{index}].'}{validation_problem(exc)}"
 
 
 def _detail(response: httpx.Response) -> str:

@@ -25,6 +25,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+from pydantic import ValidationError
 
 from arrkestra import __version__
 from arrkestra.core.errors import (
@@ -225,3 +226,11 @@ def no_answer(exc: Exception, request: str, redact: Callable[[str], str]) -> Arr
         return Unreachable(redact(f"{request}: timed out"))
     reason = str(exc) or type(exc).__name__
     return Unreachable(redact(f"{request}: unreachable ({reason})"))
+
+
+def validation_problem(exc: ValidationError) -> str:
+    """What is wrong with an answer that does not fit its model, for an "unexpected answer
+    (...)" message: the first error's place and words (``series.0.id: Field required``)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']}"

@@ -40,6 +40,7 @@ from arrkestra.adapters.http import (
     no_answer,
     raise_for_upstream_status,
     retry_after_seconds,
+    validation_problem,
 )
 from arrkestra.core.errors import PermanentError, TransientError, Unreachable, UpstreamAuthError
 from arrkestra.core.job_kinds.server_update import MediaChange, ServerKind
@@ -194,9 +195,7 @@ class MediaBrowserClient:
         try:
             return model.validate_json(response.content)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            problem = f"{where}: {first['msg']}"
+            problem = validation_problem(exc)
         text = f"{self.upstream} GET {self._root}{path}: unexpected answer ({problem})"
         raise TransientError(self._text(text))
 

@@ -26,7 +26,12 @@ from typing import Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
+from arrkestra.adapters.http import (
+    NO_ANSWER,
+    no_answer,
+    raise_for_upstream_status,
+    validation_problem,
+)
 from arrkestra.adapters.overseerr_models import (
     MEDIA_STATUS,
     REQUEST_STATUS,
@@ -324,9 +329,7 @@ class OverseerrClient:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            problem = f"{where}: {first['msg']}"
+            problem = validation_problem(exc)
         text = f"Overseerr {method} {self._api}{path}: unexpected answer ({problem})"
         raise TransientError(self._text(text))
 

@@ -27,7 +27,12 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
+from arrkestra.adapters.http import (
+    NO_ANSWER,
+    no_answer,
+    raise_for_upstream_status,
+    validation_problem,
+)
 from arrkestra.core.errors import PermanentError, TransientError
 from arrkestra.core.library_locations import holding, location_parts
 from arrkestra.core.redact import Redactor
@@ -255,9 +260,7 @@ class PlexClient:
         try:
             return _Body.model_validate(_decode(response.content))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            problem = f"{where}: {first['msg']}"
+            problem = validation_problem(exc)
         except (ValueError, ElementTree.ParseError) as exc:
             problem = f"neither JSON nor XML ({exc})"
         text = f"Plex GET {self._base}{path}: unexpected answer ({problem})"

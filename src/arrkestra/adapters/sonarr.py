@@ -25,7 +25,12 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from arrkestra.adapters.http import NO_ANSWER, no_answer, raise_for_upstream_status
+from arrkestra.adapters.http import (
+    NO_ANSWER,
+    no_answer,
+    raise_for_upstream_status,
+    validation_problem,
+)
 from arrkestra.adapters.sonarr_models import (
     CREATED,
     DETAIL_LIMIT,
@@ -323,9 +328,7 @@ class SonarrClient:
         try:
             return adapter.validate_python(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "body"
-            problem = f"{where}: {first['msg']}"
+            problem = validation_problem(exc)
         raise PermanentError(self._unexpected(response, problem))
 
     def _unexpected(self, response: httpx.Response, problem: str) -> str:
