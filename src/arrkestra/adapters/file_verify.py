@@ -126,10 +126,10 @@ async def verify_pair(source: str, destination: str, method: VerifyMethod) -> Ve
     """Compare one copy with its source: sizes, then (``checksum``) both sides hashed at once.
     A source that is a symlink (a sidecar linked inside the source root: rsync copies the
     link) matches a destination that is a link with the same target."""
-    linked = await asyncio.to_thread(_compare_links, source, destination)
-    if linked is not None:
-        return linked
-    source_size, destination_size = await asyncio.to_thread(_sizes, source, destination)
+    looked = await asyncio.to_thread(_look, source, destination)
+    if isinstance(looked, Verdict):  # a symlink on either side: judged by its target
+        return looked
+    source_size, destination_size = looked
     for side in (source_size, destination_size):
         if isinstance(side, _Problem):
             return Verdict(source, destination, side.text)
@@ -179,6 +179,11 @@ def _compare_links(source: str, destination: str) -> Verdict | None:
     return Verdict(
         source, destination, f"a link to {there} at the destination, to {here} at the source"
     )
+
+
+def _look(source: str, destination: str) -> Verdict | tuple[int | _Problem, int | _Problem]:
+    """Blocking, one trip to a thread: the links' verdict, else both sides' sizes."""
+    return _compare_links(source, destination) or _sizes(source, destination)
 
 
 def _sizes(source: str, destination: str) -> tuple[int | _Problem, int | _Problem]:
